@@ -1,0 +1,1 @@
+"""encaisse: order-to-cash for French companies."""

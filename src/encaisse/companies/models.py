@@ -1,0 +1,145 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from encaisse.sales.terms import PaymentTermsKind
+
+# BR-FR: an invoice number has at most 35 characters: letters, digits and + - _ /.
+PREFIX_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9+\-_/]{0,12}$",
+    "Lettres, chiffres et + - _ / uniquement (12 caractères au plus).",
+)
+
+
+class Company(models.Model):
+    """The seller: its legal identity as printed on every document it issues."""
+
+    legal_name = models.CharField("raison sociale", max_length=200)
+    trade_name = models.CharField("nom commercial", max_length=200, blank=True)
+    legal_form = models.CharField("forme juridique", max_length=50, blank=True)
+    share_capital = models.DecimalField(
+        "capital social (€)", max_digits=15, decimal_places=2, null=True, blank=True
+    )
+    siren = models.CharField("SIREN", max_length=9, unique=True)
+    siret = models.CharField("SIRET du siège", max_length=14, blank=True)
+    rcs_city = models.CharField("ville du RCS", max_length=100, blank=True)
+    vat_number = models.CharField("n° de TVA intracommunautaire", max_length=20, blank=True)
+    address_line1 = models.CharField("adresse", max_length=200, blank=True)
+    address_line2 = models.CharField("complément d'adresse", max_length=200, blank=True)
+    postal_code = models.CharField("code postal", max_length=10, blank=True)
+    city = models.CharField("ville", max_length=100, blank=True)
+    country = models.CharField("pays", max_length=2, default="FR")
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    iban = models.CharField("IBAN", max_length=34, blank=True)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    einvoicing_address = models.CharField(
+        "adresse de facturation électronique",
+        max_length=100,
+        blank=True,
+        help_text="Identifiant de réception des factures électroniques (schéma 0225).",
+    )
+    logo = models.FileField("logo", upload_to="logos/", blank=True)
+    default_terms_kind = models.CharField(
+        "conditions de paiement par défaut",
+        max_length=10,
+        choices=PaymentTermsKind.choices,
+        default=PaymentTermsKind.NET,
+    )
+    default_terms_days = models.PositiveSmallIntegerField("délai par défaut (jours)", default=30)
+    late_penalty_clause = models.TextField(
+        "clause de pénalités de retard",
+        blank=True,
+        default=(
+            "En cas de retard de paiement, des pénalités sont exigibles au taux de "
+            "refinancement de la BCE majoré de 10 points (art. L.441-10 du Code de "
+            "commerce), à compter du jour suivant la date d'échéance."
+        ),
+    )
+    early_payment_discount_clause = models.CharField(
+        "conditions d'escompte",
+        max_length=300,
+        blank=True,
+        default="Pas d'escompte pour paiement anticipé.",
+    )
+    vat_on_debits = models.BooleanField(
+        "option pour le paiement de la TVA d'après les débits", default=False
+    )
+    invoice_prefix = models.CharField(
+        "préfixe des factures", max_length=12, default="FA", validators=[PREFIX_VALIDATOR]
+    )
+    credit_note_prefix = models.CharField(
+        "préfixe des avoirs", max_length=12, default="AV", validators=[PREFIX_VALIDATOR]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "société"
+        ordering = ["legal_name"]
+
+    def __str__(self):
+        return self.legal_name
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [
+            line
+            for line in (
+                self.address_line1,
+                self.address_line2,
+                f"{self.postal_code} {self.city}".strip(),
+            )
+            if line
+        ]
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrateur"
+    SALES = "sales", "Commercial / ADV"
+    ACCOUNTING = "accounting", "Comptabilité"
+    COLLECTION = "collection", "Recouvrement"
+    READ_ONLY = "read_only", "Lecture seule"
+
+
+class Membership(models.Model):
+    """A user belongs to a company with one role; they see only their companies' data."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = "appartenance"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="membership_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.company} ({self.get_role_display()})"
+
+
+class NumberSequence(models.Model):
+    """The last number used in one series: a company, a document type, a year.
+
+    Locked with SELECT ... FOR UPDATE by the issuing transaction, so two users issuing at
+    once get consecutive numbers; the unique constraint on the documents makes a
+    duplicate impossible even if that lock were forgotten.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    document_type = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+    last_date = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "document_type", "year"], name="sequence_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.company_id}/{self.document_type}/{self.year}: {self.last_number}"

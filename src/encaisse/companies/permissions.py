@@ -1,0 +1,81 @@
+"""What each role may do. Services call `require` before any change of state."""
+
+from encaisse.errors import Forbidden, NotFound
+
+from .models import Company, Membership, Role
+
+VIEW = "view"
+EDIT_CUSTOMERS = "customers.edit"
+EDIT_CATALOG = "catalog.edit"
+EDIT_INVOICES = "invoices.edit"
+ISSUE_INVOICES = "invoices.issue"
+ISSUE_CREDIT_NOTES = "credit_notes.issue"
+EDIT_COMPANY = "company.edit"
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(
+        {
+            VIEW,
+            EDIT_CUSTOMERS,
+            EDIT_CATALOG,
+            EDIT_INVOICES,
+            ISSUE_INVOICES,
+            ISSUE_CREDIT_NOTES,
+            EDIT_COMPANY,
+        }
+    ),
+    Role.SALES: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES}),
+    Role.ACCOUNTING: frozenset(
+        {VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES, ISSUE_CREDIT_NOTES}
+    ),
+    Role.COLLECTION: frozenset({VIEW, EDIT_CUSTOMERS}),
+    Role.READ_ONLY: frozenset({VIEW}),
+}
+
+ACTION_LABELS = {
+    EDIT_CUSTOMERS: "modifier les clients",
+    EDIT_CATALOG: "modifier le catalogue",
+    EDIT_INVOICES: "préparer des factures",
+    ISSUE_INVOICES: "émettre des factures",
+    ISSUE_CREDIT_NOTES: "émettre des avoirs",
+    EDIT_COMPANY: "modifier la société",
+}
+
+
+def role_of(user, company: Company) -> str | None:
+    if user is None or not user.is_authenticated:
+        return None
+    cache = user.__dict__.setdefault("_encaisse_roles", {})
+    if company.pk not in cache:
+        cache[company.pk] = (
+            Membership.objects.filter(user=user, company=company)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return cache[company.pk]
+
+
+def can(user, company: Company, action: str) -> bool:
+    role = role_of(user, company)
+    return role is not None and action in ROLE_PERMISSIONS[role]
+
+
+def require(user, company: Company, action: str) -> None:
+    """Refuse unless `user` may do `action` in `company`.
+
+    A user with no membership in the company gets NotFound, not Forbidden: another
+    company's records do not exist for them.
+    """
+    role = role_of(user, company)
+    if role is None:
+        raise NotFound()
+    if action not in ROLE_PERMISSIONS[role]:
+        raise Forbidden(
+            f"Votre rôle ({Role(role).label}) ne permet pas de {ACTION_LABELS.get(action, action)}."
+        )
+
+
+def companies_of(user):
+    if user is None or not user.is_authenticated:
+        return Company.objects.none()
+    return Company.objects.filter(memberships__user=user).order_by("legal_name")

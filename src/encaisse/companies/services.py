@@ -1,0 +1,134 @@
+"""Setting up companies and their members."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+
+from encaisse import identifiers
+from encaisse.audit import services as audit
+from encaisse.errors import ValidationFailed
+from encaisse.sales.terms import check_terms
+
+from .models import PREFIX_VALIDATOR, Company, Membership, Role
+from .permissions import EDIT_COMPANY, require
+
+COMPANY_FIELDS = [
+    "legal_name",
+    "trade_name",
+    "legal_form",
+    "share_capital",
+    "siren",
+    "siret",
+    "rcs_city",
+    "vat_number",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+    "phone",
+    "iban",
+    "bic",
+    "einvoicing_address",
+    "default_terms_kind",
+    "default_terms_days",
+    "late_penalty_clause",
+    "early_payment_discount_clause",
+    "vat_on_debits",
+    "invoice_prefix",
+    "credit_note_prefix",
+]
+
+
+def _clean(data: dict, instance: Company | None) -> dict:
+    data = {
+        k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in COMPANY_FIELDS
+    }
+    if not data.get("legal_name"):
+        raise ValidationFailed("required", "La raison sociale est obligatoire.", "legal_name")
+    data["siren"] = identifiers.siren(data.get("siren", ""))
+    if data.get("siret"):
+        data["siret"] = identifiers.siret(data["siret"], of_siren=data["siren"])
+    if data.get("vat_number"):
+        data["vat_number"] = identifiers.vat_number(data["vat_number"], of_siren=data["siren"])
+    if data.get("iban"):
+        data["iban"] = identifiers.iban(data["iban"])
+    if data.get("bic"):
+        data["bic"] = identifiers.bic(data["bic"])
+    for key in ("invoice_prefix", "credit_note_prefix"):
+        if key in data:
+            try:
+                PREFIX_VALIDATOR(data[key])
+            except DjangoValidationError as exc:
+                raise ValidationFailed("invalid_prefix", exc.messages[0], key) from None
+    if data.get("invoice_prefix") and data.get("invoice_prefix") == data.get("credit_note_prefix"):
+        raise ValidationFailed(
+            "same_prefix",
+            "Les factures et les avoirs ont des préfixes distincts.",
+            "credit_note_prefix",
+        )
+    if "default_terms_kind" in data:
+        check_terms(
+            data["default_terms_kind"], data.get("default_terms_days"), field="default_terms_days"
+        )
+    others = Company.objects.filter(siren=data["siren"])
+    if instance is not None:
+        others = others.exclude(pk=instance.pk)
+    if others.exists():
+        raise ValidationFailed(
+            "duplicate_siren", f"Une société de SIREN {data['siren']} existe déjà.", "siren"
+        )
+    return data
+
+
+def create_company(data: dict, *, owner=None) -> Company:
+    """A new company; `owner`, when given, becomes its administrator."""
+    with transaction.atomic():
+        company = Company.objects.create(**_clean(data, None))
+        if owner is not None:
+            Membership.objects.create(user=owner, company=company, role=Role.ADMIN)
+        audit.record(
+            "company.created",
+            company,
+            by=owner,
+            company=company,
+            changes={"legal_name": company.legal_name, "siren": company.siren},
+        )
+    return company
+
+
+def update_company(company: Company, data: dict, *, by) -> Company:
+    require(by, company, EDIT_COMPANY)
+    with transaction.atomic():
+        company = Company.objects.select_for_update().get(pk=company.pk)
+        before = audit.snapshot(company, COMPANY_FIELDS)
+        merged = _clean(
+            {**before, **data, "share_capital": data.get("share_capital", company.share_capital)},
+            company,
+        )
+        for key, value in merged.items():
+            setattr(company, key, value)
+        company.save()
+        changes = audit.diff(before, audit.snapshot(company, COMPANY_FIELDS))
+        if changes:
+            audit.record("company.updated", company, by=by, company=company, changes=changes)
+    return company
+
+
+def add_member(company: Company, user, role: str, *, by=None) -> Membership:
+    if by is not None:
+        require(by, company, EDIT_COMPANY)
+    if role not in Role.values:
+        raise ValidationFailed("invalid_role", "Rôle inconnu.", "role")
+    with transaction.atomic():
+        membership, _ = Membership.objects.update_or_create(
+            user=user, company=company, defaults={"role": role}
+        )
+        audit.record(
+            "company.member_set",
+            company,
+            by=by,
+            company=company,
+            changes={"user": user.get_username(), "role": role},
+        )
+    return membership

@@ -1,0 +1,105 @@
+from django.db import models
+from django.db.models import Q
+
+from encaisse.sales.terms import PaymentTermsKind
+
+
+class CustomerKind(models.TextChoices):
+    PROFESSIONAL = "professional", "Professionnel"
+    CONSUMER = "consumer", "Particulier"
+
+
+class Customer(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    legal_name = models.CharField("raison sociale / nom", max_length=200)
+    kind = models.CharField(
+        "type", max_length=20, choices=CustomerKind.choices, default=CustomerKind.PROFESSIONAL
+    )
+    siren = models.CharField("SIREN", max_length=9, blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
+    vat_number = models.CharField("n° de TVA intracommunautaire", max_length=20, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    billing_line1 = models.CharField("adresse de facturation", max_length=200, blank=True)
+    billing_line2 = models.CharField("complément", max_length=200, blank=True)
+    billing_postal_code = models.CharField("code postal", max_length=10, blank=True)
+    billing_city = models.CharField("ville", max_length=100, blank=True)
+    billing_country = models.CharField("pays", max_length=2, default="FR")
+    delivery_line1 = models.CharField("adresse de livraison", max_length=200, blank=True)
+    delivery_line2 = models.CharField("complément", max_length=200, blank=True)
+    delivery_postal_code = models.CharField("code postal", max_length=10, blank=True)
+    delivery_city = models.CharField("ville", max_length=100, blank=True)
+    delivery_country = models.CharField("pays", max_length=2, blank=True)
+    terms_kind = models.CharField(
+        "conditions de paiement",
+        max_length=10,
+        choices=PaymentTermsKind.choices,
+        blank=True,
+        help_text="Vide : conditions par défaut de la société.",
+    )
+    terms_days = models.PositiveSmallIntegerField("délai (jours)", null=True, blank=True)
+    einvoicing_address = models.CharField(
+        "adresse de facturation électronique", max_length=100, blank=True
+    )
+    notes = models.TextField("notes", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "client"
+        ordering = ["legal_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "siren"], condition=~Q(siren=""), name="customer_siren_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["company", "legal_name"]),
+            models.Index(fields=["company", "billing_city"]),
+        ]
+
+    def __str__(self):
+        return self.legal_name
+
+    @property
+    def is_professional(self) -> bool:
+        return self.kind == CustomerKind.PROFESSIONAL
+
+    @property
+    def billing_address(self) -> dict:
+        return {
+            "line1": self.billing_line1,
+            "line2": self.billing_line2,
+            "postal_code": self.billing_postal_code,
+            "city": self.billing_city,
+            "country": self.billing_country,
+        }
+
+    @property
+    def delivery_address(self) -> dict | None:
+        """The delivery address when one is set, else None (deliveries go to billing)."""
+        if not (self.delivery_line1 or self.delivery_city):
+            return None
+        return {
+            "line1": self.delivery_line1,
+            "line2": self.delivery_line2,
+            "postal_code": self.delivery_postal_code,
+            "city": self.delivery_city,
+            "country": self.delivery_country or self.billing_country,
+        }
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField("nom", max_length=200)
+    job_title = models.CharField("fonction", max_length=100, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    is_billing_contact = models.BooleanField("destinataire des factures", default=False)
+
+    class Meta:
+        verbose_name = "contact"
+        ordering = ["-is_billing_contact", "name"]
+
+    def __str__(self):
+        return self.name

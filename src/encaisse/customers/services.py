@@ -1,0 +1,150 @@
+"""Creating and changing customers and their contacts."""
+
+from django.db import transaction
+from django.db.models import Q
+
+from encaisse import identifiers
+from encaisse.audit import services as audit
+from encaisse.companies.models import Company
+from encaisse.companies.permissions import EDIT_CUSTOMERS, require
+from encaisse.errors import ValidationFailed
+from encaisse.sales.terms import check_terms
+
+from .models import Contact, Customer, CustomerKind
+
+CUSTOMER_FIELDS = [
+    "legal_name",
+    "kind",
+    "siren",
+    "siret",
+    "vat_number",
+    "email",
+    "phone",
+    "billing_line1",
+    "billing_line2",
+    "billing_postal_code",
+    "billing_city",
+    "billing_country",
+    "delivery_line1",
+    "delivery_line2",
+    "delivery_postal_code",
+    "delivery_city",
+    "delivery_country",
+    "terms_kind",
+    "terms_days",
+    "einvoicing_address",
+    "notes",
+]
+CONTACT_FIELDS = ["name", "job_title", "email", "phone", "is_billing_contact"]
+
+
+def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
+    """Normalize and check the identity fields; raise on the first fault."""
+    data = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+    if not data.get("legal_name"):
+        raise ValidationFailed(
+            "required", "La raison sociale ou le nom est obligatoire.", "legal_name"
+        )
+    for key in ("billing_country", "delivery_country"):
+        if data.get(key):
+            data[key] = data[key].upper()
+    if data.get("kind") not in CustomerKind.values:
+        raise ValidationFailed("invalid_kind", "Type de client inconnu.", "kind")
+    if data["kind"] == CustomerKind.CONSUMER and (data.get("siren") or data.get("siret")):
+        raise ValidationFailed(
+            "consumer_with_siren", "Un particulier n'a ni SIREN ni SIRET.", "siren"
+        )
+    if data.get("siret") and not data.get("siren"):
+        data["siren"] = identifiers.siret(data["siret"])[:9]
+    if data.get("siren"):
+        data["siren"] = identifiers.siren(data["siren"])
+    if data.get("siret"):
+        data["siret"] = identifiers.siret(data["siret"], of_siren=data["siren"])
+    if data.get("vat_number"):
+        data["vat_number"] = identifiers.vat_number(data["vat_number"], of_siren=data["siren"])
+    if data.get("terms_kind"):
+        check_terms(data["terms_kind"], data.get("terms_days"))
+    else:
+        data["terms_kind"], data["terms_days"] = "", None
+    if data.get("siren"):
+        others = Customer.objects.filter(company=company, siren=data["siren"])
+        if instance is not None:
+            others = others.exclude(pk=instance.pk)
+        first = others.order_by("id").first()
+        if first is not None:
+            raise ValidationFailed(
+                "duplicate_siren",
+                f"Le client « {first.legal_name} » a déjà le SIREN {data['siren']}.",
+                "siren",
+            )
+    return data
+
+
+def create_customer(company: Company, data: dict, *, by) -> Customer:
+    require(by, company, EDIT_CUSTOMERS)
+    data = {
+        "kind": CustomerKind.PROFESSIONAL,
+        "billing_country": "FR",
+        **{k: v for k, v in data.items() if k in CUSTOMER_FIELDS and v is not None},
+    }
+    with transaction.atomic():
+        data = _clean(company, data, None)
+        customer = Customer.objects.create(company=company, **data)
+        audit.record(
+            "customer.created", customer, by=by, changes=audit.snapshot(customer, data.keys())
+        )
+    return customer
+
+
+def update_customer(customer: Customer, data: dict, *, by) -> Customer:
+    require(by, customer.company, EDIT_CUSTOMERS)
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        before = audit.snapshot(customer, CUSTOMER_FIELDS)
+        merged = {**before, **{k: v for k, v in data.items() if k in CUSTOMER_FIELDS}}
+        merged = {k: ("" if v is None and k != "terms_days" else v) for k, v in merged.items()}
+        merged = _clean(customer.company, merged, customer)
+        for key, value in merged.items():
+            setattr(customer, key, value)
+        customer.save()
+        changes = audit.diff(before, audit.snapshot(customer, CUSTOMER_FIELDS))
+        if changes:
+            audit.record("customer.updated", customer, by=by, changes=changes)
+    return customer
+
+
+def add_contact(customer: Customer, data: dict, *, by) -> Contact:
+    require(by, customer.company, EDIT_CUSTOMERS)
+    data = {k: v for k, v in data.items() if k in CONTACT_FIELDS}
+    if not (data.get("name") or "").strip():
+        raise ValidationFailed("required", "Le nom du contact est obligatoire.", "name")
+    with transaction.atomic():
+        contact = Contact.objects.create(customer=customer, **data)
+        audit.record(
+            "customer.contact_added",
+            customer,
+            by=by,
+            changes={"contact": contact.name, "email": contact.email},
+        )
+    return contact
+
+
+def remove_contact(contact: Contact, *, by) -> None:
+    customer = contact.customer
+    require(by, customer.company, EDIT_CUSTOMERS)
+    with transaction.atomic():
+        audit.record("customer.contact_removed", customer, by=by, changes={"contact": contact.name})
+        contact.delete()
+
+
+def search(company: Company, query: str = ""):
+    """Customers of `company` matching a name, a SIREN/SIRET or a city."""
+    qs = Customer.objects.filter(company=company)
+    query = (query or "").strip()
+    if query:
+        digits = query.replace(" ", "")
+        condition = Q(legal_name__icontains=query) | Q(billing_city__icontains=query)
+        if digits.isdigit():
+            condition |= Q(siren__startswith=digits) | Q(siret__startswith=digits)
+        qs = qs.filter(condition)
+    return qs

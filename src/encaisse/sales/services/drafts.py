@@ -1,0 +1,260 @@
+"""Draft invoices: header, lines, totals. Drafts change freely until they are issued."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from encaisse.audit import services as audit
+from encaisse.catalog.models import ItemKind, Product, Unit
+from encaisse.catalog.vat import clean_vat
+from encaisse.companies.models import Company
+from encaisse.companies.permissions import EDIT_INVOICES, require
+from encaisse.customers.models import Customer
+from encaisse.errors import NotFound, ValidationFailed
+from encaisse.validation import parse_decimal
+
+from ..models import DocumentKind, Invoice, InvoiceLine, IssuedDocumentError
+from ..terms import check_terms, due_date
+from ..totals import Totals, compute_totals, line_amounts
+from . import credit_notes
+
+HEADER_FIELDS = ["terms_kind", "terms_days", "customer_reference", "notes", "delivery_date"]
+MAX_DISCOUNT = Decimal("100")
+# Where a line takes its default when the user leaves a field blank.
+PRODUCT_FIELD_OF_LINE = {"description": "label", "item_kind": "kind"}
+
+
+def _customer(company: Company, customer) -> Customer:
+    if isinstance(customer, Customer):
+        if customer.company_id != company.pk:
+            raise NotFound("Client introuvable.")
+        return customer
+    try:
+        return Customer.objects.get(company=company, pk=customer)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise ValidationFailed("unknown_customer", "Client introuvable.", "customer") from None
+
+
+def _product(company: Company, product, field: str) -> Product | None:
+    if product in (None, ""):
+        return None
+    if isinstance(product, Product):
+        if product.company_id != company.pk:
+            raise ValidationFailed("unknown_product", "Article introuvable.", field)
+        return product
+    try:
+        return Product.objects.get(company=company, pk=product)
+    except (Product.DoesNotExist, ValueError, TypeError):
+        raise ValidationFailed("unknown_product", "Article introuvable.", field) from None
+
+
+def clean_line(company: Company, raw: dict, index: int) -> InvoiceLine:
+    """An unsaved InvoiceLine from what the user typed; catalog values fill the blanks."""
+    prefix = f"lines.{index}."
+    product = _product(company, raw.get("product"), prefix + "product")
+
+    def pick(key, default=None):
+        value = raw.get(key)
+        if value in (None, "") and product is not None:
+            return getattr(product, PRODUCT_FIELD_OF_LINE.get(key, key))
+        return default if value in (None, "") else value
+
+    description = (pick("description", "") or "").strip()
+    if not description:
+        raise ValidationFailed(
+            "required", f"Ligne {index} : la désignation est obligatoire.", prefix + "description"
+        )
+    item_kind = pick("item_kind")
+    if item_kind not in ItemKind.values:
+        raise ValidationFailed(
+            "required",
+            f"Ligne {index} : indiquez s'il s'agit d'un bien ou d'un service.",
+            prefix + "item_kind",
+        )
+    unit = pick("unit", Unit.PIECE)
+    if unit not in Unit.values:
+        raise ValidationFailed("invalid_unit", f"Ligne {index} : unité inconnue.", prefix + "unit")
+    quantity = parse_decimal(
+        raw.get("quantity"), prefix + "quantity", f"Ligne {index} : la quantité"
+    )
+    if quantity == 0:
+        raise ValidationFailed(
+            "zero_quantity", f"Ligne {index} : la quantité est nulle.", prefix + "quantity"
+        )
+    unit_price = parse_decimal(
+        pick("unit_price"), prefix + "unit_price", f"Ligne {index} : le prix unitaire"
+    )
+    discount = parse_decimal(
+        raw.get("discount_percent") or "0",
+        prefix + "discount_percent",
+        f"Ligne {index} : la remise",
+        places=2,
+    )
+    if discount > MAX_DISCOUNT:
+        raise ValidationFailed(
+            "invalid_discount",
+            f"Ligne {index} : la remise ne peut dépasser 100 %.",
+            prefix + "discount_percent",
+        )
+    rate, exemption, reason = clean_vat(
+        pick("vat_rate", "20"),
+        pick("vat_exemption", ""),
+        pick("vat_exemption_reason", ""),
+        field_prefix=prefix,
+    )
+    amounts = line_amounts(quantity, unit_price, discount)
+    return InvoiceLine(
+        position=index,
+        product=product,
+        description=description[:500],
+        item_kind=item_kind,
+        quantity=quantity,
+        unit=unit,
+        unit_price=unit_price,
+        discount_percent=discount,
+        vat_rate=rate,
+        vat_exemption=exemption,
+        vat_exemption_reason=reason,
+        gross_amount=amounts.gross,
+        discount_amount=amounts.discount,
+        net_amount=amounts.net,
+        credited_line=raw.get("credited_line"),
+    )
+
+
+def clean_lines(company: Company, raw_lines) -> list[InvoiceLine]:
+    return [clean_line(company, raw, i) for i, raw in enumerate(raw_lines or [], start=1)]
+
+
+def preview_totals(company: Company, raw_lines) -> Totals:
+    """Totals of lines being typed, without saving anything (the htmx form)."""
+    return compute_totals(clean_lines(company, raw_lines))
+
+
+def _clean_header(company: Company, customer: Customer, data: dict) -> dict:
+    header = {k: data[k] for k in HEADER_FIELDS if k in data}
+    if not header.get("terms_kind"):
+        header["terms_kind"] = customer.terms_kind or company.default_terms_kind
+        if header.get("terms_days") in (None, ""):
+            header["terms_days"] = (
+                customer.terms_days if customer.terms_kind else company.default_terms_days
+            )
+    if header.get("terms_days") in ("",):
+        header["terms_days"] = None
+    check_terms(header["terms_kind"], header.get("terms_days"))
+    for key in ("customer_reference", "notes"):
+        header[key] = (header.get(key) or "").strip()
+    delivery = header.get("delivery_date")
+    if isinstance(delivery, str):
+        try:
+            header["delivery_date"] = dt.date.fromisoformat(delivery) if delivery else None
+        except ValueError:
+            raise ValidationFailed(
+                "invalid_date", "Date de livraison invalide (AAAA-MM-JJ).", "delivery_date"
+            ) from None
+    return header
+
+
+def apply_totals(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    totals = compute_totals(lines)
+    invoice.total_excl_vat = totals.excl_vat
+    invoice.total_vat = totals.vat
+    invoice.total_incl_vat = totals.incl_vat
+    # A draft shows the due date it would have if issued today.
+    invoice.due_date = due_date(timezone.localdate(), invoice.terms_kind, invoice.terms_days)
+
+
+def save_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    invoice.lines.all().delete()
+    for line in lines:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(lines)
+
+
+def create_invoice(company: Company, *, customer, lines, by, **header) -> Invoice:
+    """A draft invoice for `customer` with `lines` (dicts: product or free text)."""
+    require(by, company, EDIT_INVOICES)
+    customer = _customer(company, customer)
+    with transaction.atomic():
+        header = _clean_header(company, customer, header)
+        clean = clean_lines(company, lines)
+        invoice = Invoice(
+            company=company,
+            customer=customer,
+            kind=DocumentKind.INVOICE,
+            created_by=by if by and by.is_authenticated else None,
+            **header,
+        )
+        apply_totals(invoice, clean)
+        invoice.save()
+        save_lines(invoice, clean)
+        audit.record(
+            "invoice.created",
+            invoice,
+            by=by,
+            changes={
+                "customer": customer.legal_name,
+                "lines": len(clean),
+                "total_incl_vat": invoice.total_incl_vat,
+            },
+        )
+    return invoice
+
+
+def update_invoice(invoice: Invoice, data: dict, *, by, lines=None) -> Invoice:
+    """Change a draft's header (and its lines when `lines` is given)."""
+    require(by, invoice.company, EDIT_INVOICES)
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update()
+            .select_related("company", "customer")
+            .get(pk=invoice.pk)
+        )
+        if invoice.is_issued:
+            raise IssuedDocumentError(invoice.number)
+        before = audit.snapshot(invoice, [*HEADER_FIELDS, "customer", "total_incl_vat"])
+        if "customer" in data and data["customer"] not in (None, ""):
+            if invoice.is_credit_note:
+                raise ValidationFailed(
+                    "credit_note_customer",
+                    "Le client d'un avoir est celui de la facture corrigée.",
+                    "customer",
+                )
+            invoice.customer = _customer(invoice.company, data["customer"])
+        merged = {**{k: getattr(invoice, k) for k in HEADER_FIELDS}, **data}
+        for key, value in _clean_header(invoice.company, invoice.customer, merged).items():
+            setattr(invoice, key, value)
+        if lines is not None:
+            clean = clean_lines(invoice.company, lines)
+            if invoice.is_credit_note:
+                credit_notes.check_creditable(invoice.credited_invoice, clean)
+            save_lines(invoice, clean)
+        else:
+            clean = list(invoice.lines.all())
+        apply_totals(invoice, clean)
+        invoice.save()
+        changes = audit.diff(
+            before, audit.snapshot(invoice, [*HEADER_FIELDS, "customer", "total_incl_vat"])
+        )
+        if lines is not None:
+            changes["lines"] = len(clean)
+        if changes:
+            audit.record("invoice.updated", invoice, by=by, changes=changes)
+    return invoice
+
+
+def delete_draft(invoice: Invoice, *, by) -> None:
+    require(by, invoice.company, EDIT_INVOICES)
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.is_issued:
+            raise IssuedDocumentError(invoice.number)
+        audit.record(
+            "invoice.draft_deleted",
+            invoice,
+            by=by,
+            changes={"customer": invoice.customer.legal_name},
+        )
+        invoice.delete()

@@ -1,0 +1,137 @@
+"""Shared fixtures: data built through the services, as a user would."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from encaisse.catalog.services import create_product
+from encaisse.companies.models import Role
+from encaisse.companies.services import add_member, create_company
+from encaisse.customers.services import create_customer
+from encaisse.sales.services import create_invoice, issue_invoice
+
+# Real, checksum-valid identifiers (SIREN with their SIRET of the head office).
+SELLER = {
+    "legal_name": "Atelier Martin SAS",
+    "legal_form": "SAS",
+    "share_capital": "50000.00",
+    "siren": "732829320",
+    "siret": "73282932000074",
+    "rcs_city": "Lyon",
+    "vat_number": "FR44732829320",
+    "address_line1": "12 rue de la République",
+    "postal_code": "69002",
+    "city": "Lyon",
+    "iban": "FR7630006000011234567890189",
+    "bic": "AGRIFRPP",
+    "einvoicing_address": "732829320",
+}
+OTHER_SELLER = {
+    **SELLER,
+    "legal_name": "Autre Société SARL",
+    "legal_form": "SARL",
+    "siren": "443061841",
+    "siret": "44306184100047",
+    "vat_number": "FR64443061841",
+    "einvoicing_address": "443061841",
+}
+CUSTOMER = {
+    "legal_name": "Boulangerie Dupont SARL",
+    "siren": "552100554",
+    "siret": "55210055400013",
+    "billing_line1": "3 place Bellecour",
+    "billing_postal_code": "69002",
+    "billing_city": "Lyon",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run with DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username, company=None, role=Role.ADMIN, password="motdepasse-test"):
+        user = get_user_model().objects.create_user(username, f"{username}@example.fr", password)
+        if company is not None:
+            add_member(company, user, role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def company(db):
+    return create_company(SELLER)
+
+
+@pytest.fixture
+def other_company(db):
+    return create_company(OTHER_SELLER)
+
+
+@pytest.fixture
+def admin(company, make_user):
+    return make_user("admin", company, Role.ADMIN)
+
+
+@pytest.fixture
+def customer(company, admin):
+    return create_customer(company, CUSTOMER, by=admin)
+
+
+@pytest.fixture
+def product(company, admin):
+    return create_product(
+        company,
+        {
+            "reference": "PAIN-01",
+            "label": "Farine T65, sac de 25 kg",
+            "kind": "goods",
+            "unit": "C62",
+            "unit_price": "18.90",
+            "vat_rate": "5.5",
+            "cost_price": "12.10",
+        },
+        by=admin,
+    )
+
+
+@pytest.fixture
+def service_product(company, admin):
+    return create_product(
+        company,
+        {
+            "reference": "MAINT-H",
+            "label": "Maintenance du four, heure",
+            "kind": "service",
+            "unit": "HUR",
+            "unit_price": "65.00",
+            "vat_rate": "20",
+        },
+        by=admin,
+    )
+
+
+@pytest.fixture
+def make_invoice(company, customer, product, admin):
+    """A draft (or issued, with issue_on=) invoice through the services."""
+
+    def make(lines=None, issue_on: dt.date | None = None, by=None, cust=None, **header):
+        lines = lines or [{"product": product.pk, "quantity": "2"}]
+        invoice = create_invoice(
+            company, customer=cust or customer, lines=lines, by=by or admin, **header
+        )
+        if issue_on is not None:
+            invoice = issue_invoice(invoice, by=by or admin, on=issue_on)
+        return invoice
+
+    return make
