@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "encaisse.sales",
     "encaisse.api",
     "encaisse.web",
+    "encaisse.demo",
 ]
 
 MIDDLEWARE = [
