@@ -61,7 +61,11 @@ def _clean(data: dict, instance: Company | None) -> dict:
                 PREFIX_VALIDATOR(data[key])
             except DjangoValidationError as exc:
                 raise ValidationFailed("invalid_prefix", exc.messages[0], key) from None
-    if data.get("invoice_prefix") and data.get("invoice_prefix") == data.get("credit_note_prefix"):
+    prefixes = [
+        data.get(key, Company._meta.get_field(key).default)
+        for key in ("invoice_prefix", "credit_note_prefix")
+    ]
+    if prefixes[0] == prefixes[1]:
         raise ValidationFailed(
             "same_prefix",
             "Les factures et les avoirs ont des préfixes distincts.",

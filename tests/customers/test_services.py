@@ -1,0 +1,109 @@
+import pytest
+
+from encaisse.audit.services import trail
+from encaisse.companies.models import Role
+from encaisse.customers.models import Customer
+from encaisse.customers.services import add_contact, create_customer, search, update_customer
+from encaisse.errors import Forbidden, NotFound, ValidationFailed
+from tests.conftest import CUSTOMER
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "field"),
+    [
+        ({"siren": "552100555"}, "invalid_siren", "siren"),
+        ({"siret": "55210055400014"}, "invalid_siret", "siret"),
+        ({"siret": "73282932000074"}, "siret_siren_mismatch", "siret"),
+        ({"vat_number": "FR00552100554"}, "invalid_vat_number", "vat_number"),
+        ({"vat_number": "FR44732829320"}, "vat_siren_mismatch", "vat_number"),
+        ({"legal_name": " "}, "required", "legal_name"),
+        ({"terms_kind": "net", "terms_days": 75}, "terms_exceed_legal_cap", "terms_days"),
+        ({"kind": "consumer"}, "consumer_with_siren", "siren"),
+    ],
+)
+def test_bad_identifiers_are_refused_and_nothing_is_created(company, admin, data, code, field):
+    with pytest.raises(ValidationFailed) as error:
+        create_customer(company, {**CUSTOMER, **data}, by=admin)
+    assert (error.value.code, error.value.field) == (code, field)
+    assert not Customer.objects.exists()
+
+
+def test_identifiers_are_normalized_and_siren_taken_from_siret(company, admin):
+    customer = create_customer(
+        company,
+        {
+            "legal_name": "Garage du Centre",
+            "siret": "552 100 554 00013",
+            "vat_number": "fr 96 552100554",
+        },
+        by=admin,
+    )
+    assert (customer.siren, customer.siret, customer.vat_number) == (
+        "552100554",
+        "55210055400013",
+        "FR96552100554",
+    )
+
+
+def test_second_customer_with_the_same_siren_is_refused_naming_the_first(customer, company, admin):
+    with pytest.raises(ValidationFailed) as error:
+        create_customer(company, {"legal_name": "Doublon", "siren": "552100554"}, by=admin)
+    assert error.value.code == "duplicate_siren"
+    assert "Boulangerie Dupont SARL" in error.value.message
+    assert Customer.objects.count() == 1
+
+
+def test_same_siren_is_allowed_in_another_company(customer, other_company, make_user):
+    owner = make_user("other", other_company)
+    assert create_customer(other_company, CUSTOMER, by=owner).siren == customer.siren
+
+
+def test_search_by_name_siren_siret_and_city(company, admin, customer):
+    other = create_customer(
+        company, {"legal_name": "Mairie de Villeurbanne", "billing_city": "Villeurbanne"}, by=admin
+    )
+    assert list(search(company, "dupont")) == [customer]
+    assert list(search(company, "552 100")) == [customer]
+    assert list(search(company, "55210055400013")) == [customer]
+    assert list(search(company, "villeur")) == [other]
+    assert set(search(company, "")) == {customer, other}
+
+
+def test_update_is_audited_with_the_changes(customer, admin):
+    update_customer(customer, {"billing_city": "Villeurbanne", "notes": "Client fidèle"}, by=admin)
+    entry = trail(customer).first()
+    assert entry.action == "customer.updated"
+    assert entry.actor == admin
+    assert entry.changes == {
+        "billing_city": ["Lyon", "Villeurbanne"],
+        "notes": ["", "Client fidèle"],
+    }
+
+
+def test_update_refusal_changes_nothing(customer, admin):
+    with pytest.raises(ValidationFailed):
+        update_customer(customer, {"billing_city": "Paris", "siren": "123"}, by=admin)
+    customer.refresh_from_db()
+    assert customer.billing_city == "Lyon"
+
+
+def test_contacts(customer, admin):
+    contact = add_contact(
+        customer,
+        {"name": "Paul Dupont", "email": "compta@dupont.fr", "is_billing_contact": True},
+        by=admin,
+    )
+    assert list(customer.contacts.all()) == [contact]
+    with pytest.raises(ValidationFailed):
+        add_contact(customer, {"name": ""}, by=admin)
+
+
+def test_roles_and_isolation(customer, company, other_company, make_user):
+    reader = make_user("lecteur", company, Role.READ_ONLY)
+    with pytest.raises(Forbidden):
+        update_customer(customer, {"notes": "x"}, by=reader)
+    collector = make_user("recouvreur", company, Role.COLLECTION)
+    update_customer(customer, {"notes": "Appelé le 3"}, by=collector)
+    outsider = make_user("outsider", other_company)
+    with pytest.raises(NotFound):
+        update_customer(customer, {"notes": "x"}, by=outsider)
