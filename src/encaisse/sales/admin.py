@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Invoice, InvoiceLine
+from .models import Invoice, InvoiceAllowance, InvoiceLine
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -16,6 +16,10 @@ class InvoiceLineInline(admin.TabularInline):
         return False
 
 
+class InvoiceAllowanceInline(InvoiceLineInline):
+    model = InvoiceAllowance
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
     """View only: invoices change through the services (drafts) or not at all (issued)."""
@@ -24,7 +28,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     list_filter = ["company", "kind", "status"]
     search_fields = ["number", "customer__legal_name"]
     date_hierarchy = "issue_date"
-    inlines = [InvoiceLineInline]
+    inlines = [InvoiceLineInline, InvoiceAllowanceInline]
 
     def has_add_permission(self, request):
         return False

@@ -210,3 +210,42 @@ class InvoiceLine(models.Model):
     def delete(self, *args, **kwargs):
         self._refuse_if_issued()
         return super().delete(*args, **kwargs)
+
+
+class InvoiceAllowance(models.Model):
+    """A document-level allowance (remise, BG-20) or charge (frais, BG-21).
+
+    Amounts are excl. VAT and positive; `is_charge` says which way they go. Each carries
+    the VAT category and rate whose base it changes (EN 16931 BR-CO-... rules).
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allowances")
+    position = models.PositiveIntegerField(default=0)
+    is_charge = models.BooleanField("frais (sinon remise)", default=False)
+    amount = models.DecimalField("montant HT", max_digits=14, decimal_places=2)
+    reason = models.CharField("motif", max_length=200)
+    reason_code = models.CharField("code motif (UNTDID 5189 / 7161)", max_length=3, blank=True)
+    vat_rate = models.DecimalField("TVA", max_digits=5, decimal_places=2, choices=RATE_CHOICES)
+    vat_exemption = models.CharField(max_length=2, choices=Exemption.choices, blank=True)
+    vat_exemption_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "remise ou frais de pied de facture"
+
+    def __str__(self):
+        return f"{'Frais' if self.is_charge else 'Remise'} {self.reason} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if Invoice.objects.filter(pk=self.invoice_id, status=DocumentStatus.ISSUED).exists():
+            raise IssuedDocumentError(self.invoice.number)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Invoice.objects.filter(pk=self.invoice_id, status=DocumentStatus.ISSUED).exists():
+            raise IssuedDocumentError(self.invoice.number)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def signed_amount(self):
+        return self.amount if self.is_charge else -self.amount

@@ -2,10 +2,14 @@
 
 - line net amount (BT-131) = quantity × unit price, rounded to the cent, less the line
   discount (BT-136), itself rounded to the cent;
-- VAT breakdown (BG-23): per category and rate, the base is the sum of the line net
-  amounts and the VAT is base × rate, rounded once (never a sum of rounded line VATs);
-- totals: excl. VAT (BT-109) = Σ line nets; VAT (BT-110) = Σ VAT per rate;
-  incl. VAT (BT-112) = excl. + VAT.
+- document allowances (BG-20, BT-92) and charges (BG-21, BT-99), excl. VAT, each with the
+  VAT category and rate whose base they change;
+- VAT breakdown (BG-23): per category and rate, the base is Σ line nets − allowances +
+  charges of that rate, and the VAT is base × rate rounded once (never a sum of rounded
+  line VATs);
+- totals: Σ line nets (BT-106), Σ allowances (BT-107), Σ charges (BT-108),
+  excl. VAT (BT-109) = BT-106 − BT-107 + BT-108; VAT (BT-110) = Σ VAT per rate;
+  incl. VAT (BT-112) = BT-109 + BT-110.
 All Decimal, all ROUND_HALF_UP to the cent.
 """
 
@@ -42,22 +46,47 @@ class VatBreakdown:
 @dataclass(frozen=True)
 class Totals:
     breakdown: list[VatBreakdown] = field(default_factory=list)
-    excl_vat: Decimal = ZERO
-    vat: Decimal = ZERO
-    incl_vat: Decimal = ZERO
+    lines: Decimal = ZERO  # BT-106
+    allowances: Decimal = ZERO  # BT-107
+    charges: Decimal = ZERO  # BT-108
+    excl_vat: Decimal = ZERO  # BT-109
+    vat: Decimal = ZERO  # BT-110
+    incl_vat: Decimal = ZERO  # BT-112
 
 
-def compute_totals(lines: Iterable) -> Totals:
-    """Totals of lines having net_amount, vat_rate, vat_exemption, vat_exemption_reason."""
+def compute_totals(lines: Iterable, allowances: Iterable = ()) -> Totals:
+    """Totals of lines (net_amount, vat_rate, vat_exemption, vat_exemption_reason) and
+    document allowances/charges (amount, is_charge and the same VAT fields)."""
     groups: dict[tuple[str, Decimal], list] = {}
+    line_total = allowance_total = charge_total = ZERO
+
+    def add(item, amount):
+        key = (category(item.vat_rate, item.vat_exemption), item.vat_rate)
+        group = groups.setdefault(key, [ZERO, item.vat_exemption_reason])
+        group[0] += amount
+
     for line in lines:
-        key = (category(line.vat_rate, line.vat_exemption), line.vat_rate)
-        group = groups.setdefault(key, [ZERO, line.vat_exemption_reason])
-        group[0] += line.net_amount
+        add(line, line.net_amount)
+        line_total += line.net_amount
+    for item in allowances:
+        if item.is_charge:
+            add(item, item.amount)
+            charge_total += item.amount
+        else:
+            add(item, -item.amount)
+            allowance_total += item.amount
     breakdown = [
         VatBreakdown(cat, rate, q2(base), percent_of(base, rate), reason)
         for (cat, rate), (base, reason) in sorted(groups.items(), key=lambda kv: -kv[0][1])
     ]
     excl = sum((b.base for b in breakdown), ZERO)
     vat = sum((b.vat for b in breakdown), ZERO)
-    return Totals(breakdown=breakdown, excl_vat=excl, vat=vat, incl_vat=excl + vat)
+    return Totals(
+        breakdown=breakdown,
+        lines=line_total,
+        allowances=allowance_total,
+        charges=charge_total,
+        excl_vat=excl,
+        vat=vat,
+        incl_vat=excl + vat,
+    )

@@ -12,7 +12,7 @@ from encaisse.errors import Conflict, ValidationFailed
 from encaisse.money import ZERO, format_decimal, format_eur
 from encaisse.validation import parse_decimal
 
-from ..models import DocumentKind, DocumentStatus, Invoice, InvoiceLine
+from ..models import DocumentKind, DocumentStatus, Invoice, InvoiceAllowance, InvoiceLine
 from ..terms import PaymentTermsKind
 from ..totals import compute_totals
 from . import drafts
@@ -37,8 +37,10 @@ class Creditable:
 def creditable(invoice: Invoice) -> Creditable:
     credit_notes = invoice.credit_notes.filter(status=DocumentStatus.ISSUED)
     credited_lines = InvoiceLine.objects.filter(invoice__in=credit_notes)
-    total = compute_totals(invoice.lines.all())
-    credited = compute_totals(credited_lines)
+    total = compute_totals(invoice.lines.all(), invoice.allowances.all())
+    credited = compute_totals(
+        credited_lines, InvoiceAllowance.objects.filter(invoice__in=credit_notes)
+    )
     base_by_rate = {(b.category, b.rate): b.base for b in total.breakdown}
     for b in credited.breakdown:
         base_by_rate[(b.category, b.rate)] = base_by_rate.get((b.category, b.rate), ZERO) - b.base
@@ -57,7 +59,7 @@ def creditable(invoice: Invoice) -> Creditable:
     )
 
 
-def check_creditable(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+def check_creditable(invoice: Invoice, lines: list[InvoiceLine], allowances=()) -> None:
     """Refuse credit-note lines that credit more than what remains on `invoice`."""
     remaining = creditable(invoice)
     for line in lines:
@@ -75,7 +77,7 @@ def check_creditable(invoice: Invoice, lines: list[InvoiceLine]) -> None:
                 f"{format_decimal(left)} créditable(s) sur la facture {invoice.number}.",
                 "lines",
             )
-    totals = compute_totals(lines)
+    totals = compute_totals(lines, allowances)
     for b in totals.breakdown:
         left = remaining.base_by_rate.get((b.category, b.rate), ZERO)
         if b.base > left:
@@ -108,6 +110,18 @@ def _line_copy(line: InvoiceLine, quantity: Decimal) -> dict:
         "vat_exemption": line.vat_exemption,
         "vat_exemption_reason": line.vat_exemption_reason,
         "credited_line": line,
+    }
+
+
+def _allowance_copy(allowance: InvoiceAllowance) -> dict:
+    return {
+        "is_charge": allowance.is_charge,
+        "amount": allowance.amount,
+        "reason": allowance.reason,
+        "reason_code": allowance.reason_code,
+        "vat_rate": allowance.vat_rate,
+        "vat_exemption": allowance.vat_exemption,
+        "vat_exemption_reason": allowance.vat_exemption_reason,
     }
 
 
@@ -171,6 +185,7 @@ def create_credit_note(
             )
         remaining = creditable(invoice)
         originals = {line.pk: line for line in invoice.lines.all()}
+        raw_allowances = []
         if mode == CreditMode.FULL:
             if remaining.has_amount_credits:
                 raise ValidationFailed(
@@ -179,6 +194,10 @@ def create_credit_note(
                     "faites un avoir par lignes ou en montant.",
                     "mode",
                 )
+            if not InvoiceAllowance.objects.filter(
+                invoice__credited_invoice=invoice, invoice__status=DocumentStatus.ISSUED
+            ).exists():
+                raw_allowances = [_allowance_copy(a) for a in invoice.allowances.all()]
             raw = [
                 _line_copy(line, remaining.quantity_by_line[pk])
                 for pk, line in originals.items()
@@ -211,7 +230,8 @@ def create_credit_note(
                 "lines",
             )
         clean = drafts.clean_lines(invoice.company, raw)
-        check_creditable(invoice, clean)
+        clean_extra = drafts.clean_allowances(raw_allowances)
+        check_creditable(invoice, clean, clean_extra)
         note = Invoice(
             company=invoice.company,
             customer=invoice.customer,
@@ -223,9 +243,9 @@ def create_credit_note(
             customer_reference=invoice.customer_reference,
             created_by=by if by is not None and by.is_authenticated else None,
         )
-        drafts.apply_totals(note, clean)
+        drafts.apply_totals(note, clean, clean_extra)
         note.save()
-        drafts.save_lines(note, clean)
+        drafts.save_lines(note, clean, clean_extra)
         audit.record(
             "credit_note.created",
             note,

@@ -13,9 +13,10 @@ from encaisse.companies.models import Company
 from encaisse.companies.permissions import EDIT_INVOICES, require
 from encaisse.customers.models import Customer
 from encaisse.errors import NotFound, ValidationFailed
+from encaisse.money import format_decimal
 from encaisse.validation import parse_decimal
 
-from ..models import DocumentKind, Invoice, InvoiceLine, IssuedDocumentError
+from ..models import DocumentKind, Invoice, InvoiceAllowance, InvoiceLine, IssuedDocumentError
 from ..terms import check_terms, due_date
 from ..totals import Totals, compute_totals, line_amounts
 from . import credit_notes
@@ -128,9 +129,60 @@ def clean_lines(company: Company, raw_lines) -> list[InvoiceLine]:
     return [clean_line(company, raw, i) for i, raw in enumerate(raw_lines or [], start=1)]
 
 
-def preview_totals(company: Company, raw_lines) -> Totals:
+def clean_allowance(raw: dict, index: int) -> InvoiceAllowance:
+    """An unsaved document-level allowance (or charge, with is_charge) from user input."""
+    prefix = f"allowances.{index}."
+    is_charge = raw.get("is_charge") in (True, "true", "1", "on", "charge")
+    what = "Les frais" if is_charge else "La remise"
+    amount = parse_decimal(raw.get("amount"), prefix + "amount", f"{what} {index}", places=2)
+    if amount == 0:
+        raise ValidationFailed(
+            "zero_amount", f"{what} {index} : le montant est nul.", prefix + "amount"
+        )
+    reason = (raw.get("reason") or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "required", f"{what} {index} : le motif est obligatoire.", prefix + "reason"
+        )
+    rate, exemption, exemption_reason = clean_vat(
+        raw.get("vat_rate") or "20",
+        raw.get("vat_exemption", ""),
+        raw.get("vat_exemption_reason", ""),
+        field_prefix=prefix,
+    )
+    return InvoiceAllowance(
+        position=index,
+        is_charge=is_charge,
+        amount=amount,
+        reason=reason[:200],
+        reason_code=(raw.get("reason_code") or "")[:3],
+        vat_rate=rate,
+        vat_exemption=exemption,
+        vat_exemption_reason=exemption_reason,
+    )
+
+
+def clean_allowances(raw_allowances) -> list[InvoiceAllowance]:
+    return [clean_allowance(raw, i) for i, raw in enumerate(raw_allowances or [], start=1)]
+
+
+def checked_totals(lines, allowances) -> Totals:
+    """The totals, refusing allowances that take a VAT base below zero."""
+    totals = compute_totals(lines, allowances)
+    for b in totals.breakdown:
+        if b.base < 0:
+            raise ValidationFailed(
+                "allowance_exceeds_base",
+                f"Les remises au taux {format_decimal(b.rate)} % dépassent le montant des "
+                "lignes à ce taux.",
+                "allowances",
+            )
+    return totals
+
+
+def preview_totals(company: Company, raw_lines, raw_allowances=()) -> Totals:
     """Totals of lines being typed, without saving anything (the htmx form)."""
-    return compute_totals(clean_lines(company, raw_lines))
+    return checked_totals(clean_lines(company, raw_lines), clean_allowances(raw_allowances))
 
 
 def _clean_header(company: Company, customer: Customer, data: dict) -> dict:
@@ -157,8 +209,8 @@ def _clean_header(company: Company, customer: Customer, data: dict) -> dict:
     return header
 
 
-def apply_totals(invoice: Invoice, lines: list[InvoiceLine]) -> None:
-    totals = compute_totals(lines)
+def apply_totals(invoice: Invoice, lines: list[InvoiceLine], allowances=()) -> None:
+    totals = checked_totals(lines, allowances)
     invoice.total_excl_vat = totals.excl_vat
     invoice.total_vat = totals.vat
     invoice.total_incl_vat = totals.incl_vat
@@ -166,20 +218,28 @@ def apply_totals(invoice: Invoice, lines: list[InvoiceLine]) -> None:
     invoice.due_date = due_date(timezone.localdate(), invoice.terms_kind, invoice.terms_days)
 
 
-def save_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+def save_lines(invoice: Invoice, lines: list[InvoiceLine], allowances=None) -> None:
+    """Replace the draft's lines (and its allowances, when given)."""
     invoice.lines.all().delete()
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
+    if allowances is not None:
+        invoice.allowances.all().delete()
+        for allowance in allowances:
+            allowance.invoice = invoice
+        InvoiceAllowance.objects.bulk_create(allowances)
 
 
-def create_invoice(company: Company, *, customer, lines, by, **header) -> Invoice:
-    """A draft invoice for `customer` with `lines` (dicts: product or free text)."""
+def create_invoice(company: Company, *, customer, lines, by, allowances=(), **header) -> Invoice:
+    """A draft invoice for `customer` with `lines` (dicts: product or free text) and
+    document-level `allowances` (dicts: amount, reason, vat_rate, is_charge)."""
     require(by, company, EDIT_INVOICES)
     customer = _customer(company, customer)
     with transaction.atomic():
         header = _clean_header(company, customer, header)
         clean = clean_lines(company, lines)
+        clean_extra = clean_allowances(allowances)
         invoice = Invoice(
             company=company,
             customer=customer,
@@ -187,9 +247,9 @@ def create_invoice(company: Company, *, customer, lines, by, **header) -> Invoic
             created_by=by if by and by.is_authenticated else None,
             **header,
         )
-        apply_totals(invoice, clean)
+        apply_totals(invoice, clean, clean_extra)
         invoice.save()
-        save_lines(invoice, clean)
+        save_lines(invoice, clean, clean_extra)
         audit.record(
             "invoice.created",
             invoice,
@@ -203,8 +263,8 @@ def create_invoice(company: Company, *, customer, lines, by, **header) -> Invoic
     return invoice
 
 
-def update_invoice(invoice: Invoice, data: dict, *, by, lines=None) -> Invoice:
-    """Change a draft's header (and its lines when `lines` is given)."""
+def update_invoice(invoice: Invoice, data: dict, *, by, lines=None, allowances=None) -> Invoice:
+    """Change a draft's header, and its lines or allowances when they are given."""
     require(by, invoice.company, EDIT_INVOICES)
     with transaction.atomic():
         invoice = (
@@ -226,20 +286,27 @@ def update_invoice(invoice: Invoice, data: dict, *, by, lines=None) -> Invoice:
         merged = {**{k: getattr(invoice, k) for k in HEADER_FIELDS}, **data}
         for key, value in _clean_header(invoice.company, invoice.customer, merged).items():
             setattr(invoice, key, value)
-        if lines is not None:
-            clean = clean_lines(invoice.company, lines)
-            if invoice.is_credit_note:
-                credit_notes.check_creditable(invoice.credited_invoice, clean)
-            save_lines(invoice, clean)
-        else:
-            clean = list(invoice.lines.all())
-        apply_totals(invoice, clean)
+        clean = (
+            clean_lines(invoice.company, lines) if lines is not None else list(invoice.lines.all())
+        )
+        clean_extra = (
+            clean_allowances(allowances)
+            if allowances is not None
+            else list(invoice.allowances.all())
+        )
+        if invoice.is_credit_note:
+            credit_notes.check_creditable(invoice.credited_invoice, clean, clean_extra)
+        apply_totals(invoice, clean, clean_extra)
+        if lines is not None or allowances is not None:
+            save_lines(invoice, clean, clean_extra)
         invoice.save()
         changes = audit.diff(
             before, audit.snapshot(invoice, [*HEADER_FIELDS, "customer", "total_incl_vat"])
         )
         if lines is not None:
             changes["lines"] = len(clean)
+        if allowances is not None:
+            changes["allowances"] = len(clean_extra)
         if changes:
             audit.record("invoice.updated", invoice, by=by, changes=changes)
     return invoice

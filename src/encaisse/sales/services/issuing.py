@@ -112,6 +112,7 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
                 "future_date", "Un document ne peut pas être daté d'un jour à venir.", "issue_date"
             )
         lines = list(invoice.lines.all())
+        allowances = list(invoice.allowances.all())
         check_terms(invoice.terms_kind, invoice.terms_days)
         missing = missing_mentions(company, customer, lines)
         if missing:
@@ -132,7 +133,7 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
                     f"du {original.issue_date:%d/%m/%Y}.",
                     "issue_date",
                 )
-            credit_notes.check_creditable(original, lines)
+            credit_notes.check_creditable(original, lines, allowances)
 
         sequence = _lock_sequence(company, invoice.kind, on.year)
         if sequence.last_date and on < sequence.last_date:
@@ -148,7 +149,7 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
         sequence.save(update_fields=["last_number", "last_date"])
 
         prefix = company.credit_note_prefix if credit_note else company.invoice_prefix
-        totals = compute_totals(lines)
+        totals = compute_totals(lines, allowances)
         invoice.status = DocumentStatus.ISSUED
         invoice.sequence_year = on.year
         invoice.sequence_number = sequence.last_number
