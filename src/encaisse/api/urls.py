@@ -1,3 +1,35 @@
+"""The REST API: `/api/`, OpenAPI at `/api/openapi.json`, docs page at `/api/docs`."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="encaisse API", version="1")
+from . import errors
+from .auth import TokenAuth
+from .parser import DecimalJSONParser
+from .routers import customers, fallback, invoices, products
+
+DESCRIPTION = """
+API REST d'encaisse. Authentification : `Authorization: Bearer <jeton>` (jeton créé par
+`encaisse create-token UTILISATEUR --company SIREN`). Le jeton agit au nom de son
+utilisateur, dans sa société, avec son rôle.
+
+Montants et quantités : envoyés en texte (`"12.50"`) ou en nombre, jamais arrondis en
+flottant ; rendus en texte exact (`"123.40"`).
+
+Erreurs : JSON `{"code", "message", "field"?, "details"?}` avec un statut 4xx. Les
+positions de liste dans `field` comptent à partir de 1 (`lines.1.quantity` est la
+première ligne).
+"""
+
+api = NinjaAPI(
+    title="encaisse API",
+    version="1",
+    description=DESCRIPTION,
+    auth=TokenAuth(),
+    parser=DecimalJSONParser(),
+    urls_namespace="api",
+)
+errors.register(api)
+api.add_router("/customers", customers.router)
+api.add_router("/products", products.router)
+api.add_router("/invoices", invoices.router)
+api.add_router("", fallback.router)  # last: it matches every other path

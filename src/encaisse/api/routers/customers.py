@@ -1,0 +1,43 @@
+from ninja import Query, Router
+
+from encaisse.customers import services
+from encaisse.customers.models import Customer
+
+from ..pagination import page
+from ..schemas.common import ErrorOut
+from ..schemas.customers import (
+    CustomerFilters,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+)
+from . import get_or_404
+
+router = Router(tags=["clients"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+NOT_FOUND = "Client introuvable."
+
+
+@router.get("", response={200: CustomerPage, **ERRORS}, summary="Liste des clients")
+def list_customers(request, filters: Query[CustomerFilters]):
+    return page(services.search(request.company, filters.q).order_by("legal_name", "id"), filters)
+
+
+@router.post("", response={201: CustomerOut, **ERRORS}, summary="Créer un client")
+def create_customer(request, payload: CustomerIn):
+    data = payload.model_dump(exclude_unset=True)
+    return 201, services.create_customer(request.company, data, by=request.user)
+
+
+@router.get("/{int:id}", response={200: CustomerOut, **ERRORS}, summary="Un client")
+def get_customer(request, id: int):
+    return get_or_404(Customer.objects.filter(company=request.company), id, NOT_FOUND)
+
+
+@router.patch("/{int:id}", response={200: CustomerOut, **ERRORS}, summary="Modifier un client")
+def update_customer(request, id: int, payload: CustomerPatch):
+    customer = get_or_404(Customer.objects.filter(company=request.company), id, NOT_FOUND)
+    return services.update_customer(
+        customer, payload.model_dump(exclude_unset=True), by=request.user
+    )

@@ -1,0 +1,97 @@
+from django.db import transaction
+from ninja import Query, Router
+
+from encaisse.sales import services
+from encaisse.sales.models import Invoice
+
+from ..pagination import page
+from ..schemas.invoices import (
+    CreditNoteIn,
+    InvoiceFilters,
+    InvoiceIn,
+    InvoiceOut,
+    InvoicePage,
+    IssueIn,
+)
+from . import get_or_404
+from .customers import ERRORS
+
+router = Router(tags=["factures"])
+NOT_FOUND = "Facture introuvable."
+
+
+def invoices_of(company):
+    return (
+        Invoice.objects.filter(company=company)
+        .select_related("credited_invoice")
+        .prefetch_related("lines", "allowances", "credit_notes")
+    )
+
+
+def reload(invoice: Invoice) -> Invoice:
+    return invoices_of(invoice.company_id).get(pk=invoice.pk)
+
+
+@router.get("", response={200: InvoicePage, **ERRORS}, summary="Liste des factures et avoirs")
+def list_invoices(request, filters: Query[InvoiceFilters]):
+    invoices = invoices_of(request.company)
+    if filters.status:
+        invoices = invoices.filter(status=filters.status)
+    if filters.kind:
+        invoices = invoices.filter(kind=filters.kind)
+    if filters.customer:
+        invoices = invoices.filter(customer_id=filters.customer)
+    if filters.issued_from:
+        invoices = invoices.filter(issue_date__gte=filters.issued_from)
+    if filters.issued_to:
+        invoices = invoices.filter(issue_date__lte=filters.issued_to)
+    if filters.number:
+        invoices = invoices.filter(number=filters.number.strip())
+    return page(invoices, filters)
+
+
+@router.post("", response={201: InvoiceOut, **ERRORS}, summary="Créer une facture brouillon")
+def create_invoice(request, payload: InvoiceIn):
+    data = payload.model_dump(exclude_unset=True)
+    data["lines"] = [line.model_dump(exclude_none=True) for line in payload.lines]
+    data["allowances"] = [a.model_dump(exclude_none=True) for a in payload.allowances]
+    invoice = services.create_invoice(request.company, by=request.user, **data)
+    return 201, reload(invoice)
+
+
+@router.get("/{int:id}", response={200: InvoiceOut, **ERRORS}, summary="Une facture ou un avoir")
+def get_invoice(request, id: int):
+    return get_or_404(invoices_of(request.company), id, NOT_FOUND)
+
+
+@router.post(
+    "/{int:id}/issue", response={200: InvoiceOut, **ERRORS}, summary="Émettre un brouillon"
+)
+def issue_invoice(request, id: int, payload: IssueIn | None = None):
+    invoice = get_or_404(Invoice.objects.filter(company=request.company), id, NOT_FOUND)
+    on = payload.issue_date if payload is not None else None
+    return reload(services.issue_invoice(invoice, by=request.user, on=on))
+
+
+@router.post(
+    "/{int:id}/credit-note",
+    response={201: InvoiceOut, **ERRORS},
+    summary="Créer (et émettre) un avoir sur une facture émise",
+)
+def create_credit_note(request, id: int, payload: CreditNoteIn):
+    invoice = get_or_404(Invoice.objects.filter(company=request.company), id, NOT_FOUND)
+    lines = [line.model_dump() for line in payload.lines or []]
+    # One transaction: if issuing refuses, the draft credit note goes too.
+    with transaction.atomic():
+        note = services.create_credit_note(
+            invoice,
+            by=request.user,
+            mode=payload.mode,
+            lines=lines,
+            amount=payload.amount,
+            vat_rate=payload.vat_rate,
+            reason=payload.reason,
+        )
+        if payload.issue:
+            note = services.issue_invoice(note, by=request.user, on=payload.issue_date)
+    return 201, reload(note)

@@ -1,0 +1,174 @@
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from encaisse.sales.models import Invoice
+from encaisse.sales.totals import compute_totals
+
+from ..fields import DecimalIn, DecimalOut, Id, Text, VatRateIn
+from ..pagination import PageParams
+from .common import Input, PageOut
+
+MAX_LINES = 1000
+
+
+class LineIn(Input):
+    product: Id | None = Field(None, description="Article du catalogue : il remplit les blancs.")
+    description: Text(500) | None = None
+    item_kind: Text(10) | None = Field(None, description="goods ou service.")
+    quantity: DecimalIn
+    unit: Text(3) | None = None
+    unit_price: DecimalIn | None = None
+    discount_percent: DecimalIn | None = None
+    vat_rate: VatRateIn | None = None
+    vat_exemption: Text(2) | None = None
+    vat_exemption_reason: Text(200) | None = None
+
+
+class AllowanceIn(Input):
+    is_charge: bool = Field(False, description="true : frais ; false : remise.")
+    amount: DecimalIn = Field(description="Montant HT, positif.")
+    reason: Text(200)
+    reason_code: Text(3) | None = None
+    vat_rate: VatRateIn | None = None
+    vat_exemption: Text(2) | None = None
+    vat_exemption_reason: Text(200) | None = None
+
+
+class InvoiceIn(Input):
+    customer: Id
+    lines: list[LineIn] = Field(max_length=MAX_LINES)
+    allowances: list[AllowanceIn] = Field(default_factory=list, max_length=MAX_LINES)
+    terms_kind: Text(10) | None = Field(
+        None, description="net, eom ou receipt ; vide : celles du client."
+    )
+    terms_days: int | None = Field(None, ge=0, le=999)
+    customer_reference: Text(100) | None = None
+    notes: Text(10_000) | None = None
+    delivery_date: dt.date | None = None
+
+
+class IssueIn(Input):
+    issue_date: dt.date | None = Field(None, description="Date d'émission ; défaut : aujourd'hui.")
+
+
+class CreditLineIn(Input):
+    line: Id = Field(description="Id d'une ligne de la facture.")
+    quantity: DecimalIn
+
+
+class CreditNoteIn(Input):
+    mode: Literal["full", "lines", "amount"] = "full"
+    lines: list[CreditLineIn] | None = Field(None, max_length=MAX_LINES)
+    amount: DecimalIn | None = Field(None, description="Montant HT à créditer (mode amount).")
+    vat_rate: VatRateIn | None = Field(None, description="Taux du montant (mode amount).")
+    reason: Text(300) = ""
+    issue: bool = Field(True, description="false : laisser l'avoir en brouillon.")
+    issue_date: dt.date | None = Field(
+        None, description="Date d'émission de l'avoir ; défaut : aujourd'hui."
+    )
+
+
+class LineOut(Schema):
+    id: int
+    position: int
+    product: int | None = Field(None, validation_alias="product_id")
+    description: str
+    item_kind: str
+    quantity: DecimalOut
+    unit: str
+    unit_price: DecimalOut
+    discount_percent: DecimalOut
+    vat_rate: DecimalOut
+    vat_exemption: str
+    vat_exemption_reason: str
+    gross_amount: DecimalOut
+    discount_amount: DecimalOut
+    net_amount: DecimalOut
+    credited_line: int | None = Field(None, validation_alias="credited_line_id")
+
+
+class AllowanceOut(Schema):
+    id: int
+    is_charge: bool
+    amount: DecimalOut
+    reason: str
+    reason_code: str
+    vat_rate: DecimalOut
+    vat_exemption: str
+    vat_exemption_reason: str
+
+
+class VatBreakdownOut(Schema):
+    category: str
+    rate: DecimalOut
+    base: DecimalOut
+    vat: DecimalOut
+    exemption_reason: str
+
+
+class CreditedInvoiceOut(Schema):
+    id: int
+    number: str
+    issue_date: dt.date | None
+
+
+class InvoiceOut(Schema):
+    id: int
+    kind: str
+    status: str
+    number: str | None = Field(description="Vide (null) tant que le document est un brouillon.")
+    issue_date: dt.date | None
+    delivery_date: dt.date | None
+    due_date: dt.date | None
+    customer: int = Field(validation_alias="customer_id")
+    terms_kind: str
+    terms_days: int | None
+    customer_reference: str
+    notes: str
+    currency: str
+    total_excl_vat: DecimalOut
+    total_vat: DecimalOut
+    total_incl_vat: DecimalOut
+    vat_breakdown: list[VatBreakdownOut]
+    lines: list[LineOut]
+    allowances: list[AllowanceOut]
+    credited_invoice: CreditedInvoiceOut | None = None
+    credit_reason: str
+    credit_notes: list[int] = Field(description="Ids des avoirs de cette facture.")
+    created_at: dt.datetime
+    issued_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_number(obj: Invoice):
+        return obj.number or None
+
+    @staticmethod
+    def resolve_lines(obj: Invoice):
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_allowances(obj: Invoice):
+        return list(obj.allowances.all())
+
+    @staticmethod
+    def resolve_vat_breakdown(obj: Invoice):
+        return compute_totals(obj.lines.all(), obj.allowances.all()).breakdown
+
+    @staticmethod
+    def resolve_credit_notes(obj: Invoice):
+        return sorted(note.pk for note in obj.credit_notes.all())
+
+
+class InvoiceFilters(PageParams):
+    status: Literal["draft", "issued"] | None = None
+    kind: Literal["invoice", "credit_note"] | None = None
+    customer: Id | None = None
+    issued_from: dt.date | None = Field(None, description="Émis ce jour ou après.")
+    issued_to: dt.date | None = Field(None, description="Émis ce jour ou avant.")
+    number: Text(35) | None = Field(None, description="Numéro exact.")
+
+
+class InvoicePage(PageOut):
+    items: list[InvoiceOut]
