@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "encaisse.customers",
     "encaisse.catalog",
     "encaisse.sales",
+    "encaisse.receivables",
     "encaisse.api",
     "encaisse.web",
     "encaisse.demo",

@@ -30,13 +30,18 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+def actor(by):
+    """The user to store as author: None for the system (demo loader, scripts)."""
+    return by if by is not None and by.is_authenticated else None
+
+
 def record(action: str, obj: models.Model, *, by=None, company=None, changes=None) -> AuditEntry:
     """Log `action` on `obj`. `changes` is {"field": [old, new]} or any JSON data."""
     if company is None:
         company = getattr(obj, "company", None)
     return AuditEntry.objects.create(
         company=company,
-        actor=by if (by is not None and by.is_authenticated) else None,
+        actor=actor(by),
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),

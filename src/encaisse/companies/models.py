@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -64,6 +66,12 @@ class Company(models.Model):
     )
     vat_on_debits = models.BooleanField(
         "option pour le paiement de la TVA d'après les débits", default=False
+    )
+    write_off_threshold = models.DecimalField(
+        "seuil des écarts de règlement passés en pertes (€)",
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("5.00"),
     )
     invoice_prefix = models.CharField(
         "préfixe des factures", max_length=12, default="FA", validators=[PREFIX_VALIDATOR]

@@ -11,6 +11,8 @@ EDIT_INVOICES = "invoices.edit"
 ISSUE_INVOICES = "invoices.issue"
 ISSUE_CREDIT_NOTES = "credit_notes.issue"
 EDIT_COMPANY = "company.edit"
+RECORD_PAYMENTS = "payments.record"
+ALLOCATE = "payments.allocate"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -22,11 +24,22 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ISSUE_INVOICES,
             ISSUE_CREDIT_NOTES,
             EDIT_COMPANY,
+            RECORD_PAYMENTS,
+            ALLOCATE,
         }
     ),
     Role.SALES: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES}),
     Role.ACCOUNTING: frozenset(
-        {VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES, ISSUE_CREDIT_NOTES}
+        {
+            VIEW,
+            EDIT_CUSTOMERS,
+            EDIT_CATALOG,
+            EDIT_INVOICES,
+            ISSUE_INVOICES,
+            ISSUE_CREDIT_NOTES,
+            RECORD_PAYMENTS,
+            ALLOCATE,
+        }
     ),
     Role.COLLECTION: frozenset({VIEW, EDIT_CUSTOMERS}),
     Role.READ_ONLY: frozenset({VIEW}),
@@ -39,6 +52,8 @@ ACTION_LABELS = {
     ISSUE_INVOICES: "émettre des factures",
     ISSUE_CREDIT_NOTES: "émettre des avoirs",
     EDIT_COMPANY: "modifier la société",
+    RECORD_PAYMENTS: "enregistrer des règlements",
+    ALLOCATE: "lettrer les règlements",
 }
 
 

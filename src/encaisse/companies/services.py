@@ -7,6 +7,7 @@ from encaisse import identifiers
 from encaisse.audit import services as audit
 from encaisse.errors import ValidationFailed
 from encaisse.sales.terms import check_terms
+from encaisse.validation import parse_decimal
 
 from .models import PREFIX_VALIDATOR, Company, Membership, Role
 from .permissions import EDIT_COMPANY, require
@@ -37,6 +38,7 @@ COMPANY_FIELDS = [
     "vat_on_debits",
     "invoice_prefix",
     "credit_note_prefix",
+    "write_off_threshold",
 ]
 
 
@@ -51,6 +53,10 @@ def _clean(data: dict, instance: Company | None) -> dict:
         data["siret"] = identifiers.siret(data["siret"], of_siren=data["siren"])
     if data.get("vat_number"):
         data["vat_number"] = identifiers.vat_number(data["vat_number"], of_siren=data["siren"])
+    if "write_off_threshold" in data:
+        data["write_off_threshold"] = parse_decimal(
+            data["write_off_threshold"], "write_off_threshold", "Le seuil des écarts", places=2
+        )
     if data.get("iban"):
         data["iban"] = identifiers.iban(data["iban"])
     if data.get("bic"):

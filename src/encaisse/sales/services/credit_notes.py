@@ -241,7 +241,7 @@ def create_credit_note(
             terms_kind=PaymentTermsKind.ON_RECEIPT,
             terms_days=None,
             customer_reference=invoice.customer_reference,
-            created_by=by if by is not None and by.is_authenticated else None,
+            created_by=audit.actor(by),
         )
         drafts.apply_totals(note, clean, clean_extra)
         note.save()

@@ -244,7 +244,7 @@ def create_invoice(company: Company, *, customer, lines, by, allowances=(), **he
             company=company,
             customer=customer,
             kind=DocumentKind.INVOICE,
-            created_by=by if by and by.is_authenticated else None,
+            created_by=audit.actor(by),
             **header,
         )
         apply_totals(invoice, clean, clean_extra)

@@ -11,6 +11,8 @@ from encaisse.companies.models import Company, NumberSequence
 from encaisse.companies.permissions import ISSUE_CREDIT_NOTES, ISSUE_INVOICES, require
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.money import format_eur
+from encaisse.receivables.services.allocation import settle_credited_invoice
+from encaisse.receivables.services.installments import create_installments
 
 from ..mentions import missing_mentions
 from ..models import DocumentKind, DocumentStatus, Invoice, OperationNature
@@ -176,9 +178,13 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
                 "number": original.number,
                 "issue_date": original.issue_date.isoformat(),
             }
-        invoice.issued_by = by if by is not None and by.is_authenticated else None
+        invoice.issued_by = audit.actor(by)
         invoice.issued_at = timezone.now()
         invoice.save()
+        if credit_note:
+            settle_credited_invoice(invoice, by=by)
+        else:
+            create_installments(invoice)
         audit.record(
             "credit_note.issued" if credit_note else "invoice.issued",
             invoice,

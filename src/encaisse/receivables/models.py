@@ -1,0 +1,233 @@
+"""What customers owe and what they pay.
+
+Debit side: installments (échéances) of issued invoices, and refunds paid back to a
+customer. Credit side: payments received, issued credit notes and write-offs. An
+allocation (lettrage) links a credit to a debit for an amount, from a date, until it is
+undone (the row stays, with the undo date: the trace). Everything is dated so that any
+figure can be computed as of a date: an allocation counts on day D when
+allocated_on <= D and (undone_on is null or undone_on > D).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Installment(models.Model):
+    """One due date of an issued invoice, with its amount incl. VAT."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="installments"
+    )
+    invoice = models.ForeignKey(
+        "sales.Invoice", on_delete=models.PROTECT, related_name="installments"
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+    due_date = models.DateField("échéance")
+    amount = models.DecimalField("montant TTC", max_digits=14, decimal_places=2)
+    issue_date = models.DateField()  # the invoice's, copied for set-based as-of queries
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = "échéance"
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="installment_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="installment_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "issue_date"]),
+            models.Index(fields=["company", "customer", "due_date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice.number} échéance {self.position} du {self.due_date:%d/%m/%Y}"
+
+
+class PaymentMethod(models.TextChoices):
+    TRANSFER = "transfer", "Virement"
+    CHEQUE = "cheque", "Chèque"
+    CARD = "card", "Carte bancaire"
+    DIRECT_DEBIT = "direct_debit", "Prélèvement SEPA"
+    CASH = "cash", "Espèces"
+    BILL_OF_EXCHANGE = "lcr", "Effet de commerce (LCR)"
+
+
+class RemittanceSlip(models.Model):
+    """A bordereau de remise: cheques handed to the bank together."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    date = models.DateField("date de remise")
+    bank_account = models.CharField("compte bancaire (IBAN)", max_length=34, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-number"]
+        verbose_name = "bordereau de remise de chèques"
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="remittance_unique")
+        ]
+
+    def __str__(self):
+        return f"Bordereau n° {self.number} du {self.date:%d/%m/%Y}"
+
+
+class Payment(models.Model):
+    """Money received from a customer."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="payments"
+    )
+    date = models.DateField("date de réception")
+    amount = models.DecimalField("montant", max_digits=14, decimal_places=2)
+    method = models.CharField("mode de règlement", max_length=20, choices=PaymentMethod.choices)
+    payer = models.CharField("payeur", max_length=200, blank=True)
+    reference = models.CharField("référence", max_length=140, blank=True)
+    bank_account = models.CharField("compte bancaire (IBAN)", max_length=34, blank=True)
+    remittance = models.ForeignKey(
+        RemittanceSlip, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "règlement"
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+        indexes = [
+            models.Index(fields=["company", "customer", "date"]),
+            models.Index(fields=["company", "date"]),
+        ]
+
+    def __str__(self):
+        return f"Règlement {self.get_method_display().lower()} du {self.date:%d/%m/%Y}"
+
+
+class Refund(models.Model):
+    """Money paid back to a customer out of its credit (a payment or a credit note)."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="refunds"
+    )
+    date = models.DateField("date du remboursement")
+    amount = models.DecimalField("montant", max_digits=14, decimal_places=2)
+    method = models.CharField("mode", max_length=20, choices=PaymentMethod.choices)
+    reference = models.CharField("référence", max_length=140, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "remboursement"
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
+
+    def __str__(self):
+        return f"Remboursement du {self.date:%d/%m/%Y}"
+
+
+class WriteOff(models.Model):
+    """A small difference (bank fees, rounding) settled without money, under a threshold."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="write_offs"
+    )
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)  # > 0: a loss (658)
+    reason = models.CharField("motif", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "écart passé en pertes et profits"
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="write_off_positive")]
+
+    def __str__(self):
+        return f"Écart de règlement du {self.date:%d/%m/%Y}"
+
+
+class Allocation(models.Model):
+    """Lettrage: `amount` of one credit (payment, credit note or write-off) settles one
+    debit (an installment, or a refund taking the customer's credit back)."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="allocations"
+    )
+    installment = models.ForeignKey(
+        Installment, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    credit_note = models.ForeignKey(
+        "sales.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations_as_credit",
+    )
+    write_off = models.ForeignKey(
+        WriteOff, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    amount = models.DecimalField("montant lettré", max_digits=14, decimal_places=2)
+    allocated_on = models.DateField("lettré le")
+    undone_on = models.DateField("délettré le", null=True, blank=True)
+    undo_reason = models.CharField("motif du délettrage", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["allocated_on", "id"]
+        verbose_name = "lettrage"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(installment__isnull=False, refund__isnull=True)
+                    | Q(installment__isnull=True, refund__isnull=False)
+                ),
+                name="allocation_one_debit",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(payment__isnull=False, credit_note__isnull=True, write_off__isnull=True)
+                    | Q(payment__isnull=True, credit_note__isnull=False, write_off__isnull=True)
+                    | Q(payment__isnull=True, credit_note__isnull=True, write_off__isnull=False)
+                ),
+                name="allocation_one_credit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "allocated_on"]),
+            models.Index(fields=["installment", "allocated_on"]),
+            models.Index(fields=["payment", "allocated_on"]),
+        ]
+
+    def __str__(self):
+        return f"Lettrage {self.amount} du {self.allocated_on:%d/%m/%Y}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.undone_on is None

@@ -1,0 +1,125 @@
+"""Read queries on receivables, as of a date, set-based.
+
+An allocation counts on day D when allocated_on <= D and (undone_on is null or
+undone_on > D); an installment exists from its invoice's issue date, a payment from its
+date. So every figure here for a past date is the same whenever it is asked for.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from encaisse.money import ZERO
+from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+
+from .models import Allocation, Installment, Payment, Refund, WriteOff
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def active_on(as_of: dt.date, prefix: str = "") -> Q:
+    """Allocations in force on `as_of`."""
+    return Q(**{f"{prefix}allocated_on__lte": as_of}) & (
+        Q(**{f"{prefix}undone_on__isnull": True}) | Q(**{f"{prefix}undone_on__gt": as_of})
+    )
+
+
+def _allocated(as_of: dt.date, **link) -> Subquery:
+    """Σ allocations in force on `as_of` for the row named by `link` (an OuterRef)."""
+    rows = (
+        Allocation.objects.filter(active_on(as_of), **link)
+        .order_by()
+        .values(*link.keys())
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def installments_as_of(company, as_of: dt.date, customer=None):
+    """Installments issued by `as_of`, annotated with `allocated` and `open_amount`."""
+    qs = Installment.objects.filter(company=company, issue_date__lte=as_of)
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    return qs.annotate(allocated=_allocated(as_of, installment=OuterRef("pk"))).annotate(
+        open_amount=F("amount") - F("allocated")
+    )
+
+
+def open_installments(company, as_of: dt.date, customer=None):
+    return installments_as_of(company, as_of, customer).filter(open_amount__gt=0)
+
+
+def payments_as_of(company, as_of: dt.date, customer=None):
+    """Payments received by `as_of` with their `unallocated` part on that date."""
+    qs = Payment.objects.filter(company=company, date__lte=as_of)
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    return qs.annotate(allocated=_allocated(as_of, payment=OuterRef("pk"))).annotate(
+        unallocated=F("amount") - F("allocated")
+    )
+
+
+def credit_notes_as_of(company, as_of: dt.date, customer=None):
+    """Credit notes issued by `as_of` with their `unallocated` part on that date."""
+    qs = Invoice.objects.filter(
+        company=company,
+        kind=DocumentKind.CREDIT_NOTE,
+        status=DocumentStatus.ISSUED,
+        issue_date__lte=as_of,
+    )
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    return qs.annotate(allocated=_allocated(as_of, credit_note=OuterRef("pk"))).annotate(
+        unallocated=F("total_incl_vat") - F("allocated")
+    )
+
+
+def _sum(qs, field: str) -> Decimal:
+    return qs.aggregate(total=Coalesce(Sum(field), Value(ZERO), output_field=MONEY))["total"]
+
+
+def customer_balance(customer, as_of: dt.date) -> Decimal:
+    """What the customer owes on `as_of`: invoices − credit notes − payments + refunds
+    − write-offs. Allocations only say which credit settles which debit."""
+    company = customer.company
+    return (
+        _sum(Installment.objects.filter(customer=customer, issue_date__lte=as_of), "amount")
+        - _sum(credit_notes_as_of(company, as_of, customer), "total_incl_vat")
+        - _sum(Payment.objects.filter(customer=customer, date__lte=as_of), "amount")
+        + _sum(Refund.objects.filter(customer=customer, date__lte=as_of), "amount")
+        - _sum(WriteOff.objects.filter(customer=customer, date__lte=as_of), "amount")
+    )
+
+
+class InvoiceStatus:
+    OPEN = "open"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+
+    LABELS = {
+        OPEN: "À régler",
+        PARTLY_PAID: "Partiellement réglée",
+        PAID: "Réglée",
+        OVERDUE: "En retard",
+    }
+
+
+def invoice_status(invoice: Invoice, as_of: dt.date) -> str:
+    """Open, partly paid, paid or overdue on `as_of`: derived, never stored."""
+    rows = list(
+        installments_as_of(invoice.company, as_of)
+        .filter(invoice=invoice)
+        .values("due_date", "amount", "open_amount")
+    )
+    open_total = sum((r["open_amount"] for r in rows), ZERO)
+    if rows and open_total == 0:
+        return InvoiceStatus.PAID
+    if any(r["open_amount"] > 0 and r["due_date"] < as_of for r in rows):
+        return InvoiceStatus.OVERDUE
+    if open_total < sum((r["amount"] for r in rows), ZERO):
+        return InvoiceStatus.PARTLY_PAID
+    return InvoiceStatus.OPEN

@@ -1,0 +1,378 @@
+"""Lettrage: settling installments with payments, credit notes and small write-offs.
+
+Nothing is ever allocated beyond what a credit holds or an installment still owes: the
+rows of both sides are locked (SELECT ... FOR UPDATE) before the amounts are checked, in
+one transaction. An undone allocation stays, with its undo date, reason and author.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from encaisse.audit import services as audit
+from encaisse.companies.permissions import ALLOCATE, require
+from encaisse.errors import Conflict, ValidationFailed
+from encaisse.money import ZERO, format_eur
+from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+from encaisse.validation import parse_decimal
+
+from .. import selectors
+from ..models import Allocation, Installment, Payment, PaymentMethod, Refund, WriteOff
+from .payments import not_in_future, parse_date
+
+# An invoice number as our series print it: prefix, year, dash, five digits.
+NUMBER_PATTERN = re.compile(r"[A-Za-z0-9+_/]*\d{4}-\d{5}")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    installment: Installment
+    amount: Decimal
+    reason: str  # "référence" when named by the payer, else "plus ancienne"
+
+
+def _credit_kind(credit) -> str:
+    if isinstance(credit, Payment):
+        return "payment"
+    if isinstance(credit, Invoice) and credit.kind == DocumentKind.CREDIT_NOTE:
+        if credit.status != DocumentStatus.ISSUED:
+            raise Conflict("credit_note_not_issued", "L'avoir doit être émis pour être lettré.")
+        return "credit_note"
+    raise ValidationFailed(
+        "invalid_credit", "Seuls un règlement ou un avoir se lettrent.", "credit"
+    )
+
+
+def _credit_date(credit) -> dt.date:
+    return credit.date if isinstance(credit, Payment) else credit.issue_date
+
+
+def available_credit(credit, as_of: dt.date | None = None) -> Decimal:
+    """What a payment or a credit note still holds, unallocated, on `as_of` (today)."""
+    as_of = as_of or timezone.localdate()
+    kind = _credit_kind(credit)
+    qs = (
+        selectors.payments_as_of(credit.company, as_of)
+        if kind == "payment"
+        else selectors.credit_notes_as_of(credit.company, as_of)
+    )
+    row = qs.filter(pk=credit.pk).values("unallocated").first()
+    return row["unallocated"] if row else ZERO
+
+
+def propose_allocation(credit, as_of: dt.date | None = None) -> list[Proposal]:
+    """Open installments of the credit's customer that it could settle: first those of
+    the invoices its reference names, then the oldest due first."""
+    as_of = as_of or timezone.localdate()
+    left = available_credit(credit, as_of)
+    named = set(NUMBER_PATTERN.findall(getattr(credit, "reference", "") or ""))
+    if isinstance(credit, Invoice) and credit.credited_invoice_id:
+        named.add(credit.credited_invoice.number)
+    candidates = list(
+        selectors.open_installments(credit.company, as_of, credit.customer)
+        .select_related("invoice")
+        .order_by("due_date", "issue_date", "id")
+    )
+    candidates.sort(key=lambda inst: inst.invoice.number not in named)  # stable: named first
+    proposals = []
+    for installment in candidates:
+        if left <= 0:
+            break
+        amount = min(left, installment.open_amount)
+        proposals.append(
+            Proposal(
+                installment,
+                amount,
+                "référence" if installment.invoice.number in named else "plus ancienne",
+            )
+        )
+        left -= amount
+    return proposals
+
+
+def allocate(credit, items, *, by, on: dt.date | None = None) -> list[Allocation]:
+    """Allocate `credit` (a payment or an issued credit note) to installments.
+
+    `items`: [(installment or its id, amount)]. Refused, changing nothing, when an amount
+    exceeds what the installment still owes or the total exceeds what the credit holds.
+    """
+    require(by, credit.company, ALLOCATE)
+    kind = _credit_kind(credit)
+    on = not_in_future(
+        parse_date(on or timezone.localdate(), "allocated_on", "La date de lettrage"),
+        "allocated_on",
+    )
+    if not items:
+        raise ValidationFailed("nothing_to_allocate", "Choisissez au moins une échéance.", "items")
+    with transaction.atomic():
+        # Lock the credit, then the installments in id order (no deadlock between two
+        # allocations touching the same rows).
+        credit = type(credit).objects.select_for_update().get(pk=credit.pk)
+        wanted: dict[int, Decimal] = {}
+        for index, (installment, amount) in enumerate(items, start=1):
+            pk = installment.pk if isinstance(installment, Installment) else int(installment)
+            amount = parse_decimal(
+                amount, f"items.{index}.amount", f"Le montant lettré {index}", places=2
+            )
+            if amount <= 0:
+                raise ValidationFailed(
+                    "zero_amount", "Un montant lettré doit être positif.", f"items.{index}.amount"
+                )
+            wanted[pk] = wanted.get(pk, ZERO) + amount
+        installments = {
+            i.pk: i
+            for i in Installment.objects.select_for_update()
+            .filter(company=credit.company, pk__in=sorted(wanted))
+            .order_by("pk")
+        }
+        if set(installments) != set(wanted):
+            raise ValidationFailed("unknown_installment", "Échéance introuvable.", "items")
+        open_amounts = dict(
+            selectors.installments_as_of(credit.company, dt.date.max)
+            .filter(pk__in=list(wanted))
+            .values_list("pk", "open_amount")
+        )
+        for pk, amount in wanted.items():
+            installment = installments[pk]
+            if installment.customer_id != credit.customer_id:
+                raise ValidationFailed(
+                    "other_customer",
+                    f"{installment.invoice.number} est la facture d'un autre client.",
+                    "items",
+                )
+            if installment.issue_date > on or _credit_date(credit) > on:
+                raise ValidationFailed(
+                    "allocation_before_items",
+                    "Le lettrage ne peut pas précéder la facture ni le règlement.",
+                    "allocated_on",
+                )
+            if amount > open_amounts[pk]:
+                raise ValidationFailed(
+                    "over_allocation",
+                    f"{format_eur(amount)} dépasse ce que doit encore la facture "
+                    f"{installment.invoice.number} ({format_eur(open_amounts[pk])}).",
+                    "items",
+                )
+        available = available_credit(credit, dt.date.max)
+        total = sum(wanted.values(), ZERO)
+        if total > available:
+            raise ValidationFailed(
+                "over_allocation",
+                f"{format_eur(total)} à lettrer, le {'règlement' if kind == 'payment' else 'avoir'}"
+                f" n'a plus que {format_eur(available)} disponibles.",
+                "items",
+            )
+        allocations = [
+            Allocation.objects.create(
+                company=credit.company,
+                customer_id=credit.customer_id,
+                installment=installments[pk],
+                amount=amount,
+                allocated_on=on,
+                created_by=audit.actor(by),
+                **{kind: credit},
+            )
+            for pk, amount in wanted.items()
+        ]
+        audit.record(
+            f"{kind}.allocated",
+            credit,
+            by=by,
+            changes={
+                "allocations": [
+                    f"{installments[pk].invoice.number}: {format_eur(a)}"
+                    for pk, a in wanted.items()
+                ],
+                "date": on,
+            },
+        )
+    return allocations
+
+
+def undo_allocation(
+    allocation: Allocation, *, by, reason: str, on: dt.date | None = None
+) -> Allocation:
+    """Undo an allocation from `on` (today): it stops counting from that date; the row
+    stays as the trace of what was allocated, when, and who undid it why."""
+    require(by, allocation.company, ALLOCATE)
+    on = not_in_future(
+        parse_date(on or timezone.localdate(), "undone_on", "La date de délettrage"), "undone_on"
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("required", "Le motif du délettrage est obligatoire.", "reason")
+    with transaction.atomic():
+        allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if allocation.undone_on is not None:
+            raise Conflict("already_undone", "Ce lettrage est déjà défait.")
+        if allocation.refund_id or allocation.write_off_id:
+            # The money went back, or the loss was booked: the allocation is the record of
+            # it, and undoing it would leave a refund or a loss settling nothing.
+            raise Conflict(
+                "allocation_not_undoable",
+                "Le lettrage d'un remboursement ou d'un écart passé en pertes ne se défait pas.",
+            )
+        if on < allocation.allocated_on:
+            raise ValidationFailed(
+                "undo_before_allocation",
+                "Un lettrage ne se défait pas avant la date où il a été fait.",
+                "undone_on",
+            )
+        allocation.undone_on = on
+        allocation.undo_reason = reason[:200]
+        allocation.undone_by = audit.actor(by)
+        allocation.save(update_fields=["undone_on", "undo_reason", "undone_by"])
+        audit.record(
+            "allocation.undone",
+            allocation,
+            by=by,
+            changes={"amount": format_eur(allocation.amount), "reason": reason, "date": on},
+        )
+    return allocation
+
+
+def write_off(
+    installment: Installment, amount, *, by, reason: str, on: dt.date | None = None
+) -> WriteOff:
+    """Settle a small remainder (bank fees, rounding) under the company's threshold."""
+    require(by, installment.company, ALLOCATE)
+    on = not_in_future(parse_date(on or timezone.localdate(), "date", "La date"), "date")
+    amount = parse_decimal(amount, "amount", "Le montant de l'écart", places=2)
+    threshold = installment.company.write_off_threshold
+    if amount <= 0 or amount > threshold:
+        raise ValidationFailed(
+            "write_off_over_threshold",
+            f"Un écart passé en pertes doit être positif et au plus de {format_eur(threshold)}.",
+            "amount",
+        )
+    with transaction.atomic():
+        installment = Installment.objects.select_for_update().get(pk=installment.pk)
+        open_amount = (
+            selectors.installments_as_of(installment.company, dt.date.max)
+            .get(pk=installment.pk)
+            .open_amount
+        )
+        if amount > open_amount:
+            raise ValidationFailed(
+                "over_allocation",
+                f"La facture ne doit plus que {format_eur(open_amount)}.",
+                "amount",
+            )
+        loss = WriteOff.objects.create(
+            company=installment.company,
+            customer_id=installment.customer_id,
+            date=on,
+            amount=amount,
+            reason=(reason or "Écart de règlement").strip()[:200],
+            created_by=audit.actor(by),
+        )
+        Allocation.objects.create(
+            company=installment.company,
+            customer_id=installment.customer_id,
+            installment=installment,
+            write_off=loss,
+            amount=amount,
+            allocated_on=on,
+            created_by=loss.created_by,
+        )
+        audit.record(
+            "write_off.recorded",
+            loss,
+            by=by,
+            changes={"invoice": installment.invoice.number, "amount": format_eur(amount)},
+        )
+    return loss
+
+
+def refund(
+    credit,
+    amount,
+    *,
+    by,
+    method: str = PaymentMethod.TRANSFER,
+    reference: str = "",
+    on: dt.date | None = None,
+) -> Refund:
+    """Pay back (part of) what a payment or a credit note still holds."""
+    require(by, credit.company, ALLOCATE)
+    kind = _credit_kind(credit)
+    on = not_in_future(parse_date(on or timezone.localdate(), "date", "La date"), "date")
+    amount = parse_decimal(amount, "amount", "Le montant remboursé", places=2)
+    if amount <= 0:
+        raise ValidationFailed("zero_amount", "Le montant doit être positif.", "amount")
+    if method not in PaymentMethod.values:
+        raise ValidationFailed("invalid_method", "Mode de remboursement inconnu.", "method")
+    with transaction.atomic():
+        credit = type(credit).objects.select_for_update().get(pk=credit.pk)
+        available = available_credit(credit, dt.date.max)
+        if amount > available:
+            raise ValidationFailed(
+                "over_refund", f"Il ne reste que {format_eur(available)} à rembourser.", "amount"
+            )
+        money_back = Refund.objects.create(
+            company=credit.company,
+            customer_id=credit.customer_id,
+            date=on,
+            amount=amount,
+            method=method,
+            reference=reference[:140],
+            created_by=audit.actor(by),
+        )
+        Allocation.objects.create(
+            company=credit.company,
+            customer_id=credit.customer_id,
+            refund=money_back,
+            amount=amount,
+            allocated_on=on,
+            created_by=money_back.created_by,
+            **{kind: credit},
+        )
+        audit.record(
+            "refund.recorded",
+            money_back,
+            by=by,
+            changes={"amount": format_eur(amount), kind: str(credit)},
+        )
+    return money_back
+
+
+def settle_credited_invoice(note: Invoice, *, by) -> list[Allocation]:
+    """Called when a credit note is issued: it settles what its invoice still owes, up to
+    its own amount (what is left stays as the customer's credit)."""
+    left = note.total_incl_vat
+    allocations = []
+    for installment in (
+        selectors.open_installments(note.company, dt.date.max)
+        .filter(invoice_id=note.credited_invoice_id)
+        .order_by("due_date", "pk")
+    ):
+        if left <= 0:
+            break
+        amount = min(left, installment.open_amount)
+        allocations.append(
+            Allocation.objects.create(
+                company=note.company,
+                customer_id=note.customer_id,
+                installment=installment,
+                credit_note=note,
+                amount=amount,
+                allocated_on=note.issue_date,
+                created_by=audit.actor(by),
+            )
+        )
+        left -= amount
+    if allocations:
+        audit.record(
+            "credit_note.allocated",
+            note,
+            by=by,
+            changes={
+                "invoice": note.mentions["credited_invoice"]["number"],
+                "amount": format_eur(note.total_incl_vat - left),
+            },
+        )
+    return allocations
