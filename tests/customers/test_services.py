@@ -107,3 +107,24 @@ def test_roles_and_isolation(customer, company, other_company, make_user):
     outsider = make_user("outsider", other_company)
     with pytest.raises(NotFound):
         update_customer(customer, {"notes": "x"}, by=outsider)
+
+
+def test_salesperson_segment_and_risk_class(customer, company, admin, make_user, other_company):
+    seller = make_user("vendeuse", company, Role.SALES)
+    update_customer(
+        customer, {"salesperson": seller.pk, "segment": "strategic", "risk_class": "B"}, by=admin
+    )
+    customer.refresh_from_db()
+    assert (customer.salesperson, customer.segment, customer.risk_class) == (
+        seller,
+        "strategic",
+        "B",
+    )
+    outsider = make_user("ailleurs", other_company, Role.SALES)
+    with pytest.raises(ValidationFailed) as error:
+        update_customer(customer, {"salesperson": outsider.pk}, by=admin)
+    assert error.value.field == "salesperson"
+    with pytest.raises(ValidationFailed):
+        update_customer(customer, {"segment": "vip"}, by=admin)
+    customer.refresh_from_db()
+    assert customer.salesperson == seller

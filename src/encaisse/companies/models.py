@@ -13,6 +13,10 @@ PREFIX_VALIDATOR = RegexValidator(
 )
 
 
+def default_aging_buckets() -> list[int]:
+    return [30, 60, 90]
+
+
 class Company(models.Model):
     """The seller: its legal identity as printed on every document it issues."""
 
@@ -72,6 +76,12 @@ class Company(models.Model):
         max_digits=8,
         decimal_places=2,
         default=Decimal("5.00"),
+    )
+    aging_buckets = models.JSONField(
+        "tranches de la balance âgée (jours)",
+        default=default_aging_buckets,
+        help_text="Bornes hautes des tranches de retard : [30, 60, 90] donne 1–30, 31–60, "
+        "61–90 et plus de 90 jours.",
     )
     invoice_prefix = models.CharField(
         "préfixe des factures", max_length=12, default="FA", validators=[PREFIX_VALIDATOR]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -7,6 +8,22 @@ from encaisse.sales.terms import PaymentTermsKind
 class CustomerKind(models.TextChoices):
     PROFESSIONAL = "professional", "Professionnel"
     CONSUMER = "consumer", "Particulier"
+
+
+class Segment(models.TextChoices):
+    """Drives the dunning scenario and the reports' filters."""
+
+    STRATEGIC = "strategic", "Stratégique"
+    STANDARD = "standard", "Standard"
+    RISKY = "risky", "À risque"
+    PUBLIC = "public", "Secteur public"
+
+
+class RiskClass(models.TextChoices):
+    LOW = "A", "A — risque faible"
+    MODERATE = "B", "B — risque modéré"
+    HIGH = "C", "C — risque élevé"
+    CRITICAL = "D", "D — risque critique"
 
 
 class Customer(models.Model):
@@ -42,6 +59,20 @@ class Customer(models.Model):
         "adresse de facturation électronique", max_length=100, blank=True
     )
     notes = models.TextField("notes", blank=True)
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="commercial",
+    )
+    segment = models.CharField(
+        "segment", max_length=20, choices=Segment.choices, default=Segment.STANDARD
+    )
+    risk_class = models.CharField(
+        "classe de risque", max_length=1, choices=RiskClass.choices, default=RiskClass.LOW
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

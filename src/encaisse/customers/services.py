@@ -1,5 +1,7 @@
 """Creating and changing customers and their contacts."""
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Q
 
@@ -10,7 +12,7 @@ from encaisse.companies.permissions import EDIT_CUSTOMERS, require
 from encaisse.errors import ValidationFailed
 from encaisse.sales.terms import check_terms
 
-from .models import Contact, Customer, CustomerKind
+from .models import Contact, Customer, CustomerKind, RiskClass, Segment
 
 CUSTOMER_FIELDS = [
     "legal_name",
@@ -34,7 +36,11 @@ CUSTOMER_FIELDS = [
     "terms_days",
     "einvoicing_address",
     "notes",
+    "salesperson",
+    "segment",
+    "risk_class",
 ]
+NULLABLE = {"terms_days", "salesperson"}
 CONTACT_FIELDS = ["name", "job_title", "email", "phone", "is_billing_contact"]
 
 
@@ -66,6 +72,23 @@ def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
         check_terms(data["terms_kind"], data.get("terms_days"))
     else:
         data["terms_kind"], data["terms_days"] = "", None
+    if data.get("segment", Segment.STANDARD) not in Segment.values:
+        raise ValidationFailed("invalid_segment", "Segment inconnu.", "segment")
+    if data.get("risk_class", RiskClass.LOW) not in RiskClass.values:
+        raise ValidationFailed("invalid_risk_class", "Classe de risque inconnue.", "risk_class")
+    if data.get("salesperson") not in (None, ""):
+        salesperson = data["salesperson"]
+        members = get_user_model().objects.filter(memberships__company=company)
+        try:
+            data["salesperson"] = members.get(pk=getattr(salesperson, "pk", salesperson))
+        except (ObjectDoesNotExist, ValueError, TypeError):
+            raise ValidationFailed(
+                "unknown_salesperson",
+                "Le commercial doit être un utilisateur de la société.",
+                "salesperson",
+            ) from None
+    else:
+        data["salesperson"] = None
     if data.get("siren"):
         others = Customer.objects.filter(company=company, siren=data["siren"])
         if instance is not None:
@@ -101,8 +124,9 @@ def update_customer(customer: Customer, data: dict, *, by) -> Customer:
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         before = audit.snapshot(customer, CUSTOMER_FIELDS)
-        merged = {**before, **{k: v for k, v in data.items() if k in CUSTOMER_FIELDS}}
-        merged = {k: ("" if v is None and k != "terms_days" else v) for k, v in merged.items()}
+        current = {k: getattr(customer, k) for k in CUSTOMER_FIELDS}
+        merged = {**current, **{k: v for k, v in data.items() if k in CUSTOMER_FIELDS}}
+        merged = {k: ("" if v is None and k not in NULLABLE else v) for k, v in merged.items()}
         merged = _clean(customer.company, merged, customer)
         for key, value in merged.items():
             setattr(customer, key, value)
