@@ -10,6 +10,7 @@ from encaisse.catalog.services import create_product
 from encaisse.companies.models import Role
 from encaisse.companies.services import add_member, create_company
 from encaisse.customers.services import create_customer
+from encaisse.receivables.services.payments import record_payment
 from encaisse.sales.services import create_invoice, issue_invoice
 
 # Real, checksum-valid identifiers (SIREN with their SIRET of the head office).
@@ -133,5 +134,35 @@ def make_invoice(company, customer, product, admin):
         if issue_on is not None:
             invoice = issue_invoice(invoice, by=by or admin, on=issue_on)
         return invoice
+
+    return make
+
+
+@pytest.fixture
+def pay(company, customer, admin):
+    def pay(amount, on, reference="", method="transfer", cust=None):
+        return record_payment(
+            company,
+            {
+                "customer": (cust or customer).pk,
+                "amount": amount,
+                "date": on,
+                "method": method,
+                "reference": reference,
+            },
+            by=admin,
+        )
+
+    return pay
+
+
+@pytest.fixture
+def invoice_of(make_invoice, service_product):
+    """An issued invoice of `hours` × 65.00 HT at 20 %: TTC = hours × 78.00."""
+
+    def make(hours, on: dt.date, **header):
+        return make_invoice(
+            lines=[{"product": service_product.pk, "quantity": str(hours)}], issue_on=on, **header
+        )
 
     return make

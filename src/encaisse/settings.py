@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "encaisse.catalog",
     "encaisse.sales",
     "encaisse.receivables",
+    "encaisse.reporting",
     "encaisse.api",
     "encaisse.web",
     "encaisse.demo",

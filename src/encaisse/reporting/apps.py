@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportingConfig(AppConfig):
+    name = "encaisse.reporting"
+    verbose_name = "Pilotage"

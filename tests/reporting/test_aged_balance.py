@@ -1,0 +1,115 @@
+"""Aged balance on three dates, every bucket written by hand (see the scenario)."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+
+from encaisse.customers.services import create_customer, update_customer
+from encaisse.errors import ValidationFailed
+from encaisse.receivables.models import Allocation
+from encaisse.receivables.selectors import customer_balance
+from encaisse.receivables.services.allocation import allocate, undo_allocation
+from encaisse.reporting.aged_balance import aged_balance, bucket_items, make_buckets
+from encaisse.sales.services import create_credit_note, issue_invoice
+
+ZERO = D("0.00")
+
+
+@pytest.fixture
+def scenario(invoice_of, pay, admin):
+    """Hours at 65.00 HT + 20 % = 78.00 TTC each; 30 days net.
+
+    I1 5 Jan, 10 h = 780.00 due 4 Feb ; I2 10 Feb, 5 h = 390.00 due 12 Mar ;
+    I3 1 Mar, 2 h = 156.00 due 31 Mar.
+    P1 20 Feb 500.00 -> I1 (20 Feb). Credit note on I2 5 Mar: 100 HT = 120.00 TTC,
+    settles I2 on 5 Mar. P2 10 Mar 280.00 -> I1 (10 Mar), undone on 20 Mar.
+    """
+    i1 = invoice_of(10, dt.date(2026, 1, 5))
+    i2 = invoice_of(5, dt.date(2026, 2, 10))
+    p1 = pay("500.00", dt.date(2026, 2, 20))
+    allocate(p1, [(i1.installments.get(), "500.00")], by=admin, on=dt.date(2026, 2, 20))
+    i3 = invoice_of(2, dt.date(2026, 3, 1))
+    note = create_credit_note(i2, by=admin, mode="amount", amount="100", vat_rate="20")
+    issue_invoice(note, by=admin, on=dt.date(2026, 3, 5))
+    p2 = pay("280.00", dt.date(2026, 3, 10))
+    (wrong,) = allocate(p2, [(i1.installments.get(), "280.00")], by=admin, on=dt.date(2026, 3, 10))
+    undo_allocation(wrong, by=admin, reason="Règlement d'un autre dossier", on=dt.date(2026, 3, 20))
+    return i1, i2, i3
+
+
+def _row(company, as_of):
+    (row,) = aged_balance(company, as_of).rows
+    return row
+
+
+def test_buckets_on_28_february(company, scenario):
+    row = _row(company, dt.date(2026, 2, 28))
+    # I2 390.00 not due; I1 780 − 500 = 280.00, 24 days late.
+    assert row.amounts == [D("390.00"), D("280.00"), ZERO, ZERO, ZERO]
+    assert (row.unapplied, row.balance) == (ZERO, D("670.00"))
+
+
+def test_buckets_on_15_march(company, scenario):
+    row = _row(company, dt.date(2026, 3, 15))
+    # I1 settled (500 + 280, the undo comes later); I2 390 − 120 = 270.00, 3 days late;
+    # I3 156.00 not due.
+    assert row.amounts == [D("156.00"), D("270.00"), ZERO, ZERO, ZERO]
+    assert (row.unapplied, row.balance) == (ZERO, D("426.00"))
+
+
+def test_buckets_on_10_april(company, scenario, customer):
+    row = _row(company, dt.date(2026, 4, 10))
+    # Undone on 20 Mar: I1 280.00 open again, 65 days late (61–90); I2 270.00 29 days and
+    # I3 156.00 10 days (1–30: 426.00); P2 280.00 unapplied.
+    assert row.amounts == [ZERO, D("426.00"), ZERO, D("280.00"), ZERO]
+    assert (row.unapplied, row.balance) == (D("280.00"), D("426.00"))
+    assert row.balance == customer_balance(customer, dt.date(2026, 4, 10))
+
+
+def test_a_past_date_gives_the_same_figures_after_later_events(company, scenario, pay, admin):
+    before = _row(company, dt.date(2026, 3, 15))
+    i1 = scenario[0]
+    allocate(
+        pay("280.00", dt.date(2026, 4, 1)),
+        [(i1.installments.get(), "280.00")],
+        by=admin,
+        on=dt.date(2026, 4, 2),
+    )
+    assert _row(company, dt.date(2026, 3, 15)) == before
+
+
+def test_total_equals_the_sum_of_customer_balances(company, scenario, admin, invoice_of):
+    create_customer(company, {"legal_name": "Mairie de Bron", "segment": "public"}, by=admin)
+    result = aged_balance(company, dt.date(2026, 4, 10))
+    total = sum((r.balance for r in result.rows), ZERO)
+    assert result.balance == total == D("426.00")
+    assert sum(result.totals, ZERO) - result.unapplied == total
+
+
+def test_filters_and_drill_down(company, scenario, customer, admin):
+    update_customer(customer, {"segment": "risky"}, by=admin)
+    assert aged_balance(company, dt.date(2026, 4, 10), segment="public").rows == []
+    assert len(aged_balance(company, dt.date(2026, 4, 10), segment="risky").rows) == 1
+    items = bucket_items(company, dt.date(2026, 4, 10), customer, 1)
+    assert [(i.invoice, i.open_amount) for i in items] == [
+        (scenario[1], D("270.00")),
+        (scenario[2], D("156.00")),
+    ]
+
+
+def test_custom_buckets(company, scenario):
+    result = aged_balance(company, dt.date(2026, 4, 10), bounds=[15, 45])
+    assert [b.label for b in result.buckets] == ["Non échu", "1–15 j", "16–45 j", "+ 45 j"]
+    # I3 10 days; I2 29 days; I1 65 days.
+    assert result.rows[0].amounts == [ZERO, D("156.00"), D("270.00"), D("280.00")]
+
+
+@pytest.mark.parametrize("bounds", [[60, 30], [0, 30], ["a"], []])
+def test_bad_buckets_are_refused(bounds):
+    with pytest.raises(ValidationFailed):
+        make_buckets(bounds)
+
+
+def test_undone_allocation_row_is_kept(scenario):
+    assert Allocation.objects.filter(undone_on=dt.date(2026, 3, 20)).count() == 1
