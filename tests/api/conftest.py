@@ -7,7 +7,6 @@ from django.test import Client
 
 from encaisse.api.tokens import create_token
 from encaisse.companies.models import Role
-from tests.conftest import CUSTOMER, OTHER_SELLER  # noqa: F401 (re-exported for tests)
 
 
 class ApiClient:
@@ -74,3 +73,59 @@ def other_admin(other_company, make_user):
 def other_api(other_company, other_admin, make_key):
     """A client of the other company: everything of `company` is 404 to it."""
     return ApiClient(make_key(other_admin, other_company))
+
+
+def db_state() -> dict:
+    """Row counts of everything an API call could create, and the rows' last change."""
+    from encaisse.api.models import ApiToken
+    from encaisse.audit.models import AuditEntry
+    from encaisse.catalog.models import Product
+    from encaisse.companies.models import Membership, NumberSequence
+    from encaisse.customers.models import Customer
+    from encaisse.sales.models import Invoice, InvoiceAllowance, InvoiceLine
+
+    state = {
+        model.__name__: model.objects.count()
+        for model in (
+            ApiToken,
+            AuditEntry,
+            Customer,
+            Invoice,
+            InvoiceAllowance,
+            InvoiceLine,
+            Membership,
+            NumberSequence,
+            Product,
+        )
+    }
+    state["customers"] = sorted(Customer.objects.values_list("pk", "updated_at"))
+    state["products"] = sorted(Product.objects.values_list("pk", "updated_at"))
+    state["invoices"] = sorted(Invoice.objects.values_list("pk", "status", "updated_at"))
+    state["sequences"] = sorted(NumberSequence.objects.values_list("pk", "last_number"))
+    return state
+
+
+@pytest.fixture
+def unchanged(db):
+    """`with unchanged(): ...` asserts the block changed nothing in the database."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def check():
+        before = db_state()
+        yield
+        assert db_state() == before
+
+    return check
+
+
+def assert_error(response, status: int, code: str, field: str | None = None) -> dict:
+    """The response is our JSON error with this status, code and (when given) field."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == code, body
+    assert isinstance(body["message"], str) and body["message"]
+    if field is not None:
+        assert body.get("field") == field, body
+    return body

@@ -27,7 +27,8 @@ def list_customers(request, filters: Query[CustomerFilters]):
 @router.post("", response={201: CustomerOut, **ERRORS}, summary="Créer un client")
 def create_customer(request, payload: CustomerIn):
     data = payload.model_dump(exclude_unset=True)
-    return 201, services.create_customer(request.company, data, by=request.user)
+    customer = services.create_customer(request.company, data, by=request.user)
+    return 201, Customer.objects.get(pk=customer.pk)
 
 
 @router.get("/{int:id}", response={200: CustomerOut, **ERRORS}, summary="Un client")

@@ -26,7 +26,8 @@ def list_products(request, filters: Query[ProductFilters]):
 @router.post("", response={201: ProductOut, **ERRORS}, summary="Créer un article")
 def create_product(request, payload: ProductIn):
     data = payload.model_dump(exclude_unset=True)
-    return 201, services.create_product(request.company, data, by=request.user)
+    product = services.create_product(request.company, data, by=request.user)
+    return 201, Product.objects.get(pk=product.pk)  # as stored: "7.3500", not "7.35"
 
 
 @router.get("/{int:id}", response={200: ProductOut, **ERRORS}, summary="Un article")
