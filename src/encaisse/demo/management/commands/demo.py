@@ -1,0 +1,62 @@
+"""`encaisse demo [--if-empty]`: load the demo company and a year of its business."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from encaisse.companies.models import Company
+from encaisse.demo import builder, names
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge une société de démonstration (clients, catalogue, un an de factures, "
+        "avoirs et règlements) et affiche les identifiants de connexion."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Ne rien charger si la démonstration (ou une autre société) existe déjà ; "
+            "afficher seulement les identifiants.",
+        )
+
+    def handle(self, *args, if_empty=False, **options):
+        existing = builder.demo_company()
+        if existing is not None:
+            if not if_empty:
+                self.stdout.write(
+                    f"La démonstration est déjà chargée (« {existing.legal_name} ») : "
+                    "rien n'a été créé."
+                )
+            self.print_logins(existing)
+            return
+        if if_empty and Company.objects.exists():
+            self.stdout.write(
+                "La base contient déjà une société : pas de données de démonstration."
+            )
+            return
+        self.stdout.write("Chargement des données de démonstration…")
+        started = time.monotonic()
+        summary = builder.build()
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"« {summary.company.legal_name} » créée en {elapsed:.1f} s : "
+                f"{summary.customers} clients, {summary.products} articles, "
+                f"{summary.invoices} factures émises, {summary.drafts} brouillons, "
+                f"{summary.credit_notes} avoirs, {summary.payments} règlements."
+            )
+        )
+        for note in summary.notes:
+            self.stdout.write(self.style.WARNING(note))
+        self.print_logins(summary.company)
+
+    def print_logins(self, company):
+        self.stdout.write("")
+        self.stdout.write(f"Société de démonstration : {company.legal_name}")
+        self.stdout.write(f"Ouvrez {names.URL} et connectez-vous avec l'un de ces comptes :")
+        for username, password, role in builder.logins():
+            self.stdout.write(f"  {username:<14} mot de passe : {password:<10} ({role})")
+        self.stdout.write("(« admin » ouvre aussi l'administration Django : /admin/)")
