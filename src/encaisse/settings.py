@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "encaisse.sales",
     "encaisse.receivables",
     "encaisse.reporting",
+    "encaisse.ledger",
     "encaisse.api",
     "encaisse.web",
     "encaisse.demo",

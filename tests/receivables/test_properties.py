@@ -15,6 +15,7 @@ from encaisse.catalog.services import create_product
 from encaisse.companies.services import create_company
 from encaisse.customers.services import create_customer
 from encaisse.errors import DomainError
+from encaisse.ledger.models import JournalEntry, JournalLine
 from encaisse.receivables.models import Allocation, Installment, Payment, Refund, WriteOff
 from encaisse.receivables.selectors import customer_balance, installments_as_of
 from encaisse.receivables.services import allocation as lettrage
@@ -135,5 +136,11 @@ class TestReceivablesInvariants(TestCase):
             - total(WriteOff.objects.all())
         )
         assert customer_balance(customer, DAY) == expected
+        # The ledger balances, entry by entry, and the customer's 411 account says the same.
+        for entry in JournalEntry.objects.all():
+            lines = entry.lines.aggregate(d=Sum("debit"), c=Sum("credit"))
+            assert lines["d"] == lines["c"]
+        account = JournalLine.objects.filter(account__number="411", customer=customer)
+        assert total(account, "debit") - total(account, "credit") == expected
         # The open amounts of installments never go negative.
         assert not installments_as_of(company, DAY).filter(open_amount__lt=0).exists()

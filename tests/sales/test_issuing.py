@@ -121,7 +121,7 @@ def test_date_before_the_last_document_is_refused(make_invoice):
     assert error.value.code == "date_before_last_document"
     late.refresh_from_db()
     assert late.status == "draft"
-    assert NumberSequence.objects.get(year=2026).last_number == 1
+    assert NumberSequence.objects.get(document_type="invoice", year=2026).last_number == 1
 
 
 def test_future_date_is_refused(make_invoice):
@@ -134,7 +134,7 @@ def test_issuing_twice_is_refused_and_changes_nothing(make_invoice):
     invoice = make_invoice(issue_on=dt.date(2026, 1, 5))
     with pytest.raises(Conflict):
         issue_invoice(invoice, by=invoice.created_by, on=dt.date(2026, 1, 6))
-    assert NumberSequence.objects.get().last_number == 1
+    assert NumberSequence.objects.get(document_type="invoice").last_number == 1
 
 
 @pytest.mark.parametrize("role", [Role.READ_ONLY, Role.COLLECTION])

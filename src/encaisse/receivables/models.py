@@ -80,6 +80,7 @@ class Payment(models.Model):
     """Money received from a customer."""
 
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField("numéro", max_length=20, default="")
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="payments"
     )
@@ -114,6 +115,7 @@ class Refund(models.Model):
     """Money paid back to a customer out of its credit (a payment or a credit note)."""
 
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField("numéro", max_length=20, default="")
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="refunds"
     )
@@ -139,6 +141,7 @@ class WriteOff(models.Model):
     """A small difference (bank fees, rounding) settled without money, under a threshold."""
 
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField("numéro", max_length=20, default="")
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="write_offs"
     )

@@ -16,13 +16,15 @@ from django.utils import timezone
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import ALLOCATE, require
 from encaisse.errors import Conflict, ValidationFailed
+from encaisse.ledger.periods import ensure_open
+from encaisse.ledger.posting import post_refund, post_write_off
 from encaisse.money import ZERO, format_eur
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 from encaisse.validation import parse_decimal
 
 from .. import selectors
 from ..models import Allocation, Installment, Payment, PaymentMethod, Refund, WriteOff
-from .payments import not_in_future, parse_date
+from .payments import next_number, not_in_future, parse_date
 
 # An invoice number as our series print it: prefix, year, dash, five digits.
 NUMBER_PATTERN = re.compile(r"[A-Za-z0-9+_/]*\d{4}-\d{5}")
@@ -106,6 +108,7 @@ def allocate(credit, items, *, by, on: dt.date | None = None) -> list[Allocation
         parse_date(on or timezone.localdate(), "allocated_on", "La date de lettrage"),
         "allocated_on",
     )
+    ensure_open(credit.company, on, "allocated_on")
     if not items:
         raise ValidationFailed("nothing_to_allocate", "Choisissez au moins une échéance.", "items")
     with transaction.atomic():
@@ -216,6 +219,8 @@ def undo_allocation(
                 "allocation_not_undoable",
                 "Le lettrage d'un remboursement ou d'un écart passé en pertes ne se défait pas.",
             )
+        ensure_open(allocation.company, allocation.allocated_on, "undone_on")
+        ensure_open(allocation.company, on, "undone_on")
         if on < allocation.allocated_on:
             raise ValidationFailed(
                 "undo_before_allocation",
@@ -242,6 +247,7 @@ def write_off(
     require(by, installment.company, ALLOCATE)
     on = not_in_future(parse_date(on or timezone.localdate(), "date", "La date"), "date")
     amount = parse_decimal(amount, "amount", "Le montant de l'écart", places=2)
+    ensure_open(installment.company, on)
     threshold = installment.company.write_off_threshold
     if amount <= 0 or amount > threshold:
         raise ValidationFailed(
@@ -263,6 +269,7 @@ def write_off(
                 "amount",
             )
         loss = WriteOff.objects.create(
+            number=next_number(installment.company, "write_off", on),
             company=installment.company,
             customer_id=installment.customer_id,
             date=on,
@@ -279,6 +286,7 @@ def write_off(
             allocated_on=on,
             created_by=loss.created_by,
         )
+        post_write_off(loss)
         audit.record(
             "write_off.recorded",
             loss,
@@ -306,6 +314,7 @@ def refund(
         raise ValidationFailed("zero_amount", "Le montant doit être positif.", "amount")
     if method not in PaymentMethod.values:
         raise ValidationFailed("invalid_method", "Mode de remboursement inconnu.", "method")
+    ensure_open(credit.company, on)
     with transaction.atomic():
         credit = type(credit).objects.select_for_update().get(pk=credit.pk)
         available = available_credit(credit, dt.date.max)
@@ -314,6 +323,7 @@ def refund(
                 "over_refund", f"Il ne reste que {format_eur(available)} à rembourser.", "amount"
             )
         money_back = Refund.objects.create(
+            number=next_number(credit.company, "refund", on),
             company=credit.company,
             customer_id=credit.customer_id,
             date=on,
@@ -331,6 +341,7 @@ def refund(
             created_by=money_back.created_by,
             **{kind: credit},
         )
+        post_refund(money_back)
         audit.record(
             "refund.recorded",
             money_back,

@@ -10,8 +10,11 @@ from encaisse import identifiers
 from encaisse.audit import services as audit
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import RECORD_PAYMENTS, require
+from encaisse.companies.sequences import lock_sequence
 from encaisse.customers.models import Customer
 from encaisse.errors import NotFound, ValidationFailed
+from encaisse.ledger.periods import ensure_open
+from encaisse.ledger.posting import post_payment
 from encaisse.money import format_eur
 from encaisse.validation import parse_decimal
 
@@ -27,6 +30,17 @@ def parse_date(value, field: str, label: str) -> dt.date:
         raise ValidationFailed(
             "invalid_date", f"{label} est invalide (AAAA-MM-JJ).", field
         ) from None
+
+
+SERIES = {"payment": "RG", "refund": "RB", "write_off": "EC"}
+
+
+def next_number(company, series: str, day: dt.date) -> str:
+    """The next number of a receivables series (RG2026-00001), under the series lock."""
+    sequence = lock_sequence(company, series, day.year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{SERIES[series]}{day.year}-{sequence.last_number:05d}"
 
 
 def not_in_future(day: dt.date, field: str) -> dt.date:
@@ -54,8 +68,10 @@ def record_payment(company: Company, data: dict, *, by) -> Payment:
     bank_account = (
         identifiers.iban(data["bank_account"], "bank_account") if data.get("bank_account") else ""
     )
+    ensure_open(company, date)
     with transaction.atomic():
         payment = Payment.objects.create(
+            number=next_number(company, "payment", date),
             company=company,
             customer=customer,
             date=date,
@@ -66,6 +82,7 @@ def record_payment(company: Company, data: dict, *, by) -> Payment:
             bank_account=bank_account,
             created_by=audit.actor(by),
         )
+        post_payment(payment)
         audit.record(
             "payment.recorded",
             payment,
@@ -93,6 +110,7 @@ def create_remittance_slip(
     """Group cheques not yet remitted into a numbered slip for the bank."""
     require(by, company, RECORD_PAYMENTS)
     on = not_in_future(parse_date(on or timezone.localdate(), "date", "La date"), "date")
+    ensure_open(company, on)
     with transaction.atomic():
         cheques = list(
             Payment.objects.select_for_update().filter(company=company, pk__in=list(payment_ids))

@@ -2,14 +2,17 @@
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from encaisse.audit import services as audit
 from encaisse.catalog.models import ItemKind
-from encaisse.companies.models import Company, NumberSequence
+from encaisse.companies.models import Company
 from encaisse.companies.permissions import ISSUE_CREDIT_NOTES, ISSUE_INVOICES, require
+from encaisse.companies.sequences import lock_sequence
 from encaisse.errors import Conflict, ValidationFailed
+from encaisse.ledger.periods import ensure_open
+from encaisse.ledger.posting import post_invoice
 from encaisse.money import format_eur
 from encaisse.receivables.services.allocation import settle_credited_invoice
 from encaisse.receivables.services.installments import create_installments
@@ -25,20 +28,6 @@ RECOVERY_FEE_MENTION = (
     "(art. L.441-10 et D.441-5 du Code de commerce)."
 )
 VAT_ON_DEBITS_MENTION = "Option pour le paiement de la taxe d'après les débits."
-
-
-def _lock_sequence(company: Company, document_type: str, year: int) -> NumberSequence:
-    """The series row, locked until the transaction ends; created on first use."""
-    key = {"company": company, "document_type": document_type, "year": year}
-    sequence = NumberSequence.objects.select_for_update().filter(**key).first()
-    if sequence is None:
-        try:
-            with transaction.atomic():
-                NumberSequence.objects.create(**key)
-        except IntegrityError:
-            pass  # another transaction created it first; its row is ours to wait for
-        sequence = NumberSequence.objects.select_for_update().get(**key)
-    return sequence
 
 
 def format_number(prefix: str, year: int, number: int) -> str:
@@ -113,6 +102,7 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
             raise ValidationFailed(
                 "future_date", "Un document ne peut pas être daté d'un jour à venir.", "issue_date"
             )
+        ensure_open(company, on, "issue_date")
         lines = list(invoice.lines.all())
         allowances = list(invoice.allowances.all())
         check_terms(invoice.terms_kind, invoice.terms_days)
@@ -137,7 +127,7 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
                 )
             credit_notes.check_creditable(original, lines, allowances)
 
-        sequence = _lock_sequence(company, invoice.kind, on.year)
+        sequence = lock_sequence(company, invoice.kind, on.year)
         if sequence.last_date and on < sequence.last_date:
             raise ValidationFailed(
                 "date_before_last_document",
@@ -181,6 +171,7 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
         invoice.issued_by = audit.actor(by)
         invoice.issued_at = timezone.now()
         invoice.save()
+        post_invoice(invoice)
         if credit_note:
             settle_credited_invoice(invoice, by=by)
         else:
