@@ -110,3 +110,21 @@ def test_every_endpoint_requires_a_token(anonymous, customer, product, make_invo
         ]:
             response = getattr(anonymous, method)(path)
             assert_error(response, 401, "unauthorized")
+
+
+def test_support_staff_revoke_tokens_in_the_admin(admin, company, customer, make_user):
+    token, key = create_token(admin, company)
+    staff = make_user("support")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    browser = Client()
+    browser.force_login(staff)
+    assert browser.get("/admin/api/apitoken/").status_code == 200
+    response = browser.post(
+        "/admin/api/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert_error(ApiClient(key).get("/api/customers"), 401, "unauthorized")

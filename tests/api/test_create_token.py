@@ -46,7 +46,13 @@ def test_bad_inputs_raise_a_french_error(admin, make_user, args, message):
     assert not ApiToken.objects.exists()
 
 
-def test_command_line_exits_non_zero(admin, capsys):
+@pytest.fixture
+def keep_test_connection(monkeypatch):
+    """run_from_argv closes every connection when it ends: not the test's, on PostgreSQL."""
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
+
+
+def test_command_line_exits_non_zero(admin, capsys, keep_test_connection):
     with pytest.raises(SystemExit) as exit_info:
         execute_from_command_line(
             ["encaisse", "create-token", "personne", "--company", "732829320"]
@@ -56,7 +62,7 @@ def test_command_line_exits_non_zero(admin, capsys):
     assert not ApiToken.objects.exists()
 
 
-def test_company_is_required(admin, capsys):
+def test_company_is_required(admin, capsys, keep_test_connection):
     with pytest.raises(SystemExit) as exit_info:
         execute_from_command_line(["encaisse", "create-token", "admin"])
     assert exit_info.value.code != 0

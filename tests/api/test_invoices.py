@@ -584,3 +584,13 @@ def test_another_companys_customer_or_product_cannot_be_invoiced(
             "unknown_product",
             "lines.1.product",
         )
+
+
+def test_the_list_runs_a_fixed_number_of_queries(api, make_invoice, django_assert_max_num_queries):
+    for _ in range(5):
+        make_invoice(lines=None)
+    api.get("/api/invoices")  # warm-up: the token's last use is written once a minute
+    # token + membership, count, page, lines, allowances, credit notes
+    with django_assert_max_num_queries(7):
+        body = api.get("/api/invoices").json()
+    assert body["count"] == 5 and all(len(item["lines"]) == 1 for item in body["items"])
