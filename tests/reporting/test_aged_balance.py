@@ -1,9 +1,11 @@
 """Aged balance on three dates, every bucket written by hand (see the scenario)."""
 
 import datetime as dt
+import io
 from decimal import Decimal as D
 
 import pytest
+from openpyxl import load_workbook
 
 from encaisse.customers.services import create_customer, update_customer
 from encaisse.errors import ValidationFailed
@@ -11,6 +13,7 @@ from encaisse.receivables.models import Allocation
 from encaisse.receivables.selectors import customer_balance
 from encaisse.receivables.services.allocation import allocate, undo_allocation
 from encaisse.reporting.aged_balance import aged_balance, bucket_items, make_buckets
+from encaisse.reporting.exports import aged_balance_csv, aged_balance_xlsx
 from encaisse.sales.services import create_credit_note, issue_invoice
 
 ZERO = D("0.00")
@@ -113,3 +116,17 @@ def test_bad_buckets_are_refused(bounds):
 
 def test_undone_allocation_row_is_kept(scenario):
     assert Allocation.objects.filter(undone_on=dt.date(2026, 3, 20)).count() == 1
+
+
+def test_xlsx_holds_numbers_and_formulas_and_csv(company, scenario):
+    result = aged_balance(company, dt.date(2026, 4, 10))
+    sheet = load_workbook(io.BytesIO(aged_balance_xlsx(result))).active
+    assert [c.value for c in sheet[2]][:3] == ["Client", "Non échu", "1–30 j"]
+    assert sheet["C3"].value == 426  # a number, not text
+    assert sheet["E3"].value == 280
+    assert sheet["H3"].value == "=SUM(B3:F3)-G3"
+    assert sheet["H4"].value == "=SUM(H3:H3)"
+    csv_text = aged_balance_csv(result)
+    assert csv_text.splitlines()[1] == (
+        "Boulangerie Dupont SARL;0,00;426,00;0,00;280,00;0,00;280,00;426,00"
+    )
