@@ -1,2 +1,49 @@
+from django.urls import path
+
+from encaisse.sales.models import DocumentKind
+
+from .views import base, company, customers, invoices, products
+
 app_name = "web"
-urlpatterns: list = []
+CREDIT_NOTES = {"default_kind": DocumentKind.CREDIT_NOTE}
+
+urlpatterns = [
+    path("", base.home, name="home"),
+    path("login/", base.LoginView.as_view(), name="login"),
+    path("logout/", base.LogoutView.as_view(), name="logout"),
+    path("company/switch/", base.switch_company, name="switch_company"),
+    path("company/", company.company_settings, name="company_settings"),
+    path("customers/", customers.customer_list, name="customers"),
+    path("customers/export.xlsx", customers.customer_export, name="customer_export"),
+    path("customers/new/", customers.customer_create, name="customer_create"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/contacts/", customers.contact_add, name="contact_add"),
+    path(
+        "customers/<int:pk>/contacts/<int:contact_pk>/remove/",
+        customers.contact_remove,
+        name="contact_remove",
+    ),
+    path("products/", products.product_list, name="products"),
+    path("products/export.xlsx", products.product_export, name="product_export"),
+    path("products/new/", products.product_create, name="product_create"),
+    path("products/<int:pk>/", products.product_detail, name="product_detail"),
+    path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
+    path("invoices/", invoices.invoice_list, name="invoices"),
+    path("invoices/export.xlsx", invoices.invoice_export, name="invoice_export"),
+    path("invoices/new/", invoices.invoice_create, name="invoice_create"),
+    path("invoices/lines/", invoices.invoice_lines, name="invoice_lines"),
+    path("invoices/totals/", invoices.invoice_totals, name="invoice_totals"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/issue/", invoices.invoice_issue, name="invoice_issue"),
+    path("invoices/<int:pk>/delete/", invoices.invoice_delete, name="invoice_delete"),
+    path("invoices/<int:pk>/credit-note/", invoices.credit_note_create, name="credit_note_create"),
+    path("credit-notes/", invoices.invoice_list, CREDIT_NOTES, name="credit_notes"),
+    path(
+        "credit-notes/export.xlsx",
+        invoices.invoice_export,
+        CREDIT_NOTES,
+        name="credit_note_export",
+    ),
+]

@@ -1,0 +1,89 @@
+"""The audit trail of a record, in words a user reads: French action, field labels."""
+
+from django.core.exceptions import FieldDoesNotExist
+
+from encaisse.audit.services import trail
+
+ACTION_LABELS = {
+    "company.created": "Création de la société",
+    "company.updated": "Modification de la société",
+    "company.member_set": "Membre ajouté ou rôle changé",
+    "customer.created": "Création du client",
+    "customer.updated": "Modification du client",
+    "customer.contact_added": "Contact ajouté",
+    "customer.contact_removed": "Contact retiré",
+    "customer.payment_recorded": "Règlement enregistré",
+    "product.created": "Création de l'article",
+    "product.updated": "Modification de l'article",
+    "invoice.created": "Création du brouillon",
+    "invoice.updated": "Modification du brouillon",
+    "invoice.issued": "Émission de la facture",
+    "invoice.draft_deleted": "Suppression du brouillon",
+    "invoice.credit_note_drafted": "Avoir préparé",
+    "credit_note.created": "Création de l'avoir (brouillon)",
+    "credit_note.issued": "Émission de l'avoir",
+    "credit_note.allocated": "Avoir lettré",
+    "payment.recorded": "Règlement enregistré",
+    "allocation.undone": "Lettrage annulé",
+    "refund.recorded": "Remboursement enregistré",
+    "write_off.recorded": "Passage en pertes",
+    "remittance.created": "Remise en banque",
+}
+
+# Keys of `changes` that are not model fields.
+EXTRA_LABELS = {
+    "lines": "lignes",
+    "allowances": "remises et frais",
+    "contact": "contact",
+    "credited_invoice": "facture corrigée",
+    "credit_note_draft": "avoir (brouillon n°)",
+    "mode": "type d'avoir",
+    "address": "adresse",
+}
+
+
+def _label(model, key: str) -> str:
+    if key in EXTRA_LABELS:
+        return EXTRA_LABELS[key]
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return key.replace("_", " ")
+    # Reverse relations ("lines") have no verbose name.
+    return str(getattr(field, "verbose_name", key))
+
+
+def _text(value) -> str:
+    if value in (None, ""):
+        return "—"
+    if value is True:
+        return "oui"
+    if value is False:
+        return "non"
+    return str(value)
+
+
+def entries(obj) -> list[dict]:
+    """Each entry with who, when, a French action label and its changes as text."""
+    model = type(obj)
+    rows = []
+    for entry in trail(obj)[:200]:
+        changes = []
+        for key, value in (entry.changes or {}).items():
+            if isinstance(value, list) and len(value) == 2:
+                changes.append(
+                    {"field": _label(model, key), "old": _text(value[0]), "new": _text(value[1])}
+                )
+            else:
+                changes.append({"field": _label(model, key), "old": None, "new": _text(value)})
+        rows.append(
+            {
+                "at": entry.created_at,
+                "actor": entry.actor.get_full_name() or entry.actor.get_username()
+                if entry.actor
+                else "Système",
+                "action": ACTION_LABELS.get(entry.action, entry.action),
+                "changes": changes,
+            }
+        )
+    return rows

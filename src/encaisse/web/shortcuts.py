@@ -1,0 +1,63 @@
+"""What every back-office view needs: a logged-in member, domain errors shown to people."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from encaisse.errors import DomainError, Forbidden, NotFound
+
+PAGE_SIZE = 25
+
+
+def company_view(view):
+    """Login required, a current company required; Forbidden -> 403 page, NotFound -> 404.
+
+    The services check the role and raise Forbidden; catching it here keeps the views to
+    "parse, call, render".
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.company is None:
+            return render(request, "encaisse/no_company.html", status=403)
+        try:
+            return view(request, *args, **kwargs)
+        except Forbidden as exc:
+            return render(request, "encaisse/forbidden.html", {"message": exc.message}, status=403)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+
+    return login_required(wrapper)
+
+
+def page_of(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def error_targets(exc: DomainError) -> list[tuple[str | None, str]]:
+    """(field, message) pairs of an error: its details when it lists several faults.
+
+    A refusal for the user's role is not a form error: it goes on to the 403 page.
+    """
+    if isinstance(exc, Forbidden):
+        raise exc
+    if exc.details:
+        return [(d.get("field"), d.get("message", "")) for d in exc.details]
+    return [(exc.field, exc.message)]
+
+
+def add_domain_error(form, exc: DomainError, aliases: dict | None = None) -> None:
+    """Put the service's message next to the form field it names, else at the top."""
+    aliases = aliases or {}
+    targets = error_targets(exc)
+    if exc.details:
+        form.add_error(None, exc.message)
+    for field, message in targets:
+        field = aliases.get(field, field)
+        if field in form.fields:
+            form.add_error(field, message)
+        elif not exc.details:
+            form.add_error(None, message)

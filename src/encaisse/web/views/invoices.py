@@ -1,0 +1,414 @@
+"""Invoices and credit notes: lists, exports, the draft form with live totals, the
+printable detail, issuing, deleting a draft and creating a credit note."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from encaisse.catalog.models import ItemKind, Product, Unit
+from encaisse.companies.permissions import (
+    EDIT_COMPANY,
+    EDIT_CUSTOMERS,
+    EDIT_INVOICES,
+    ISSUE_CREDIT_NOTES,
+    ISSUE_INVOICES,
+    can,
+)
+from encaisse.errors import DomainError
+from encaisse.sales import selectors, services
+from encaisse.sales.models import DocumentKind, Invoice
+
+from .. import audit, lines
+from ..exports import Column, xlsx_response
+from ..forms import (
+    EXEMPTION_OPTIONS,
+    RATE_OPTIONS,
+    CreditNoteForm,
+    InvoiceFilterForm,
+    InvoiceHeaderForm,
+)
+from ..shortcuts import add_domain_error, company_view, error_targets, page_of
+
+# ---------------------------------------------------------------- lists and exports
+
+
+def _filtered(request, default_kind: str):
+    params = request.GET.copy()
+    params.setdefault("kind", default_kind)
+    form = InvoiceFilterForm(params, company=request.company)
+    return form, selectors.invoices(request.company, **form.filters())
+
+
+@company_view
+def invoice_list(request, default_kind=DocumentKind.INVOICE):
+    form, documents = _filtered(request, default_kind)
+    kind = form.cleaned_data.get("kind") or default_kind
+    return render(
+        request,
+        "encaisse/invoices/list.html",
+        {
+            "form": form,
+            "page": page_of(request, documents),
+            "kind": kind,
+            "filtered": any(v for k, v in form.cleaned_data.items() if k != "kind"),
+            "export_url": reverse(
+                "web:credit_note_export"
+                if default_kind == DocumentKind.CREDIT_NOTE
+                else "web:invoice_export"
+            ),
+            "can_create": can(request.user, request.company, EDIT_INVOICES),
+            "nav": "credit_notes" if default_kind == DocumentKind.CREDIT_NOTE else "invoices",
+        },
+    )
+
+
+@company_view
+def invoice_export(request, default_kind=DocumentKind.INVOICE):
+    _, documents = _filtered(request, default_kind)
+    columns = [
+        Column("Type", lambda i: i.get_kind_display(), width=10),
+        Column("Numéro", lambda i: i.number or f"Brouillon n° {i.pk}", width=18),
+        Column("Statut", lambda i: i.get_status_display(), width=10),
+        Column("Client", lambda i: i.customer.legal_name, width=34),
+        Column("SIREN client", lambda i: i.customer.siren, width=12),
+        Column("Date d'émission", lambda i: i.issue_date, width=12),
+        Column("Date d'échéance", lambda i: i.due_date if i.is_issued else None, width=12),
+        Column("Total HT", lambda i: i.total_excl_vat, money=True),
+        Column("TVA", lambda i: i.total_vat, money=True),
+        Column("Total TTC", lambda i: i.total_incl_vat, money=True),
+        Column("Réf. commande client", lambda i: i.customer_reference, width=18),
+        Column(
+            "Facture corrigée",
+            lambda i: i.credited_invoice.number if i.credited_invoice_id else "",
+            width=18,
+        ),
+    ]
+    name = "avoirs" if default_kind == DocumentKind.CREDIT_NOTE else "factures"
+    return xlsx_response(name, name.capitalize(), columns, documents.iterator())
+
+
+# ---------------------------------------------------------------- the draft form
+
+
+def _line_choices(company) -> dict:
+    return {
+        "products": Product.objects.filter(company=company, is_active=True).only(
+            "pk", "reference", "label"
+        ),
+        "kinds": ItemKind.choices,
+        "units": Unit.choices,
+        "rates": RATE_OPTIONS,
+        "exemptions": EXEMPTION_OPTIONS,
+    }
+
+
+def _totals(company, rows) -> tuple:
+    """(totals, error message) of the rows as typed; no totals while there is an error."""
+    try:
+        return services.preview_totals(company, lines.filled(rows)), None
+    except DomainError as exc:
+        return None, exc.message
+
+
+def _numbered(rows, line_errors=None) -> list[dict]:
+    line_errors = line_errors or {}
+    return [
+        {"index": i, "values": row, "errors": line_errors.get(i, {})}
+        for i, row in enumerate(rows, start=1)
+    ]
+
+
+def _editor(request, *, form, rows, invoice=None, line_errors=None, status=200):
+    totals, totals_error = _totals(request.company, rows)
+    return render(
+        request,
+        "encaisse/invoices/form.html",
+        {
+            "form": form,
+            "invoice": invoice,
+            "rows": _numbered(rows, line_errors),
+            "totals": totals,
+            "totals_error": totals_error,
+            "nav": "invoices",
+            **_line_choices(request.company),
+        },
+        status=status,
+    )
+
+
+def _save(request, invoice: Invoice | None):
+    if request.method != "POST":
+        if invoice is None:
+            initial = {"customer": request.GET.get("customer", "")}
+            rows = [lines.blank_row()]
+        else:
+            initial = {
+                "customer": invoice.customer_id,
+                "terms_kind": invoice.terms_kind,
+                "terms_days": invoice.terms_days,
+                "customer_reference": invoice.customer_reference,
+                "delivery_date": invoice.delivery_date,
+                "notes": invoice.notes,
+            }
+            rows = lines.rows_of(invoice) or [lines.blank_row()]
+        form = InvoiceHeaderForm(initial=initial, company=request.company)
+        return _editor(request, form=form, rows=rows, invoice=invoice)
+
+    form = InvoiceHeaderForm(request.POST, company=request.company)
+    rows = lines.filled(lines.rows_from(request.POST))
+    line_errors: dict = {}
+    if form.is_valid():
+        header = {k: v for k, v in form.cleaned_data.items() if k != "customer"}
+        try:
+            if invoice is None:
+                invoice = services.create_invoice(
+                    request.company,
+                    customer=form.cleaned_data["customer"],
+                    lines=rows,
+                    by=request.user,
+                    **header,
+                )
+            else:
+                invoice = services.update_invoice(
+                    invoice,
+                    {**header, "customer": form.cleaned_data["customer"]},
+                    by=request.user,
+                    lines=rows,
+                )
+        except DomainError as exc:
+            for field, message in error_targets(exc):
+                where = lines.split_error(field)
+                if where:
+                    line_errors.setdefault(where[0], {})[where[1]] = message
+                    form.add_error(None, message)
+                else:
+                    add_domain_error(form, exc)
+                    break
+        else:
+            messages.success(request, "Brouillon enregistré.")
+            return redirect("web:invoice_detail", pk=invoice.pk)
+    return _editor(
+        request,
+        form=form,
+        rows=rows or [lines.blank_row()],
+        invoice=invoice,
+        line_errors=line_errors,
+        status=422,
+    )
+
+
+@company_view
+def invoice_create(request):
+    return _save(request, None)
+
+
+@company_view
+def invoice_edit(request, pk):
+    invoice = get_object_or_404(Invoice, pk=pk, company=request.company, kind=DocumentKind.INVOICE)
+    if invoice.is_issued:
+        messages.error(request, "Une facture émise ne peut plus être modifiée : faites un avoir.")
+        return redirect("web:invoice_detail", pk=pk)
+    return _save(request, invoice)
+
+
+@company_view
+@require_POST
+def invoice_lines(request):
+    """htmx: add a row, remove one, or fill one from the catalog; re-render the rows."""
+    rows = lines.rows_from(request.POST)
+    action = request.POST.get("action", "")
+    name, _, index = action.partition("-")
+    position = int(index) - 1 if index.isdigit() else -1
+    if name == "add":
+        rows.append(lines.blank_row())
+    elif name == "remove" and 0 <= position < len(rows):
+        rows.pop(position)
+    elif name == "product" and 0 <= position < len(rows):
+        rows[position] = lines.fill_from_product(rows[position], request.company)
+    totals, totals_error = _totals(request.company, rows)
+    return render(
+        request,
+        "encaisse/invoices/_lines.html",
+        {
+            "rows": _numbered(rows or [lines.blank_row()]),
+            "totals": totals,
+            "totals_error": totals_error,
+            "oob": True,
+            **_line_choices(request.company),
+        },
+    )
+
+
+@company_view
+@require_POST
+def invoice_totals(request):
+    """htmx: the totals of the lines as typed, or the service's message about them."""
+    totals, totals_error = _totals(request.company, lines.rows_from(request.POST))
+    return render(
+        request,
+        "encaisse/invoices/_totals.html",
+        {"totals": totals, "totals_error": totals_error},
+    )
+
+
+# ---------------------------------------------------------------- detail and actions
+
+
+def _actions(request, invoice: Invoice) -> dict:
+    """What the user may do with this document now: role and status together."""
+    user, company = request.user, request.company
+    draft = not invoice.is_issued
+    issue_action = ISSUE_CREDIT_NOTES if invoice.is_credit_note else ISSUE_INVOICES
+    creditable = None
+    if invoice.is_issued and not invoice.is_credit_note:
+        creditable = services.creditable(invoice).incl_vat
+    return {
+        "can_edit": draft and not invoice.is_credit_note and can(user, company, EDIT_INVOICES),
+        "can_delete": draft and can(user, company, EDIT_INVOICES),
+        "can_issue": draft and can(user, company, issue_action),
+        "can_credit": bool(creditable and creditable > 0)
+        and can(user, company, ISSUE_CREDIT_NOTES),
+        "creditable_incl_vat": creditable,
+    }
+
+
+@company_view
+def invoice_detail(request, pk):
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("customer", "company", "credited_invoice", "issued_by"),
+        pk=pk,
+        company=request.company,
+    )
+    return render(
+        request,
+        "encaisse/invoices/detail.html",
+        {
+            "invoice": invoice,
+            "doc": selectors.printable(invoice),
+            "lines": invoice.lines.all(),
+            "allowances": invoice.allowances.all(),
+            "totals": selectors.document_totals(invoice),
+            "credit_notes": invoice.credit_notes.order_by("id"),
+            "trail": audit.entries(invoice),
+            "nav": "credit_notes" if invoice.is_credit_note else "invoices",
+            **_actions(request, invoice),
+        },
+    )
+
+
+def _fix_links(request, invoice: Invoice) -> dict:
+    """Where to fix each kind of missing mention, when the user may."""
+    links = {}
+    if can(request.user, request.company, EDIT_COMPANY):
+        links["company"] = reverse("web:company_settings")
+    if can(request.user, request.company, EDIT_CUSTOMERS):
+        links["customer"] = reverse("web:customer_edit", args=[invoice.customer_id])
+    if not invoice.is_credit_note and can(request.user, request.company, EDIT_INVOICES):
+        links["lines"] = reverse("web:invoice_edit", args=[invoice.pk])
+    return links
+
+
+@company_view
+def invoice_issue(request, pk):
+    """GET: the confirmation step; POST: issue. An issued document is final."""
+    invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
+    errors = []
+    if request.method == "POST":
+        try:
+            invoice = services.issue_invoice(invoice, by=request.user)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            errors = [
+                {"message": message, "area": (field or "").split(".")[0]}
+                for field, message in error_targets(exc)
+            ]
+            if exc.details:
+                errors.insert(0, {"message": exc.message, "area": ""})
+        else:
+            messages.success(request, f"{invoice} émis(e) le {invoice.issue_date:%d/%m/%Y}.")
+            return redirect("web:invoice_detail", pk=invoice.pk)
+    return render(
+        request,
+        "encaisse/invoices/issue.html",
+        {
+            "invoice": invoice,
+            "errors": errors,
+            "fix_links": _fix_links(request, invoice),
+            "nav": "credit_notes" if invoice.is_credit_note else "invoices",
+        },
+        status=422 if errors else 200,
+    )
+
+
+@company_view
+def invoice_delete(request, pk):
+    invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
+    if request.method == "POST":
+        kind = invoice.kind
+        try:
+            services.delete_draft(invoice, by=request.user)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            messages.error(request, exc.message)
+            return redirect("web:invoice_detail", pk=pk)
+        messages.success(request, "Brouillon supprimé.")
+        return redirect("web:credit_notes" if kind == DocumentKind.CREDIT_NOTE else "web:invoices")
+    return render(request, "encaisse/invoices/delete.html", {"invoice": invoice, "nav": "invoices"})
+
+
+@company_view
+def credit_note_create(request, pk):
+    invoice = get_object_or_404(Invoice, pk=pk, company=request.company, kind=DocumentKind.INVOICE)
+    originals = list(invoice.lines.all())
+    remaining = services.creditable(invoice) if invoice.is_issued else None
+    rates = sorted({line.vat_rate for line in originals}, reverse=True)
+    form = CreditNoteForm(request.POST or None, rates=rates)
+    quantities = {line.pk: request.POST.get(f"qty-{line.pk}", "").strip() for line in originals}
+    line_errors: dict = {}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        wanted = [{"line": pk_, "quantity": q} for pk_, q in quantities.items() if q]
+        try:
+            note = services.create_credit_note(
+                invoice,
+                by=request.user,
+                mode=data["mode"],
+                lines=wanted,
+                amount=data["amount"],
+                vat_rate=data["vat_rate"],
+                reason=data["reason"],
+            )
+        except DomainError as exc:
+            where = lines.split_error(exc.field)
+            if where and where[0] <= len(wanted):
+                line_errors[wanted[where[0] - 1]["line"]] = exc.message
+                form.add_error(None, exc.message)
+            else:
+                add_domain_error(form, exc)
+        else:
+            messages.success(request, "Avoir préparé (brouillon). Vérifiez-le puis émettez-le.")
+            return redirect("web:invoice_detail", pk=note.pk)
+    rows = [
+        {
+            "line": line,
+            "remaining": remaining.quantity_by_line.get(line.pk) if remaining else None,
+            "quantity": quantities.get(line.pk, ""),
+            "error": line_errors.get(line.pk),
+        }
+        for line in originals
+    ]
+    return render(
+        request,
+        "encaisse/invoices/credit_note_form.html",
+        {
+            "invoice": invoice,
+            "form": form,
+            "rows": rows,
+            "remaining": remaining,
+            "nav": "invoices",
+        },
+        status=422 if form.errors else 200,
+    )
