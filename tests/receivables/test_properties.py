@@ -20,6 +20,7 @@ from encaisse.receivables.models import Allocation, Installment, Payment, Refund
 from encaisse.receivables.selectors import customer_balance, installments_as_of
 from encaisse.receivables.services import allocation as lettrage
 from encaisse.receivables.services.payments import record_payment
+from encaisse.reporting.aged_balance import aged_balance
 from encaisse.sales.models import Invoice
 from encaisse.sales.services import create_credit_note, create_invoice, issue_invoice
 from tests.conftest import CUSTOMER, SELLER
@@ -142,5 +143,10 @@ class TestReceivablesInvariants(TestCase):
             assert lines["d"] == lines["c"]
         account = JournalLine.objects.filter(account__number="411", customer=customer)
         assert total(account, "debit") - total(account, "credit") == expected
+        # The aged balance (with its settled_on shortcut) agrees, and so does settled_on.
+        assert aged_balance(company, DAY).balance == expected
+        for row in installments_as_of(company, DAY):
+            if not row.reopened:
+                assert (row.open_amount > 0) == (row.settled_on is None), row
         # The open amounts of installments never go negative.
         assert not installments_as_of(company, DAY).filter(open_amount__lt=0).exists()

@@ -27,6 +27,12 @@ class Installment(models.Model):
     due_date = models.DateField("échéance")
     amount = models.DecimalField("montant TTC", max_digits=14, decimal_places=2)
     issue_date = models.DateField()  # the invoice's, copied for set-based as-of queries
+    # Derived from the allocations, kept for speed (see services.allocation.refresh_settled):
+    # the date the installment became fully settled, and whether an undo ever reopened it.
+    # An installment never reopened is open on D exactly when settled_on is null or after D,
+    # so reports look at the allocations of those rows only.
+    settled_on = models.DateField(null=True, blank=True)
+    reopened = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -38,6 +44,12 @@ class Installment(models.Model):
         indexes = [
             models.Index(fields=["company", "issue_date"]),
             models.Index(fields=["company", "customer", "due_date"]),
+            models.Index(fields=["company", "settled_on"]),
+            models.Index(
+                fields=["company", "due_date"],
+                condition=Q(settled_on__isnull=True),
+                name="installment_open_idx",
+            ),
         ]
 
     def __str__(self):
@@ -93,6 +105,10 @@ class Payment(models.Model):
     remittance = models.ForeignKey(
         RemittanceSlip, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
+    # As on Installment: the date the payment was fully allocated, and whether an undo
+    # ever gave some of it back.
+    settled_on = models.DateField(null=True, blank=True)
+    reopened = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -135,42 +135,57 @@ def aged_balance(company, as_of: dt.date, bounds=None, **filters) -> AgedBalance
     buckets = make_buckets(bounds or company.aging_buckets)
     params = {"company": company.pk, "as_of": as_of}
     where_customer = _customer_filter(filters, params)
+    # Candidates: rows not known to be settled by as_of. A row never reopened by an undo
+    # is settled on as_of exactly when settled_on <= as_of (see Installment.settled_on), so
+    # only the others need their allocations summed.
     debit_sql = f"""
-        SELECT i.customer_id, {_bucket_sql(buckets, params)}
-        FROM receivables_installment i
-        JOIN customers_customer c ON c.id = i.customer_id
-        LEFT JOIN (
+        WITH item AS (
+            SELECT i.id, i.customer_id, i.due_date, i.amount
+            FROM receivables_installment i
+            JOIN customers_customer c ON c.id = i.customer_id
+            WHERE i.company_id = %(company)s AND i.issue_date <= %(as_of)s{where_customer}
+              AND (i.settled_on IS NULL OR i.settled_on > %(as_of)s OR i.reopened)
+        ), allocated AS (
             SELECT a.installment_id, SUM(a.amount) AS total
-            FROM receivables_allocation a
-            WHERE a.company_id = %(company)s AND a.installment_id IS NOT NULL AND {ACTIVE}
+            FROM receivables_allocation a JOIN item ON item.id = a.installment_id
+            WHERE {ACTIVE}
             GROUP BY a.installment_id
-        ) al ON al.installment_id = i.id
-        WHERE i.company_id = %(company)s AND i.issue_date <= %(as_of)s{where_customer}
-          AND i.amount > COALESCE(al.total, 0)
+        )
+        SELECT i.customer_id, {_bucket_sql(buckets, params)}
+        FROM item i LEFT JOIN allocated al ON al.installment_id = i.id
+        WHERE i.amount > COALESCE(al.total, 0)
         GROUP BY i.customer_id
     """
     credit_sql = f"""
-        SELECT credit.customer_id, SUM(credit.amount - COALESCE(al.total, 0))
-        FROM (
-            SELECT p.id, p.customer_id, p.amount, 'p' AS kind FROM receivables_payment p
-            WHERE p.company_id = %(company)s AND p.date <= %(as_of)s
-            UNION ALL
-            SELECT n.id, n.customer_id, n.total_incl_vat, 'n' FROM sales_invoice n
-            WHERE n.company_id = %(company)s AND n.kind = 'credit_note'
-              AND n.status = 'issued' AND n.issue_date <= %(as_of)s
-        ) credit
-        JOIN customers_customer c ON c.id = credit.customer_id
-        LEFT JOIN (
-            SELECT COALESCE(a.payment_id, a.credit_note_id) AS credit_id,
-                   CASE WHEN a.payment_id IS NULL THEN 'n' ELSE 'p' END AS kind,
-                   SUM(a.amount) AS total
+        WITH payment AS (
+            SELECT p.id, p.customer_id, p.amount
+            FROM receivables_payment p JOIN customers_customer c ON c.id = p.customer_id
+            WHERE p.company_id = %(company)s AND p.date <= %(as_of)s{where_customer}
+              AND (p.settled_on IS NULL OR p.settled_on > %(as_of)s OR p.reopened)
+        ), payment_allocated AS (
+            SELECT a.payment_id, SUM(a.amount) AS total
+            FROM receivables_allocation a JOIN payment ON payment.id = a.payment_id
+            WHERE {ACTIVE}
+            GROUP BY a.payment_id
+        ), note_allocated AS (
+            SELECT a.credit_note_id, SUM(a.amount) AS total
             FROM receivables_allocation a
-            WHERE a.company_id = %(company)s AND a.write_off_id IS NULL AND {ACTIVE}
-            GROUP BY COALESCE(a.payment_id, a.credit_note_id),
-                     CASE WHEN a.payment_id IS NULL THEN 'n' ELSE 'p' END
-        ) al ON al.credit_id = credit.id AND al.kind = credit.kind
-        WHERE credit.amount > COALESCE(al.total, 0){where_customer}
-        GROUP BY credit.customer_id
+            WHERE a.company_id = %(company)s AND a.credit_note_id IS NOT NULL AND {ACTIVE}
+            GROUP BY a.credit_note_id
+        )
+        SELECT customer_id, SUM(unapplied) FROM (
+            SELECT p.customer_id, p.amount - COALESCE(al.total, 0) AS unapplied
+            FROM payment p LEFT JOIN payment_allocated al ON al.payment_id = p.id
+            UNION ALL
+            SELECT n.customer_id, n.total_incl_vat - COALESCE(al.total, 0)
+            FROM sales_invoice n
+            JOIN customers_customer c ON c.id = n.customer_id
+            LEFT JOIN note_allocated al ON al.credit_note_id = n.id
+            WHERE n.company_id = %(company)s AND n.kind = 'credit_note'
+              AND n.status = 'issued' AND n.issue_date <= %(as_of)s{where_customer}
+        ) credit
+        WHERE unapplied > 0
+        GROUP BY customer_id
     """
     rows: dict[int, AgedRow] = {}
     with connection.cursor() as cursor:

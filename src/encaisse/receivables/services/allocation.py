@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from encaisse.audit import services as audit
@@ -28,6 +29,22 @@ from .payments import next_number, not_in_future, parse_date
 
 # An invoice number as our series print it: prefix, year, dash, five digits.
 NUMBER_PATTERN = re.compile(r"[A-Za-z0-9+_/]*\d{4}-\d{5}")
+
+
+def refresh_settled(*, installments=(), payments=(), reopened: bool = False) -> None:
+    """Keep Installment/Payment.settled_on (and reopened) in step with the allocations:
+    the date of the allocation that made the row fully allocated, else null."""
+    for model, key, ids in (
+        (Installment, "installment", installments),
+        (Payment, "payment", payments),
+    ):
+        for row in model.objects.filter(pk__in=[i for i in ids if i]):
+            done = Allocation.objects.filter(undone_on__isnull=True, **{key: row}).aggregate(
+                total=Sum("amount"), last=Max("allocated_on")
+            )
+            row.settled_on = done["last"] if done["total"] == row.amount else None
+            row.reopened = row.reopened or reopened
+            row.save(update_fields=["settled_on", "reopened"])
 
 
 @dataclass(frozen=True)
@@ -181,6 +198,9 @@ def allocate(credit, items, *, by, on: dt.date | None = None) -> list[Allocation
             )
             for pk, amount in wanted.items()
         ]
+        refresh_settled(
+            installments=list(wanted), payments=[credit.pk] if kind == "payment" else []
+        )
         audit.record(
             f"{kind}.allocated",
             credit,
@@ -231,6 +251,11 @@ def undo_allocation(
         allocation.undo_reason = reason[:200]
         allocation.undone_by = audit.actor(by)
         allocation.save(update_fields=["undone_on", "undo_reason", "undone_by"])
+        refresh_settled(
+            installments=[allocation.installment_id],
+            payments=[allocation.payment_id],
+            reopened=True,
+        )
         audit.record(
             "allocation.undone",
             allocation,
@@ -286,6 +311,7 @@ def write_off(
             allocated_on=on,
             created_by=loss.created_by,
         )
+        refresh_settled(installments=[installment.pk])
         post_write_off(loss)
         audit.record(
             "write_off.recorded",
@@ -341,6 +367,7 @@ def refund(
             created_by=money_back.created_by,
             **{kind: credit},
         )
+        refresh_settled(payments=[credit.pk] if kind == "payment" else [])
         post_refund(money_back)
         audit.record(
             "refund.recorded",
@@ -376,6 +403,7 @@ def settle_credited_invoice(note: Invoice, *, by) -> list[Allocation]:
             )
         )
         left -= amount
+    refresh_settled(installments=[a.installment_id for a in allocations])
     if allocations:
         audit.record(
             "credit_note.allocated",
