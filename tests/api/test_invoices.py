@@ -163,6 +163,7 @@ def test_list_filters(api, make_invoice, issued, company, admin, customer, produ
         return [item["id"] for item in response.json()["items"]]
 
     assert api.get("/api/invoices").json()["count"] == 3
+    assert ids() == [draft.pk, later.pk, issued.pk]  # drafts first, then newest first
     assert ids(status="draft") == [draft.pk]
     assert ids(status="issued") == [later.pk, issued.pk]  # newest first
     assert ids(customer=other.pk) == [draft.pk]

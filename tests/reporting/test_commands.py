@@ -7,14 +7,18 @@ from django.core.management import CommandError, call_command
 
 def test_aged_balance_command_json_and_csv(company, invoice_of, capsys, tmp_path):
     invoice_of(10, dt.date(2026, 1, 5))  # 780.00 due 4 Feb
-    call_command("aged-balance", company=company.siren, as_of=dt.date(2026, 3, 1),
-                 format="json")
+    call_command("aged-balance", company=company.siren, as_of=dt.date(2026, 3, 1), format="json")
     data = json.loads(capsys.readouterr().out)
     assert data["balance"] == "780.00"
     assert data["rows"][0]["amounts"][1] == "780.00"  # 25 days late: 1–30
     out = tmp_path / "ab.csv"
-    call_command("aged-balance", company=company.siren, as_of=dt.date(2026, 3, 1),
-                 format="csv", output=str(out))
+    call_command(
+        "aged-balance",
+        company=company.siren,
+        as_of=dt.date(2026, 3, 1),
+        format="csv",
+        output=str(out),
+    )
     assert out.read_text().splitlines()[-1] == "Total;0,00;780,00;0,00;0,00;0,00;0,00;780,00"
 
 

@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.db.models import F
 from ninja import Query, Router
 
 from encaisse.sales import services
@@ -47,7 +48,9 @@ def list_invoices(request, filters: Query[InvoiceFilters]):
         invoices = invoices.filter(issue_date__lte=filters.issued_to)
     if filters.number:
         invoices = invoices.filter(number=filters.number.strip())
-    return page(invoices, filters)
+    # drafts first, then the newest number: the same order on SQLite and PostgreSQL
+    order = (F("issue_date").desc(nulls_first=True), "-sequence_number", "-id")
+    return page(invoices.order_by(*order), filters)
 
 
 @router.post("", response={201: InvoiceOut, **ERRORS}, summary="Créer une facture brouillon")

@@ -37,7 +37,8 @@ class Creditable:
 def creditable(invoice: Invoice) -> Creditable:
     credit_notes = invoice.credit_notes.filter(status=DocumentStatus.ISSUED)
     credited_lines = InvoiceLine.objects.filter(invoice__in=credit_notes)
-    total = compute_totals(invoice.lines.all(), invoice.allowances.all())
+    lines = list(invoice.lines.all())  # read once, used twice
+    total = compute_totals(lines, invoice.allowances.all())
     credited = compute_totals(
         credited_lines, InvoiceAllowance.objects.filter(invoice__in=credit_notes)
     )
@@ -52,9 +53,7 @@ def creditable(invoice: Invoice) -> Creditable:
     return Creditable(
         incl_vat=invoice.total_incl_vat - sum((cn.total_incl_vat for cn in credit_notes), ZERO),
         base_by_rate=base_by_rate,
-        quantity_by_line={
-            line.pk: line.quantity - quantities.get(line.pk, ZERO) for line in invoice.lines.all()
-        },
+        quantity_by_line={line.pk: line.quantity - quantities.get(line.pk, ZERO) for line in lines},
         has_amount_credits=credited_lines.filter(credited_line__isnull=True).exists(),
     )
 
@@ -177,7 +176,12 @@ def create_credit_note(
     """
     require(by, invoice.company, ISSUE_CREDIT_NOTES)
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        # Lock the invoice row only (of=self), reading its company and customer with it.
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("company", "customer")
+            .get(pk=invoice.pk)
+        )
         if invoice.kind != DocumentKind.INVOICE or invoice.status != DocumentStatus.ISSUED:
             raise Conflict(
                 "not_creditable",
@@ -245,7 +249,7 @@ def create_credit_note(
         )
         drafts.apply_totals(note, clean, clean_extra)
         note.save()
-        drafts.save_lines(note, clean, clean_extra)
+        drafts.save_lines(note, clean, clean_extra, new=True)
         audit.record(
             "credit_note.created",
             note,

@@ -38,23 +38,57 @@ def _customer(company: Company, customer) -> Customer:
         raise ValidationFailed("unknown_customer", "Client introuvable.", "customer") from None
 
 
-def _product(company: Company, product, field: str) -> Product | None:
+def _product_key(product) -> int | None:
+    """The id a line names its product by, or None when it cannot be one."""
+    try:
+        return int(product)
+    except (ValueError, TypeError):
+        return None
+
+
+def _products(company: Company, raw_lines) -> dict[int, Product]:
+    """The company's products the lines name by id, in one query (not one per line)."""
+    keys = {
+        _product_key(raw.get("product"))
+        for raw in raw_lines
+        if raw.get("product") not in (None, "") and not isinstance(raw.get("product"), Product)
+    }
+    keys.discard(None)
+    if not keys:
+        return {}
+    return {p.pk: p for p in Product.objects.filter(company=company, pk__in=keys)}
+
+
+def _product(
+    company: Company, product, field: str, known: dict[int, Product] | None = None
+) -> Product | None:
     if product in (None, ""):
         return None
     if isinstance(product, Product):
         if product.company_id != company.pk:
             raise ValidationFailed("unknown_product", "Article introuvable.", field)
         return product
+    if known is not None:
+        found = known.get(_product_key(product))
+        if found is None:
+            raise ValidationFailed("unknown_product", "Article introuvable.", field)
+        return found
     try:
         return Product.objects.get(company=company, pk=product)
     except (Product.DoesNotExist, ValueError, TypeError):
         raise ValidationFailed("unknown_product", "Article introuvable.", field) from None
 
 
-def clean_line(company: Company, raw: dict, index: int) -> InvoiceLine:
-    """An unsaved InvoiceLine from what the user typed; catalog values fill the blanks."""
+def clean_line(
+    company: Company, raw: dict, index: int, products: dict[int, Product] | None = None
+) -> InvoiceLine:
+    """An unsaved InvoiceLine from what the user typed; catalog values fill the blanks.
+
+    `products`: the company's products by id, read beforehand for all the lines
+    (`_products`); without it the line's product is read here.
+    """
     prefix = f"lines.{index}."
-    product = _product(company, raw.get("product"), prefix + "product")
+    product = _product(company, raw.get("product"), prefix + "product", products)
 
     def pick(key, default=None):
         value = raw.get(key)
@@ -126,7 +160,9 @@ def clean_line(company: Company, raw: dict, index: int) -> InvoiceLine:
 
 
 def clean_lines(company: Company, raw_lines) -> list[InvoiceLine]:
-    return [clean_line(company, raw, i) for i, raw in enumerate(raw_lines or [], start=1)]
+    raw_lines = list(raw_lines or [])
+    products = _products(company, raw_lines)
+    return [clean_line(company, raw, i, products) for i, raw in enumerate(raw_lines, start=1)]
 
 
 def clean_allowance(raw: dict, index: int) -> InvoiceAllowance:
@@ -218,14 +254,17 @@ def apply_totals(invoice: Invoice, lines: list[InvoiceLine], allowances=()) -> N
     invoice.due_date = due_date(timezone.localdate(), invoice.terms_kind, invoice.terms_days)
 
 
-def save_lines(invoice: Invoice, lines: list[InvoiceLine], allowances=None) -> None:
-    """Replace the draft's lines (and its allowances, when given)."""
-    invoice.lines.all().delete()
+def save_lines(invoice: Invoice, lines: list[InvoiceLine], allowances=None, *, new=False) -> None:
+    """Replace the draft's lines (and its allowances, when given). `new`: the draft was
+    just inserted, so it has nothing to delete."""
+    if not new:
+        invoice.lines.all().delete()
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
     if allowances is not None:
-        invoice.allowances.all().delete()
+        if not new:
+            invoice.allowances.all().delete()
         for allowance in allowances:
             allowance.invoice = invoice
         InvoiceAllowance.objects.bulk_create(allowances)
@@ -249,7 +288,7 @@ def create_invoice(company: Company, *, customer, lines, by, allowances=(), **he
         )
         apply_totals(invoice, clean, clean_extra)
         invoice.save()
-        save_lines(invoice, clean, clean_extra)
+        save_lines(invoice, clean, clean_extra, new=True)
         audit.record(
             "invoice.created",
             invoice,

@@ -91,8 +91,18 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
     today = timezone.localdate()
     on = on or today
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        company = Company.objects.get(pk=invoice.company_id)
+        # One query for the document, its company and its customer as they are now (the
+        # lock is on the document's row only, of=self: issuers must not queue on the
+        # company row; numbering has its own lock, the sequence row's, below), then its
+        # lines and allowances, prefetched so that everything after this (the ledger
+        # posting) reads them from memory rather than from the database again.
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("company", "customer")
+            .prefetch_related("lines", "allowances")
+            .get(pk=invoice.pk)
+        )
+        company = invoice.company
         customer = invoice.customer
         credit_note = invoice.kind == DocumentKind.CREDIT_NOTE
         require(by, company, ISSUE_CREDIT_NOTES if credit_note else ISSUE_INVOICES)
@@ -127,25 +137,9 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
                 )
             credit_notes.check_creditable(original, lines, allowances)
 
-        sequence = lock_sequence(company, invoice.kind, on.year)
-        if sequence.last_date and on < sequence.last_date:
-            raise ValidationFailed(
-                "date_before_last_document",
-                f"La date du {on:%d/%m/%Y} est antérieure à celle du dernier document de la "
-                f"série ({sequence.last_date:%d/%m/%Y}) : la numérotation doit rester "
-                "chronologique.",
-                "issue_date",
-            )
-        sequence.last_number += 1
-        sequence.last_date = on
-        sequence.save(update_fields=["last_number", "last_date"])
-
-        prefix = company.credit_note_prefix if credit_note else company.invoice_prefix
+        # Everything that does not depend on the number is computed before the sequence
+        # row is locked, so that the lock (held until commit) is held for less time.
         totals = compute_totals(lines, allowances)
-        invoice.status = DocumentStatus.ISSUED
-        invoice.sequence_year = on.year
-        invoice.sequence_number = sequence.last_number
-        invoice.number = format_number(prefix, on.year, sequence.last_number)
         invoice.issue_date = on
         invoice.delivery_date = invoice.delivery_date or on
         invoice.due_date = due_date(on, invoice.terms_kind, invoice.terms_days)
@@ -168,6 +162,25 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
                 "number": original.number,
                 "issue_date": original.issue_date.isoformat(),
             }
+
+        sequence = lock_sequence(company, invoice.kind, on.year)
+        if sequence.last_date and on < sequence.last_date:
+            raise ValidationFailed(
+                "date_before_last_document",
+                f"La date du {on:%d/%m/%Y} est antérieure à celle du dernier document de la "
+                f"série ({sequence.last_date:%d/%m/%Y}) : la numérotation doit rester "
+                "chronologique.",
+                "issue_date",
+            )
+        sequence.last_number += 1
+        sequence.last_date = on
+        sequence.save(update_fields=["last_number", "last_date"])
+
+        prefix = company.credit_note_prefix if credit_note else company.invoice_prefix
+        invoice.status = DocumentStatus.ISSUED
+        invoice.sequence_year = on.year
+        invoice.sequence_number = sequence.last_number
+        invoice.number = format_number(prefix, on.year, sequence.last_number)
         invoice.issued_by = audit.actor(by)
         invoice.issued_at = timezone.now()
         invoice.save()
