@@ -65,7 +65,7 @@ def test_lines_endpoint_adds_removes_and_fills_from_catalog(admin_client, produc
         url, {**line(1, product=product.pk, quantity="2"), "action": "product-1"}
     ).content.decode()
     assert 'value="Farine T65, sac de 25 kg"' in html
-    assert 'value="18,9"' in html
+    assert 'value="18,90"' in html
     assert 'hx-swap-oob="innerHTML"' in html  # totals follow the lines
 
 

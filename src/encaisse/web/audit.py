@@ -1,8 +1,13 @@
 """The audit trail of a record, in words a user reads: French action, field labels."""
 
+import datetime as dt
+import re
+from decimal import Decimal
+
 from django.core.exceptions import FieldDoesNotExist
 
 from encaisse.audit.services import trail
+from encaisse.money import format_decimal, format_eur
 
 ACTION_LABELS = {
     "company.created": "Création de la société",
@@ -39,7 +44,18 @@ EXTRA_LABELS = {
     "credit_note_draft": "avoir (brouillon n°)",
     "mode": "type d'avoir",
     "address": "adresse",
+    "customer": "client",
+    "invoice": "facture",
+    "amount": "montant",
+    "user": "utilisateur",
+    "role": "rôle",
+    "issue_date": "date d'émission",
 }
+# Stored codes shown in words.
+VALUE_LABELS = {"mode": {"full": "total", "lines": "par lignes", "amount": "par montant"}}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DECIMAL = re.compile(r"^-?\d+\.\d+$")
+MONEY_KEYS = ("total", "amount", "price", "capital", "threshold")
 
 
 def _label(model, key: str) -> str:
@@ -53,7 +69,17 @@ def _label(model, key: str) -> str:
     return str(getattr(field, "verbose_name", key))
 
 
-def _text(value) -> str:
+def _text(key: str, value) -> str:
+    """A stored value as a French reader expects it: 31/03/2026, 1 234,50 €, 2,5."""
+    if key in VALUE_LABELS and value in VALUE_LABELS[key]:
+        return VALUE_LABELS[key][value]
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+    if isinstance(value, str) and DECIMAL.match(value):
+        number = Decimal(value)
+        if any(word in key for word in MONEY_KEYS):
+            return format_eur(number)
+        return format_decimal(number)
     if value in (None, ""):
         return "—"
     if value is True:
@@ -72,10 +98,14 @@ def entries(obj) -> list[dict]:
         for key, value in (entry.changes or {}).items():
             if isinstance(value, list) and len(value) == 2:
                 changes.append(
-                    {"field": _label(model, key), "old": _text(value[0]), "new": _text(value[1])}
+                    {
+                        "field": _label(model, key),
+                        "old": _text(key, value[0]),
+                        "new": _text(key, value[1]),
+                    }
                 )
             else:
-                changes.append({"field": _label(model, key), "old": None, "new": _text(value)})
+                changes.append({"field": _label(model, key), "old": None, "new": _text(key, value)})
         rows.append(
             {
                 "at": entry.created_at,

@@ -8,7 +8,7 @@ second row the user sees.
 import re
 
 from encaisse.catalog.models import Product
-from encaisse.money import format_decimal
+from encaisse.money import format_decimal, q2
 
 LINE_FIELDS = [
     "product",
@@ -26,6 +26,16 @@ LINE_FIELDS = [
 KEY_FIELDS = ("product", "description", "quantity", "unit_price")
 ROW_KEY = re.compile(r"^lines-(\d+)-")
 LINE_ERROR = re.compile(r"^lines\.(\d+)\.(\w+)$")
+
+
+def price_text(value) -> str:
+    """A price as typed back into an input: 64.9 -> "64,90", 0.1234 kept whole; no
+    thousands separator, the services' parser would not take one."""
+    if value is None:
+        return ""
+    if value == q2(value):
+        return f"{value:.2f}".replace(".", ",")
+    return format_decimal(value)
 
 
 def blank_row() -> dict:
@@ -52,7 +62,7 @@ def rows_of(invoice) -> list[dict]:
             "item_kind": line.item_kind,
             "quantity": format_decimal(line.quantity),
             "unit": line.unit,
-            "unit_price": format_decimal(line.unit_price),
+            "unit_price": price_text(line.unit_price),
             "discount_percent": format_decimal(line.discount_percent)
             if line.discount_percent
             else "",
@@ -74,7 +84,7 @@ def fill_from_product(row: dict, company) -> dict:
         "description": product.label,
         "item_kind": product.kind,
         "unit": product.unit,
-        "unit_price": format_decimal(product.unit_price),
+        "unit_price": price_text(product.unit_price),
         "vat_rate": str(product.vat_rate),
         "vat_exemption": product.vat_exemption,
         "vat_exemption_reason": product.vat_exemption_reason,

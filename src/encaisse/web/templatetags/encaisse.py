@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import template
 
-from encaisse.money import format_decimal, format_eur
+from encaisse.money import format_decimal, format_eur, q2
 
 register = template.Library()
 
@@ -13,6 +13,16 @@ register = template.Library()
 def eur(value):
     """1234.5 -> « 1 234,50 € »; empty for None."""
     return format_eur(value)
+
+
+@register.filter
+def price(value):
+    """A unit price: two decimals at least, up to four when it has them (12.5 -> 12,50)."""
+    if value is None:
+        return ""
+    if value == q2(value):
+        return format_eur(value, symbol=False)
+    return format_decimal(value)
 
 
 @register.filter

@@ -108,6 +108,11 @@ def _totals(company, rows) -> tuple:
     try:
         return services.preview_totals(company, lines.filled(rows)), None
     except DomainError as exc:
+        where = lines.split_error(exc.field)
+        # Some line checks (VAT) do not say which line: the preview has no row to put
+        # the message next to, so it names it.
+        if where and not exc.message.startswith("Ligne"):
+            return None, f"Ligne {where[0]} : {exc.message}"
         return None, exc.message
 
 
