@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "encaisse.customers",
     "encaisse.catalog",
     "encaisse.sales",
+    "encaisse.documents",
     "encaisse.receivables",
     "encaisse.reporting",
     "encaisse.ledger",

@@ -1,0 +1,231 @@
+#!/usr/bin/env python
+"""Benchmark: aged balance and customer statement over a large receivables book.
+
+    python bench/receivables.py [--invoices 1000000] [--customers 50000] [--paid 0.9]
+
+PostgreSQL only (DATABASE_URL names the server; a throwaway database `encaisse_bench_ar`
+is created and dropped). The book is loaded with bulk inserts, not through the services
+(issuing a million invoices one by one is the other benchmark's subject): invoices issued
+over the three years before today, 30 days net, each with its installment; `--paid` of
+them paid by one payment each, allocated on its date, from 15 days early to 45 days late
+(payments after today are not made). Then it times, on the warm database:
+  - the full aged balance as of a past date (31 March of this year),
+  - today's aged balance,
+  - one customer's statement (open items, allocations, balance, payment behaviour).
+"""
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DB = "encaisse_bench_ar"
+os.environ["ENCAISSE_DATA_DIR"] = tempfile.mkdtemp(prefix="encaisse-bench-")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "encaisse.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--paid", type=float, default=0.9, help="share of invoices paid")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each query")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    return parser.parse_args()
+
+
+def recreate_database(server_url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    return f"{server_url}/{BENCH_DB}"
+
+
+def drop_database(server_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+LOAD_SQL = """
+SELECT setseed(0.42);
+INSERT INTO customers_customer (
+    company_id, legal_name, kind, siren, siret, vat_number, email, phone, billing_line1,
+    billing_line2, billing_postal_code, billing_city, billing_country, delivery_line1,
+    delivery_line2, delivery_postal_code, delivery_city, delivery_country, terms_kind,
+    einvoicing_address, notes, segment, risk_class, created_at, updated_at)
+SELECT %(company)s, 'Client ' || lpad(n::text, 6, '0'), 'professional', '', '', '', '', '',
+       '', '', '', 'Lyon', 'FR', '', '', '', '', '', '', '', '', 'standard', 'A', now(), now()
+FROM generate_series(1, %(customers)s) n;
+CREATE TEMP TABLE gen AS
+SELECT n, issued, issued + 30 AS due, customer_id, amount,
+       CASE WHEN r_paid < %(paid)s AND issued + 30 + delay <= %(today)s
+            THEN greatest(issued, issued + 30 + delay) END AS paid_on
+FROM (
+    SELECT n, %(start)s::date + floor(random() * %(span)s)::int AS issued,
+           (SELECT min(id) FROM customers_customer) + floor(random() * %(customers)s)::int
+               AS customer_id,
+           round((100 + random() * 4900)::numeric, 2) AS amount,
+           random() AS r_paid, floor(random() * 61)::int - 15 AS delay
+    FROM generate_series(1, %(invoices)s) n
+) raw;
+INSERT INTO sales_invoice (
+    company_id, customer_id, kind, status, number, sequence_year, sequence_number,
+    issue_date, due_date, delivery_date, terms_kind, terms_days, customer_reference,
+    credit_reason, notes, operation_nature, currency, total_excl_vat, total_vat,
+    total_incl_vat, seller, buyer, mentions, created_at, updated_at)
+SELECT %(company)s, customer_id, 'invoice', 'issued', 'FA-' || lpad(n::text, 8, '0'),
+       extract(year FROM issued), n, issued, due, issued, 'net', 30, '', '', '', 'services',
+       'EUR', round(amount / 1.2, 2), amount - round(amount / 1.2, 2), amount,
+       '{}', '{}', '{}', now(), now()
+FROM gen;
+INSERT INTO receivables_installment (
+    company_id, customer_id, invoice_id, position, due_date, amount, issue_date,
+    settled_on, reopened)
+SELECT %(company)s, g.customer_id, i.id, 1, g.due, g.amount, g.issued, g.paid_on, false
+FROM gen g JOIN sales_invoice i
+  ON i.company_id = %(company)s AND i.sequence_number = g.n AND i.kind = 'invoice';
+INSERT INTO receivables_payment (
+    company_id, customer_id, number, date, amount, method, payer, reference, bank_account,
+    settled_on, reopened, created_at)
+SELECT %(company)s, customer_id, 'RG-' || lpad(n::text, 8, '0'), paid_on, amount,
+       'transfer', '', '', '', paid_on, false, now()
+FROM gen WHERE paid_on IS NOT NULL;
+INSERT INTO receivables_allocation (
+    company_id, customer_id, installment_id, payment_id, amount, allocated_on, undo_reason,
+    created_at)
+SELECT %(company)s, g.customer_id, inst.id, p.id, g.amount, g.paid_on, '', now()
+FROM gen g
+JOIN sales_invoice i ON i.company_id = %(company)s AND i.sequence_number = g.n
+JOIN receivables_installment inst ON inst.invoice_id = i.id
+JOIN receivables_payment p ON p.company_id = %(company)s
+ AND p.number = 'RG-' || lpad(g.n::text, 8, '0')
+WHERE g.paid_on IS NOT NULL;
+DROP TABLE gen;
+"""
+
+
+def load(args):
+    """The book, inserted set-based; returns (company, the customer with most invoices)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.db.models import Count
+
+    from encaisse.companies.services import create_company
+    from encaisse.customers.models import Customer
+    from encaisse.sales.models import Invoice
+
+    user = get_user_model().objects.create_user("bench")
+    company = create_company(
+        {
+            "legal_name": "Bench SAS",
+            "legal_form": "SAS",
+            "share_capital": "1000",
+            "siren": "732829320",
+            "siret": "73282932000074",
+            "rcs_city": "Lyon",
+            "address_line1": "1 rue du Banc",
+            "postal_code": "69001",
+            "city": "Lyon",
+        },
+        owner=user,
+    )
+    today = dt.date.today()
+    start = today - dt.timedelta(days=3 * 365)
+    params = {
+        "company": company.pk,
+        "customers": args.customers,
+        "invoices": args.invoices,
+        "paid": args.paid,
+        "today": today,
+        "start": start,
+        "span": (today - start).days + 1,
+    }
+    with connection.cursor() as cursor:
+        for statement in LOAD_SQL.split(";\n"):
+            if statement.strip():
+                t0 = time.perf_counter()
+                cursor.execute(statement, params)
+                print(
+                    f"  {statement.split()[0]} {statement.split()[2][:28]:<28} "
+                    f"{time.perf_counter() - t0:6.1f} s",
+                    flush=True,
+                )
+        cursor.execute("VACUUM ANALYZE")
+    busiest = (
+        Invoice.objects.values("customer_id")
+        .order_by()
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["customer_id"]
+    )
+    return company, Customer.objects.get(pk=busiest)
+
+
+def timed(label, fn, repeat):
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        runs.append(time.perf_counter() - t0)
+    print(
+        f"{label:<42} best {min(runs) * 1000:9.1f} ms   median "
+        f"{statistics.median(runs) * 1000:9.1f} ms"
+    )
+    return result
+
+
+def main():
+    args = parse_args()
+    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x")
+    if not server.startswith("postgres"):
+        sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
+    server = server.rsplit("/", 1)[0]
+    os.environ["DATABASE_URL"] = recreate_database(server)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from encaisse.reporting.aged_balance import aged_balance
+    from encaisse.reporting.statement import statement
+
+    try:
+        call_command("migrate", verbosity=0)
+        print(f"Loading {args.invoices:,} invoices over {args.customers:,} customers...")
+        t0 = time.perf_counter()
+        company, customer = load(args)
+        print(f"Loaded in {time.perf_counter() - t0:.0f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()")
+            version = cursor.fetchone()[0].split(",")[0]
+            cursor.execute("SELECT count(*) FROM receivables_payment")
+            payments = cursor.fetchone()[0]
+        print(f"{version}; {os.cpu_count()} cores; {payments:,} payments")
+        today = dt.date.today()
+        past = dt.date(today.year, 3, 31)
+        book = timed(f"aged balance as of {past}", lambda: aged_balance(company, past), args.repeat)
+        print(f"   {len(book.rows):,} customers, total {book.balance:,.2f}")
+        book = timed("aged balance today", lambda: aged_balance(company, today), args.repeat)
+        print(f"   {len(book.rows):,} customers, total {book.balance:,.2f}")
+        account = timed(
+            f"statement of {customer.legal_name}", lambda: statement(customer, today), args.repeat
+        )
+        print(f"   {len(account.items)} open items, {len(account.allocations)} allocations")
+    finally:
+        connection.close()
+        if not args.keep:
+            drop_database(server)
+
+
+if __name__ == "__main__":
+    main()
