@@ -128,3 +128,12 @@ def test_salesperson_segment_and_risk_class(customer, company, admin, make_user,
         update_customer(customer, {"segment": "vip"}, by=admin)
     customer.refresh_from_db()
     assert customer.salesperson == seller
+
+
+def test_foreign_customer_with_a_vat_number_and_no_siren(company, admin):
+    customer = create_customer(
+        company,
+        {"legal_name": "Bakkerij Janssens BV", "vat_number": "be 0403.170.701"},
+        by=admin,
+    )
+    assert (customer.siren, customer.vat_number) == ("", "BE0403170701")

@@ -52,9 +52,6 @@ BUYERS = {
     },
     "belgian": {
         "legal_name": "Bakkerij Janssens BV",
-        # "siren": "" works around a KeyError in customers._clean when a VAT
-        # number comes without SIREN (reported to the lead).
-        "siren": "",
         "vat_number": "BE0403170701",
         "billing_line1": "Meir 1",
         "billing_postal_code": "2000",

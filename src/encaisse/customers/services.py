@@ -67,7 +67,7 @@ def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
     if data.get("siret"):
         data["siret"] = identifiers.siret(data["siret"], of_siren=data["siren"])
     if data.get("vat_number"):
-        data["vat_number"] = identifiers.vat_number(data["vat_number"], of_siren=data["siren"])
+        data["vat_number"] = identifiers.vat_number(data["vat_number"], of_siren=data.get("siren"))
     if data.get("terms_kind"):
         check_terms(data["terms_kind"], data.get("terms_days"))
     else:
