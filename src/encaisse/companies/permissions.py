@@ -13,6 +13,7 @@ ISSUE_CREDIT_NOTES = "credit_notes.issue"
 EDIT_COMPANY = "company.edit"
 RECORD_PAYMENTS = "payments.record"
 ALLOCATE = "payments.allocate"
+EXPORT_LEDGER = "ledger.export"  # the FEC: the whole books, for accountants
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -26,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             EDIT_COMPANY,
             RECORD_PAYMENTS,
             ALLOCATE,
+            EXPORT_LEDGER,
         }
     ),
     Role.SALES: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES}),
@@ -39,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ISSUE_CREDIT_NOTES,
             RECORD_PAYMENTS,
             ALLOCATE,
+            EXPORT_LEDGER,
         }
     ),
     Role.COLLECTION: frozenset({VIEW, EDIT_CUSTOMERS}),
@@ -54,6 +57,7 @@ ACTION_LABELS = {
     EDIT_COMPANY: "modifier la société",
     RECORD_PAYMENTS: "enregistrer des règlements",
     ALLOCATE: "lettrer les règlements",
+    EXPORT_LEDGER: "exporter les écritures comptables (FEC)",
 }
 
 
