@@ -4,6 +4,8 @@ DATABASE_URL   default: SQLite file in the data folder
 SECRET_KEY     default: generated once and kept in the data folder
 ENCAISSE_DATA_DIR  default: ./var (relative to the working directory)
 DEBUG          off unless set to 1/true
+ENCAISSE_EMAIL_BACKEND  default: files in the data folder's outbox/ (see EMAIL_* below)
+DEFAULT_FROM_EMAIL      sender of the mails encaisse sends
 """
 
 import os
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
     "encaisse.receivables",
     "encaisse.reporting",
     "encaisse.ledger",
+    "encaisse.mailing",
+    "encaisse.einvoicing",
     "encaisse.api",
     "encaisse.web",
     "encaisse.demo",
@@ -132,6 +136,21 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+
+# Outgoing mail goes through the outbox (encaisse.mailing) and is sent by
+# `encaisse send-mail` through this backend. Default: each mail written as a file into
+# the data folder's outbox/, so the demo and a fresh install send nothing by accident.
+EMAIL_BACKEND = os.environ.get(
+    "ENCAISSE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "outbox"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _truthy(os.environ.get("EMAIL_USE_TLS"))
+EMAIL_TIMEOUT = 30  # a hung server must not block the send-mail run forever
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "encaisse <factures@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import ALLOCATE, require
+from encaisse.einvoicing.services import collect_paid
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.ledger.periods import ensure_open
 from encaisse.ledger.posting import post_refund, post_write_off
@@ -33,7 +34,10 @@ NUMBER_PATTERN = re.compile(r"[A-Za-z0-9+_/]*\d{4}-\d{5}")
 
 def refresh_settled(*, installments=(), payments=(), reopened: bool = False) -> None:
     """Keep Installment/Payment.settled_on (and reopened) in step with the allocations:
-    the date of the allocation that made the row fully allocated, else null."""
+    the date of the allocation that made the row fully allocated, else null.
+    An invoice whose installments are then all settled gets its e-invoicing status
+    "encaissée" when it needs one (einvoicing.services.collect_paid)."""
+    settled_invoices = set()
     for model, key, ids in (
         (Installment, "installment", installments),
         (Payment, "payment", payments),
@@ -45,6 +49,10 @@ def refresh_settled(*, installments=(), payments=(), reopened: bool = False) -> 
             row.settled_on = done["last"] if done["total"] == row.amount else None
             row.reopened = row.reopened or reopened
             row.save(update_fields=["settled_on", "reopened"])
+            if model is Installment and row.settled_on is not None:
+                settled_invoices.add(row.invoice_id)
+    if settled_invoices:
+        collect_paid(settled_invoices)
 
 
 @dataclass(frozen=True)

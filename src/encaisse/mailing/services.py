@@ -1,0 +1,258 @@
+"""The outbox: queue a mail with the change that asks for it, send it later, retry.
+
+`queue_mail` only writes rows, inside the caller's transaction. `send_queued` (the
+`encaisse send-mail` command, run by cron) sends what is due through Django's email
+backend, one mail at a time and outside any transaction: each mail is first claimed
+(attempts + 1, next try pushed back by a lease) by one UPDATE, so two runs at once do not
+send it twice, and a run that dies mid-send leaves the mail to be tried again once the
+lease is over, never lost. A failure keeps the reason and schedules the next try with a
+growing delay, up to MAX_ATTEMPTS tries; then the mail waits for a manual retry.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from encaisse.audit import services as audit
+from encaisse.companies.models import Company
+from encaisse.companies.permissions import ISSUE_INVOICES, VIEW, require
+from encaisse.errors import Conflict, ValidationFailed
+
+from .models import MailAttachment, MailStatus, OutgoingMail
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# Delay before try n + 1 after the n-th failure: 5 min, 20 min, 1 h 20, 5 h 20.
+BACKOFF_BASE = dt.timedelta(minutes=5)
+BACKOFF_FACTOR = 4
+# How long a claimed mail is left alone: longer than one send can take (EMAIL_TIMEOUT).
+LEASE = dt.timedelta(minutes=10)
+MAX_RECIPIENTS = 20
+
+
+def parse_addresses(value, field_name: str, label: str, *, required: bool) -> list[str]:
+    """A list of addresses, or one string of them separated by commas, semicolons or
+    spaces; each checked. Duplicates dropped, order kept."""
+    if isinstance(value, str):
+        items = value.replace(";", ",").replace("\n", ",").replace(" ", ",").split(",")
+    else:
+        items = list(value or [])
+    addresses: list[str] = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        try:
+            validate_email(item)
+        except ValidationError:
+            raise ValidationFailed(
+                "invalid_email",
+                f"{label} : « {item} » n'est pas une adresse e-mail valide.",
+                field_name,
+            ) from None
+        if item.lower() not in {a.lower() for a in addresses}:
+            addresses.append(item)
+    if required and not addresses:
+        raise ValidationFailed(
+            "no_recipient", f"{label} : indiquez au moins une adresse.", field_name
+        )
+    if len(addresses) > MAX_RECIPIENTS:
+        raise ValidationFailed(
+            "too_many_recipients", f"{label} : {MAX_RECIPIENTS} adresses au plus.", field_name
+        )
+    return addresses
+
+
+def queue_mail(
+    company: Company,
+    *,
+    to,
+    subject: str,
+    body: str,
+    cc=(),
+    attachments=(),
+    invoice=None,
+    customer=None,
+    by=None,
+) -> OutgoingMail:
+    """Put a mail in the outbox. `attachments`: dicts with `filename`, `content_type` and
+    either `document` + `format` (an archived document, read when sending) or `content`
+    (bytes). Call it inside the transaction of the change that asks for the mail."""
+    if by is not None:
+        require(by, company, VIEW)
+    to = parse_addresses(to, "to", "Destinataires", required=True)
+    cc = parse_addresses(cc, "cc", "Copie à", required=False)
+    subject = " ".join((subject or "").split())  # no line breaks in a header
+    if not subject:
+        raise ValidationFailed("required", "L'objet est obligatoire.", "subject")
+    if len(subject) > 255:
+        raise ValidationFailed("too_long", "L'objet a 255 caractères au plus.", "subject")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed("required", "Le message est obligatoire.", "body")
+    with transaction.atomic():
+        mail = OutgoingMail.objects.create(
+            company=company,
+            to=to,
+            cc=cc,
+            subject=subject,
+            body=body,
+            invoice=invoice,
+            customer=customer,
+            created_by=audit.actor(by),
+        )
+        for item in attachments:
+            document = item.get("document")
+            MailAttachment.objects.create(
+                mail=mail,
+                filename=item["filename"],
+                content_type=item.get("content_type") or "application/octet-stream",
+                document=document,
+                document_format=item.get("format", "") if document is not None else "",
+                content=None if document is not None else bytes(item["content"]),
+            )
+        audit.record("mail.queued", mail, by=by, changes={"to": ", ".join(to), "subject": subject})
+    return mail
+
+
+def read_archived(document, fmt: str) -> bytes:
+    # Imported here: the archive belongs to the documents app, and the outbox only needs
+    # it when a mail with an archived attachment is actually sent.
+    from encaisse.documents import archive
+
+    return archive.read(document, fmt)
+
+
+def _message(mail: OutgoingMail, connection) -> EmailMessage:
+    reply_to = [mail.company.email] if mail.company.email else []
+    message = EmailMessage(
+        subject=mail.subject,
+        body=mail.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=mail.to,
+        cc=mail.cc,
+        reply_to=reply_to,
+        connection=connection,
+    )
+    for item in mail.attachments.all():
+        if item.document_id is not None:
+            content = read_archived(item.document, item.document_format)
+        else:
+            content = bytes(item.content)
+        message.attach(item.filename, content, item.content_type)
+    return message
+
+
+def _due(now):
+    return Q(status=MailStatus.QUEUED, next_attempt_at__isnull=True) | (
+        Q(status__in=[MailStatus.QUEUED, MailStatus.FAILED], next_attempt_at__lte=now)
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Delay after the `attempts`-th failed try."""
+    return BACKOFF_BASE * BACKOFF_FACTOR ** max(attempts - 1, 0)
+
+
+@dataclass
+class SendReport:
+    sent: list[OutgoingMail] = field(default_factory=list)
+    failed: list[OutgoingMail] = field(default_factory=list)
+
+
+def _claim(pk: int, now) -> bool:
+    """Take the mail for this run: one UPDATE that only matches while it is due."""
+    return bool(
+        OutgoingMail.objects.filter(_due(now), pk=pk).update(
+            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+        )
+    )
+
+
+def _record_invoice_sent(mail: OutgoingMail) -> None:
+    changes = {"to": ", ".join(mail.to), "subject": mail.subject}
+    audit.record("invoice.mailed", mail.invoice, company=mail.company, changes=changes)
+    if mail.customer_id:
+        audit.record(
+            "customer.invoice_mailed",
+            mail.customer,
+            company=mail.company,
+            changes={"invoice": mail.invoice.number, **changes},
+        )
+
+
+def send_queued(limit: int | None = None, *, now=None) -> SendReport:
+    """Send the mails that are due, oldest first; at most `limit`."""
+    now = now or timezone.now()
+    report = SendReport()
+    pending = OutgoingMail.objects.filter(_due(now)).order_by("created_at", "id")
+    ids = list(
+        pending.values_list("pk", flat=True)[:limit]
+        if limit
+        else pending.values_list("pk", flat=True)
+    )
+    if not ids:
+        return report
+    connection = get_connection()
+    for pk in ids:
+        if not _claim(pk, now):
+            continue  # another run took it
+        mail = OutgoingMail.objects.select_related("company", "invoice", "customer").get(pk=pk)
+        try:
+            _message(mail, connection).send()
+        except Exception as exc:  # any failure at all is kept as the reason
+            reason = f"{type(exc).__name__} : {exc}"[:2000]
+            log.warning("mail %s not sent: %s", mail.pk, reason)
+            with transaction.atomic():
+                mail.status = MailStatus.FAILED
+                mail.last_error = reason
+                mail.next_attempt_at = (
+                    now + backoff(mail.attempts) if mail.attempts < MAX_ATTEMPTS else None
+                )
+                mail.save(update_fields=["status", "last_error", "next_attempt_at"])
+                audit.record(
+                    "mail.failed",
+                    mail,
+                    changes={"attempts": mail.attempts, "reason": reason},
+                )
+            report.failed.append(mail)
+        else:
+            with transaction.atomic():
+                mail.status = MailStatus.SENT
+                mail.sent_at = timezone.now()
+                mail.next_attempt_at = None
+                mail.save(update_fields=["status", "sent_at", "next_attempt_at"])
+                audit.record("mail.sent", mail, changes={"to": ", ".join(mail.to)})
+                if mail.invoice_id:
+                    _record_invoice_sent(mail)
+            report.sent.append(mail)
+    return report
+
+
+def retry_mail(mail: OutgoingMail, *, by) -> OutgoingMail:
+    """Put a failed mail back in the queue now, whatever its tries so far."""
+    require(by, mail.company, ISSUE_INVOICES)
+    with transaction.atomic():
+        mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+        if mail.status != MailStatus.FAILED:
+            raise Conflict("mail_not_failed", "Seul un e-mail en échec peut être renvoyé.")
+        mail.status = MailStatus.QUEUED
+        mail.next_attempt_at = None
+        mail.save(update_fields=["status", "next_attempt_at"])
+        audit.record("mail.retried", mail, by=by, changes={"attempts": mail.attempts})
+    return mail
+
+
+def outbox(company: Company, status: str = ""):
+    qs = OutgoingMail.objects.filter(company=company).select_related("invoice", "customer")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
