@@ -2,7 +2,9 @@ from django.urls import path
 
 from encaisse.sales.models import DocumentKind
 
-from .views import base, company, customers, invoices, products
+from .views import base, company, customers, invoices, payments, products, reports
+from .views import einvoicing as einvoicing_views
+from .views import mailing as mailing_views
 
 app_name = "web"
 CREDIT_NOTES = {"default_kind": DocumentKind.CREDIT_NOTE}
@@ -46,4 +48,49 @@ urlpatterns = [
         CREDIT_NOTES,
         name="credit_note_export",
     ),
+    path("customers/<int:pk>/account/", reports.customer_statement, name="customer_statement"),
+    path(
+        "customers/<int:pk>/account/export.xlsx",
+        reports.customer_statement_export,
+        name="customer_statement_export",
+    ),
+    path("payments/", payments.payment_list, name="payments"),
+    path("payments/export.xlsx", payments.payment_export, name="payment_export"),
+    path("payments/new/", payments.payment_create, name="payment_create"),
+    path("payments/<int:pk>/", payments.payment_detail, name="payment_detail"),
+    path("payments/<int:pk>/allocate/", payments.payment_allocate, name="payment_allocate"),
+    path(
+        "payments/<int:pk>/allocate/summary/",
+        payments.payment_allocate_summary,
+        name="payment_allocate_summary",
+    ),
+    path("payments/<int:pk>/refund/", payments.payment_refund, name="payment_refund"),
+    path(
+        "payments/<int:pk>/write-off/<int:installment_pk>/",
+        payments.payment_write_off,
+        name="payment_write_off",
+    ),
+    path("allocations/<int:pk>/undo/", payments.allocation_undo, name="allocation_undo"),
+    path("remittances/", payments.remittance_list, name="remittances"),
+    path("remittances/<int:pk>/", payments.remittance_detail, name="remittance_detail"),
+    path("reports/aged-balance/", reports.aged_balance_view, name="aged_balance"),
+    path("reports/aged-balance/items/", reports.aged_balance_items, name="aged_balance_items"),
+    path(
+        "reports/aged-balance/export.<str:fmt>",
+        reports.aged_balance_export,
+        name="aged_balance_export",
+    ),
+    path("reports/dso/", reports.dso_view, name="dso"),
+    path("ledger/fec/", reports.fec_list, name="fec"),
+    path("ledger/fec/<int:year>/", reports.fec_download, name="fec_download"),
+]
+
+# Sending by email and the e-invoicing lifecycle.
+urlpatterns += [
+    path("invoices/<int:pk>/send/", mailing_views.invoice_send, name="invoice_send"),
+    path("invoices/send-today/", mailing_views.send_today, name="send_today"),
+    path("outbox/", mailing_views.outbox_list, name="outbox"),
+    path("outbox/<int:pk>/retry/", mailing_views.outbox_retry, name="outbox_retry"),
+    path("invoices/<int:pk>/lifecycle/", einvoicing_views.invoice_status, name="invoice_status"),
+    path("invoices/lifecycle/import/", einvoicing_views.status_import, name="status_import"),
 ]
