@@ -58,6 +58,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def archive_dir(settings, tmp_path_factory):
+    """Issuing stores documents in the archive: a fresh folder per test, never var/."""
+    path = tmp_path_factory.mktemp("archive")
+    settings.ENCAISSE_ARCHIVE_DIR = path
+    return path
+
+
 @pytest.fixture
 def make_user(db):
     def make(username, company=None, role=Role.ADMIN, password="motdepasse-test"):

@@ -10,6 +10,7 @@ from encaisse.catalog.models import ItemKind
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import ISSUE_CREDIT_NOTES, ISSUE_INVOICES, require
 from encaisse.companies.sequences import lock_sequence
+from encaisse.documents.archive import archive_issued
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.ledger.periods import ensure_open
 from encaisse.ledger.posting import post_invoice
@@ -199,4 +200,7 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
                 "total_incl_vat": format_eur(invoice.total_incl_vat),
             },
         )
+        # The document as issued (Factur-X PDF, CII, UBL), rendered once and stored in the
+        # archive's chain; in this transaction: no issued document without its files.
+        archive_issued(invoice)
     return invoice
