@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import typst
+from django.core.files.base import ContentFile
 from lxml import etree
 from pypdf import PdfReader
 
@@ -283,3 +285,35 @@ EMPTY_INVOICE = {
     "mentions": [],
     "notes": "",
 }
+
+
+def test_the_company_logo_is_printed(build, company, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    # A small transparent-background PNG, drawn by Typst itself.
+    png = typst.compile(
+        b"#set page(width: 60pt, height: 30pt, margin: 0pt, fill: none)\n"
+        b'#circle(radius: 14pt, fill: rgb("#e63946"))',
+        format="png",
+    )
+    company.logo.save("logo.png", ContentFile(png))
+    invoice = build("several_rates")
+    pdf = rendering.facturx_pdf(invoice)
+    dump("with_logo", pdf)
+    assert validation.validate(pdf).ok
+    assert pdfa_id(pdf) == ("3", "B")
+    resources = reader(pdf).pages[0]["/Resources"]
+    images = [
+        xobject.get_object()
+        for xobject in resources["/XObject"].values()
+        if xobject.get_object()["/Subtype"] == "/Image"
+    ]
+    assert len(images) == 1
+
+
+def test_a_missing_logo_file_is_left_out(build, company, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    company.logo.name = "logos/deleted.png"
+    company.save(update_fields=["logo"])
+    invoice = build("several_rates")
+    assert rendering.invoice_context(invoice)["seller"]["logo"] == ""
+    assert "/XObject" not in reader(rendering.invoice_pdf(invoice)).pages[0]["/Resources"]
