@@ -82,6 +82,8 @@ def db_state() -> dict:
     from encaisse.catalog.models import Product
     from encaisse.companies.models import Membership, NumberSequence
     from encaisse.customers.models import Customer
+    from encaisse.ledger.models import JournalEntry
+    from encaisse.receivables.models import Allocation, Installment, Payment
     from encaisse.sales.models import Invoice, InvoiceAllowance, InvoiceLine
 
     state = {
@@ -96,12 +98,20 @@ def db_state() -> dict:
             Membership,
             NumberSequence,
             Product,
+            Payment,
+            Allocation,
+            JournalEntry,
         )
     }
     state["customers"] = sorted(Customer.objects.values_list("pk", "updated_at"))
     state["products"] = sorted(Product.objects.values_list("pk", "updated_at"))
     state["invoices"] = sorted(Invoice.objects.values_list("pk", "status", "updated_at"))
     state["sequences"] = sorted(NumberSequence.objects.values_list("pk", "last_number"))
+    state["allocations"] = sorted(Allocation.objects.values_list("pk", "undone_on"))
+    for model in (Payment, Installment):
+        state[f"{model.__name__} settled"] = sorted(
+            model.objects.values_list("pk", "settled_on", "reopened")
+        )
     return state
 
 

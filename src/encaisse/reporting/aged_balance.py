@@ -22,6 +22,9 @@ from encaisse.receivables.selectors import open_installments
 ACTIVE = "a.allocated_on <= %(as_of)s AND (a.undone_on IS NULL OR a.undone_on > %(as_of)s)"
 
 
+MAX_DAYS = 9999
+
+
 @dataclass(frozen=True)
 class Bucket:
     label: str
@@ -79,10 +82,11 @@ def make_buckets(bounds) -> list[Bucket]:
         raise ValidationFailed(
             "invalid_buckets", "Les tranches sont des nombres de jours.", "buckets"
         ) from None
-    if not bounds or bounds != sorted(set(bounds)) or bounds[0] < 1:
+    # An upper bound too: a bucket boundary is as_of minus that many days.
+    if not bounds or bounds != sorted(set(bounds)) or bounds[0] < 1 or bounds[-1] > MAX_DAYS:
         raise ValidationFailed(
             "invalid_buckets",
-            "Les tranches doivent être croissantes et d'au moins 1 jour.",
+            f"Les tranches doivent être croissantes, d'au moins 1 jour et d'au plus {MAX_DAYS}.",
             "buckets",
         )
     buckets = [Bucket("Non échu", None, 0)]

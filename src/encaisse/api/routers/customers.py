@@ -2,6 +2,7 @@ from ninja import Query, Router
 
 from encaisse.customers import services
 from encaisse.customers.models import Customer
+from encaisse.reporting.statement import statement
 
 from ..pagination import page
 from ..schemas.common import ErrorOut
@@ -12,7 +13,8 @@ from ..schemas.customers import (
     CustomerPage,
     CustomerPatch,
 )
-from . import get_or_404
+from ..schemas.reports import AsOfFilter, StatementOut
+from . import as_of_date, get_or_404
 
 router = Router(tags=["clients"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -42,3 +44,13 @@ def update_customer(request, id: int, payload: CustomerPatch):
     return services.update_customer(
         customer, payload.model_dump(exclude_unset=True), by=request.user
     )
+
+
+@router.get(
+    "/{int:id}/statement",
+    response={200: StatementOut, **ERRORS},
+    summary="Relevé de compte d'un client à une date",
+)
+def get_statement(request, id: int, filters: Query[AsOfFilter]):
+    customer = get_or_404(Customer.objects.filter(company=request.company), id, NOT_FOUND)
+    return statement(customer, as_of_date(filters.as_of))

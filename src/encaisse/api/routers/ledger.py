@@ -1,0 +1,29 @@
+from django.http import HttpResponse
+from ninja import Query, Router
+
+from encaisse.ledger.fec import ENCODING, export_fec
+
+from ..schemas.reports import FecFilters
+from .customers import ERRORS
+
+router = Router(tags=["comptabilité"])
+
+
+@router.get(
+    "/fec",
+    response={200: str, **ERRORS},
+    summary="Fichier des écritures comptables (FEC) d'un exercice",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Le fichier FEC, nommé SIRENFECAAAAMMJJ.txt.",
+                "content": {f"text/plain; charset={ENCODING}": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def get_fec(request, filters: Query[FecFilters]):
+    name, content = export_fec(request.company, filters.year)
+    response = HttpResponse(content, content_type=f"text/plain; charset={ENCODING}")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

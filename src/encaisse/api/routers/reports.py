@@ -1,0 +1,58 @@
+from django.http import HttpResponse
+from ninja import Query, Router
+
+from encaisse.customers.models import Customer
+from encaisse.reporting.aged_balance import aged_balance
+from encaisse.reporting.dso import dso
+from encaisse.reporting.exports import aged_balance_csv, aged_balance_xlsx
+
+from ..schemas.reports import AgedBalanceFilters, AgedBalanceOut, DsoFilters, DsoOut
+from . import as_of_date, get_or_404
+from .customers import ERRORS
+from .customers import NOT_FOUND as CUSTOMER_NOT_FOUND
+
+router = Router(tags=["rapports"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/aged-balance",
+    response={200: AgedBalanceOut, **ERRORS},
+    summary="Balance âgée à une date (JSON, ou fichier csv / xlsx)",
+)
+def get_aged_balance(request, filters: Query[AgedBalanceFilters]):
+    as_of = as_of_date(filters.as_of)
+    bounds = filters.buckets.split(",") if filters.buckets else None
+    wanted = {
+        key: getattr(filters, key)
+        for key in ("salesperson", "segment", "risk_class", "customer")
+        if getattr(filters, key) is not None
+    }
+    result = aged_balance(request.company, as_of, bounds, **wanted)
+    if filters.format == "json":
+        return result
+    name = f"balance-agee-{as_of.isoformat()}.{filters.format}"
+    if filters.format == "csv":
+        # UTF-8 with a BOM: Excel opens a French CSV with its accents right.
+        body = "\ufeff" + aged_balance_csv(result)
+        response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(aged_balance_xlsx(result), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.get(
+    "/dso",
+    response={200: DsoOut, **ERRORS},
+    summary="DSO à une date : méthode simple et par épuisement, avec le détail du calcul",
+)
+def get_dso(request, filters: Query[DsoFilters]):
+    as_of = as_of_date(filters.as_of)
+    customer = None
+    if filters.customer is not None:
+        customers = Customer.objects.filter(company=request.company)
+        customer = get_or_404(customers, filters.customer, CUSTOMER_NOT_FOUND)
+    result = dso(request.company, as_of, filters.months, customer=customer)
+    result.customer = customer.pk if customer else None
+    return result
