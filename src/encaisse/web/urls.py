@@ -3,6 +3,8 @@ from django.urls import path
 from encaisse.sales.models import DocumentKind
 
 from .views import base, company, customers, invoices, payments, products, reports
+from .views import einvoicing as einvoicing_views
+from .views import mailing as mailing_views
 
 app_name = "web"
 CREDIT_NOTES = {"default_kind": DocumentKind.CREDIT_NOTE}
@@ -83,3 +85,12 @@ urlpatterns = [
     path("ledger/fec/<int:year>/", reports.fec_download, name="fec_download"),
 ]
 
+# Sending by email and the e-invoicing lifecycle.
+urlpatterns += [
+    path("invoices/<int:pk>/send/", mailing_views.invoice_send, name="invoice_send"),
+    path("invoices/send-today/", mailing_views.send_today, name="send_today"),
+    path("outbox/", mailing_views.outbox_list, name="outbox"),
+    path("outbox/<int:pk>/retry/", mailing_views.outbox_retry, name="outbox_retry"),
+    path("invoices/<int:pk>/lifecycle/", einvoicing_views.invoice_status, name="invoice_status"),
+    path("invoices/lifecycle/import/", einvoicing_views.status_import, name="status_import"),
+]

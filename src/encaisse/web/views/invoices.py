@@ -29,6 +29,8 @@ from ..forms import (
     InvoiceHeaderForm,
 )
 from ..shortcuts import add_domain_error, company_view, error_targets, page_of
+from . import einvoicing as einvoicing_views
+from . import mailing as mailing_views
 
 # ---------------------------------------------------------------- lists and exports
 
@@ -296,6 +298,8 @@ def invoice_detail(request, pk):
             "totals": selectors.document_totals(invoice),
             "credit_notes": invoice.credit_notes.order_by("id"),
             "trail": audit.entries(invoice),
+            **mailing_views.invoice_context(request, invoice),
+            **einvoicing_views.invoice_context(request, invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",
             **_actions(request, invoice),
         },

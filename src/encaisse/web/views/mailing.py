@@ -1,0 +1,177 @@
+"""Sending documents by email: the send form of one document, today's invoices in bulk,
+and the outbox ("Envoi") with the failures' reasons and a retry button."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from encaisse.companies.permissions import ISSUE_INVOICES, can, require
+from encaisse.errors import DomainError
+from encaisse.mailing import invoices as sending
+from encaisse.mailing.models import MailStatus, OutgoingMail
+from encaisse.mailing.services import outbox, retry_mail
+from encaisse.sales.models import Invoice
+
+from .. import audit
+from ..shortcuts import add_domain_error, company_view, page_of
+
+# The trail shows these actions in words (web.audit keeps the labels of the older apps).
+audit.ACTION_LABELS.update(
+    {
+        "mail.queued": "E-mail mis en file d'envoi",
+        "mail.sent": "E-mail envoyé",
+        "mail.failed": "Échec de l'envoi de l'e-mail",
+        "mail.retried": "Nouvel essai d'envoi demandé",
+        "invoice.mail_queued": "Envoi par e-mail demandé",
+        "invoice.mailed": "Envoyé par e-mail",
+        "customer.invoice_mail_queued": "Envoi d'un document par e-mail demandé",
+        "customer.invoice_mailed": "Document envoyé par e-mail",
+    }
+)
+audit.EXTRA_LABELS.update({"to": "destinataires", "subject": "objet", "reason": "motif"})
+
+
+class SendForm(forms.Form):
+    to = forms.CharField(
+        label="Destinataires",
+        help_text="Plusieurs adresses séparées par des virgules.",
+    )
+    cc = forms.CharField(label="Copie à", required=False)
+    subject = forms.CharField(label="Objet", max_length=255)
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}))
+
+
+def invoice_context(request, invoice: Invoice) -> dict:
+    """What the invoice page shows of its mails: the send button and the mails sent."""
+    return {
+        "can_send": invoice.is_issued and can(request.user, request.company, ISSUE_INVOICES),
+        "mails": list(invoice.mails.order_by("-created_at", "-id")[:20]),
+    }
+
+
+@company_view
+def invoice_send(request, pk):
+    """GET: the form, prefilled; POST: queue the mail (sent by `encaisse send-mail`)."""
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("customer", "company"), pk=pk, company=request.company
+    )
+    require(request.user, request.company, ISSUE_INVOICES)
+    if not invoice.is_issued:
+        messages.error(request, "Un brouillon ne s'envoie pas : émettez d'abord le document.")
+        return redirect("web:invoice_detail", pk=pk)
+    if request.method == "POST":
+        form = SendForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                mail = sending.send_invoice(
+                    invoice,
+                    to=data["to"],
+                    cc=data["cc"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    by=request.user,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"{invoice} mis(e) en file d'envoi pour {', '.join(mail.to)} : "
+                    "l'e-mail part au prochain passage de l'envoi.",
+                )
+                return redirect("web:invoice_detail", pk=pk)
+    else:
+        subject, body = sending.default_message(invoice)
+        form = SendForm(
+            initial={
+                "to": ", ".join(sending.default_recipients(invoice.customer)),
+                "subject": subject,
+                "body": body,
+            }
+        )
+    return render(
+        request,
+        "encaisse/mailing/send.html",
+        {
+            "invoice": invoice,
+            "form": form,
+            "attachment": sending.pdf_filename(invoice),
+            "nav": "credit_notes" if invoice.is_credit_note else "invoices",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@company_view
+def send_today(request):
+    """GET: today's invoices and who would get them; POST: queue them."""
+    require(request.user, request.company, ISSUE_INVOICES)
+    if request.method == "POST":
+        report = sending.send_issued_today(request.company, by=request.user)
+        parts = [f"{len(report.queued)} facture(s) mise(s) en file d'envoi"]
+        if report.already_sent:
+            parts.append(f"{len(report.already_sent)} déjà envoyée(s)")
+        if report.without_recipient:
+            numbers = ", ".join(i.number for i in report.without_recipient)
+            parts.append(f"{len(report.without_recipient)} sans destinataire ({numbers})")
+        messages.success(request, " ; ".join(parts) + ".")
+        return redirect("web:outbox")
+    invoices = list(sending.issued_today(request.company))
+    mailed = set(
+        OutgoingMail.objects.filter(invoice__in=invoices).values_list("invoice_id", flat=True)
+    )
+    rows = [
+        {
+            "invoice": i,
+            "to": sending.default_recipients(i.customer),
+            "already": i.pk in mailed,
+        }
+        for i in invoices
+    ]
+    return render(
+        request,
+        "encaisse/mailing/today.html",
+        {
+            "rows": rows,
+            "to_send": sum(1 for r in rows if r["to"] and not r["already"]),
+            "today": timezone.localdate(),
+            "nav": "invoices",
+        },
+    )
+
+
+@company_view
+def outbox_list(request):
+    status = request.GET.get("status", "")
+    if status not in MailStatus.values:
+        status = ""
+    mails = outbox(request.company, status)
+    return render(
+        request,
+        "encaisse/mailing/outbox.html",
+        {
+            "page": page_of(request, mails),
+            "status": status,
+            "statuses": MailStatus.choices,
+            "can_retry": can(request.user, request.company, ISSUE_INVOICES),
+            "nav": "outbox",
+        },
+    )
+
+
+@company_view
+@require_POST
+def outbox_retry(request, pk):
+    mail = get_object_or_404(OutgoingMail, pk=pk, company=request.company)
+    try:
+        retry_mail(mail, by=request.user)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "E-mail remis en file d'envoi.")
+    return redirect("web:outbox")
