@@ -15,7 +15,7 @@ from encaisse.audit import services as audit
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import ISSUE_INVOICES, require
 from encaisse.errors import Conflict, ValidationFailed
-from encaisse.receivables.models import Installment
+from encaisse.receivables.models import Allocation, Installment
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice, OperationNature
 
 from .models import FINAL_STATUSES, EventSource, LifecycleEvent, LifecycleStatus
@@ -164,6 +164,12 @@ def collect_paid(invoice_ids) -> list[LifecycleEvent]:
     )
     for invoice in paid:
         if not requires_collected(invoice):
+            continue
+        # Settled by a credit note alone is a cancellation, not a collection: no money
+        # came in, no VAT became due.
+        if not Allocation.objects.filter(
+            installment__invoice=invoice, payment__isnull=False, undone_on__isnull=True
+        ).exists():
             continue
         last = Installment.objects.filter(invoice=invoice).aggregate(last=Max("settled_on"))
         event = mark_collected(invoice, last["last"])
