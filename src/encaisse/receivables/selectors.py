@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from encaisse.money import ZERO
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
@@ -24,6 +24,13 @@ def active_on(as_of: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}allocated_on__lte": as_of}) & (
         Q(**{f"{prefix}undone_on__isnull": True}) | Q(**{f"{prefix}undone_on__gt": as_of})
     )
+
+
+def _difference(total: str) -> Round:
+    """`total` − allocated, in cents. SQLite keeps decimals as binary floats, so 780.00 −
+    779.60 comes back as 0.399999999999977 and would fail `amount <= open_amount`;
+    rounding in SQL gives exact cents to comparisons and filters on both databases."""
+    return Round(F(total) - F("allocated"), 2, output_field=MONEY)
 
 
 def _allocated(as_of: dt.date, **link) -> Subquery:
@@ -44,7 +51,7 @@ def installments_as_of(company, as_of: dt.date, customer=None):
     if customer is not None:
         qs = qs.filter(customer=customer)
     return qs.annotate(allocated=_allocated(as_of, installment=OuterRef("pk"))).annotate(
-        open_amount=F("amount") - F("allocated")
+        open_amount=_difference("amount")
     )
 
 
@@ -58,7 +65,7 @@ def payments_as_of(company, as_of: dt.date, customer=None):
     if customer is not None:
         qs = qs.filter(customer=customer)
     return qs.annotate(allocated=_allocated(as_of, payment=OuterRef("pk"))).annotate(
-        unallocated=F("amount") - F("allocated")
+        unallocated=_difference("amount")
     )
 
 
@@ -73,7 +80,7 @@ def credit_notes_as_of(company, as_of: dt.date, customer=None):
     if customer is not None:
         qs = qs.filter(customer=customer)
     return qs.annotate(allocated=_allocated(as_of, credit_note=OuterRef("pk"))).annotate(
-        unallocated=F("total_incl_vat") - F("allocated")
+        unallocated=_difference("total_incl_vat")
     )
 
 
