@@ -65,6 +65,7 @@ class Download:
     filename: str
     content_type: str
     data: bytes
+    sha256: str
 
 
 # ---------------------------------------------------------------- storing
@@ -232,7 +233,7 @@ def fetch(invoice: Invoice, format: str) -> Download:
     data, problem = _stored_bytes(archive_storage(), document)
     if problem:
         raise ArchiveAltered(document, problem)
-    return Download(document.filename, CONTENT_TYPES[document.format], data)
+    return Download(document.filename, CONTENT_TYPES[document.format], data, document.sha256)
 
 
 def read(invoice: Invoice, format: str) -> bytes:

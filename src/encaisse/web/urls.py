@@ -41,6 +41,11 @@ urlpatterns = [
     path("invoices/<int:pk>/issue/", invoices.invoice_issue, name="invoice_issue"),
     path("invoices/<int:pk>/delete/", invoices.invoice_delete, name="invoice_delete"),
     path("invoices/<int:pk>/credit-note/", invoices.credit_note_create, name="credit_note_create"),
+    path(
+        "invoices/<int:pk>/documents/<slug:format>/",
+        invoices.invoice_document,
+        name="invoice_document",
+    ),
     path("credit-notes/", invoices.invoice_list, CREDIT_NOTES, name="credit_notes"),
     path(
         "credit-notes/export.xlsx",

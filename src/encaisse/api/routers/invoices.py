@@ -2,6 +2,9 @@ from django.db import transaction
 from django.db.models import F
 from ninja import Query, Router
 
+from encaisse.documents import archive
+from encaisse.documents.models import ArchiveFormat
+from encaisse.documents.responses import attachment
 from encaisse.sales import services
 from encaisse.sales.models import Invoice
 
@@ -98,3 +101,52 @@ def create_credit_note(request, id: int, payload: CreditNoteIn):
         if payload.issue:
             note = services.issue_invoice(note, by=request.user, on=payload.issue_date)
     return 201, reload(note)
+
+
+# ---------------------------------------------------------------- archived documents
+
+
+def _file_response(content_type: str, what: str) -> dict:
+    return {
+        "responses": {
+            "200": {
+                "description": f"{what}, tel qu'archivé à l'émission (octet pour octet).",
+                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
+
+
+def _archived(request, id: int, format: str):
+    invoice = get_or_404(Invoice.objects.filter(company=request.company), id, NOT_FOUND)
+    return attachment(archive.fetch(invoice, format))
+
+
+@router.get(
+    "/{int:id}/pdf",
+    response=ERRORS,
+    summary="PDF Factur-X d'une facture ou d'un avoir émis",
+    openapi_extra=_file_response("application/pdf", "Le PDF/A-3 Factur-X"),
+)
+def invoice_pdf(request, id: int):
+    return _archived(request, id, ArchiveFormat.PDF)
+
+
+@router.get(
+    "/{int:id}/facturx",
+    response=ERRORS,
+    summary="XML Factur-X (CII, EN 16931) d'une facture ou d'un avoir émis",
+    openapi_extra=_file_response("application/xml", "Le XML CII embarqué dans le PDF"),
+)
+def invoice_facturx(request, id: int):
+    return _archived(request, id, ArchiveFormat.CII)
+
+
+@router.get(
+    "/{int:id}/ubl",
+    response=ERRORS,
+    summary="XML UBL 2.1 d'une facture ou d'un avoir émis",
+    openapi_extra=_file_response("application/xml", "Le XML UBL 2.1"),
+)
+def invoice_ubl(request, id: int):
+    return _archived(request, id, ArchiveFormat.UBL)

@@ -15,7 +15,10 @@ from encaisse.companies.permissions import (
     ISSUE_INVOICES,
     can,
 )
-from encaisse.errors import DomainError
+from encaisse.documents import archive
+from encaisse.documents.models import ArchiveFormat
+from encaisse.documents.responses import attachment
+from encaisse.errors import Conflict, DomainError
 from encaisse.sales import selectors, services
 from encaisse.sales.models import DocumentKind, Invoice
 
@@ -301,9 +304,28 @@ def invoice_detail(request, pk):
             **mailing_views.invoice_context(request, invoice),
             **einvoicing_views.invoice_context(request, invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",
+            "downloads": DOWNLOADS,
             **_actions(request, invoice),
         },
     )
+
+
+DOWNLOADS = [
+    (ArchiveFormat.PDF, "PDF"),
+    (ArchiveFormat.CII, "Factur-X (XML)"),
+    (ArchiveFormat.UBL, "UBL"),
+]
+
+
+@company_view
+def invoice_document(request, pk, format):
+    """The archived file of an issued document (PDF, CII or UBL), byte for byte."""
+    invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
+    try:
+        return attachment(archive.fetch(invoice, format))
+    except Conflict as exc:  # a draft, or a stored file that no longer matches its hash
+        messages.error(request, exc.message)
+        return redirect("web:invoice_detail", pk=invoice.pk)
 
 
 def _fix_links(request, invoice: Invoice) -> dict:
