@@ -89,9 +89,9 @@ def require(user, company: Company, action: str) -> None:
     if role is None:
         raise NotFound()
     if action not in ROLE_PERMISSIONS[role]:
-        raise Forbidden(
-            f"Votre rôle ({Role(role).label}) ne permet pas de {ACTION_LABELS.get(action, action)}."
-        )
+        label = ACTION_LABELS.get(action, action)
+        of = "d'" if label[:1] in "aeéèêiouy" else "de "  # « d'émettre », « de modifier »
+        raise Forbidden(f"Votre rôle ({Role(role).label}) ne permet pas {of}{label}.")
 
 
 def companies_of(user):
