@@ -86,6 +86,10 @@ def test_every_case_is_a_valid_facturx_pdf_a3b(build, case):
     document = reader(pdf)
     assert "/OutputIntents" in document.trailer["/Root"]
     assert list(document.attachments) == ["factur-x.xml"]
+    # One PDF in the file, from its first byte: no stale copy of the Typst output before
+    # it (what facturx.generate_from_binary leaves).
+    assert pdf.startswith(b"%PDF-") and pdf.count(b"%PDF-") == 1
+    assert pdf.rstrip().endswith(b"%%EOF") and pdf.count(b"%%EOF") == 1
     # PDF/A: every font embedded (Typst embeds subsets of its bundled fonts).
     descriptors = fonts_of(pdf)
     assert descriptors

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import io
 import json
+import tempfile
 import threading
 from decimal import Decimal
 from functools import cache
@@ -358,23 +360,32 @@ def facturx_pdf(invoice: Invoice) -> bytes:
     xml = einvoice.cii_xml(invoice)
     seller = invoice.seller.get("legal_name", "")
     title = f"{TITLES[invoice.is_credit_note].capitalize()} {invoice.number}"
-    return facturx.generate_from_binary(
-        pdf,
-        xml,
-        flavor="factur-x",
-        level=einvoice.PROFILE,
-        # The XML is checked by documents.validation (tests, validate-einvoice); the
-        # library's own XSD pass would parse it once more at every issue.
-        check_xsd=False,
-        pdf_metadata={
-            "author": seller,
-            "keywords": "Factur-X, facture" if not invoice.is_credit_note else "Factur-X, avoir",
-            "title": f"{seller} : {title}",
-            "subject": f"{title} du {format_date(invoice.issue_date)}, {seller}",
-        },
-        lang="fr-FR",
-        afrelationship=FACTURX_RELATIONSHIP,
-        # PDF/A forbids a filter on the XMP metadata stream (ISO 19005-2/3, 6.6.2.1), and
-        # an uncompressed XMP also lets a PAdES signature be added later.
-        xmp_compression=False,
-    )
+    # Not facturx.generate_from_binary: (factur-x 7.8 with pypdf 7) it writes the new
+    # PDF into its temporary file at the position the reader left, after the first
+    # ~20 kB of the original, so the result starts with a stale copy of the input.
+    # Reading from memory and writing to a file of our own gives a clean file (and
+    # skips the slow reads through a NamedTemporaryFile wrapper).
+    with tempfile.TemporaryDirectory(prefix="encaisse-facturx-") as folder:
+        output = Path(folder) / "factur-x.pdf"
+        facturx.generate_from_file(
+            io.BytesIO(pdf),
+            xml,
+            flavor="factur-x",
+            level=einvoice.PROFILE,
+            # The XML is checked by documents.validation (tests, validate-einvoice); the
+            # library's own XSD pass would parse it once more at every issue.
+            check_xsd=False,
+            pdf_metadata={
+                "author": seller,
+                "keywords": "Factur-X, avoir" if invoice.is_credit_note else "Factur-X, facture",
+                "title": f"{seller} : {title}",
+                "subject": f"{title} du {format_date(invoice.issue_date)}, {seller}",
+            },
+            lang="fr-FR",
+            afrelationship=FACTURX_RELATIONSHIP,
+            # PDF/A validators refuse a filtered XMP metadata stream, and a plain one
+            # also lets a PAdES signature be added later.
+            xmp_compression=False,
+            output_pdf_file=str(output),
+        )
+        return output.read_bytes()
