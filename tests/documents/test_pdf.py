@@ -8,6 +8,7 @@ the rendered PDFs (to look at them).
 import datetime as dt
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -232,6 +233,16 @@ def test_render_pdf_passes_the_context_as_data(tmp_path):
     assert "FA-*gras*-#x" in text
     assert "Vis $x^2$ _ #linebreak()" in text
     assert pdfa_id(pdf) == ("3", "B")
+
+
+def test_render_pdf_from_several_threads():
+    """Each thread has its own Typst compiler: concurrent renders do not mix."""
+    contexts = [{**EMPTY_INVOICE, "number": f"FA2026-{n:05d}"} for n in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pdfs = list(pool.map(lambda c: rendering.render_pdf("invoice", c), contexts))
+    for n, pdf in enumerate(pdfs):
+        [text] = pages_text(pdf)
+        assert f"FA2026-{n:05d}" in text
 
 
 def test_french_formats():

@@ -20,6 +20,7 @@ import datetime as dt
 import gettext
 import io
 import json
+import logging
 import tempfile
 import threading
 from decimal import Decimal
@@ -37,6 +38,8 @@ from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.sales.totals import compute_totals
 
 from . import einvoice
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "typst"
 PDF_STANDARD = "a-3b"
@@ -95,7 +98,7 @@ def render_pdf(template: str, context: dict, *, timestamp: dt.datetime | None = 
     path = TEMPLATES_DIR / f"{template}.typ"
     if not path.is_file():
         raise FileNotFoundError(f"Modèle de document introuvable : {template}")
-    return _compiler().compile(
+    pdf, warnings = _compiler().compile_with_warnings(
         input=str(path),
         format="pdf",
         sys_inputs={"data": json.dumps(context, ensure_ascii=False)},
@@ -104,6 +107,9 @@ def render_pdf(template: str, context: dict, *, timestamp: dt.datetime | None = 
         # Typst takes whole seconds.
         timestamp=(timestamp or dt.datetime.now(dt.UTC)).replace(microsecond=0),
     )
+    for warning in warnings:  # a template mistake (unknown font, missing glyph...)
+        logger.warning("Typst, modèle %s : %s", template, warning.message)
+    return pdf
 
 
 # ---------------------------------------------------------------------------
