@@ -308,11 +308,13 @@ def payment_allocate(request, pk):
     """The lettrage screen: the proposal as editable amounts; "Valider" calls allocate."""
     require(request.user, request.company, ALLOCATE)
     payment = _payment(request, pk)
-    typed, row_errors, error = None, {}, None
+    typed, row_errors, error, date_error = None, {}, None, None
     on = request.POST.get("allocated_on") or timezone.localdate().isoformat()
     if request.method == "POST":
-        candidates = selectors.open_installments(
-            request.company, timezone.localdate(), payment.customer
+        candidates = list(
+            selectors.open_installments(
+                request.company, timezone.localdate(), payment.customer
+            ).select_related("invoice")
         )
         typed = _typed_amounts(request.POST, candidates)
         # A blank or zero amount means "not this one": only the others go to the service.
@@ -320,11 +322,19 @@ def payment_allocate(request, pk):
         try:
             allocations = allocate(payment, wanted, by=request.user, on=on)
         except DomainError as exc:
+            numbers = {i.pk: i.invoice.number for i in candidates}
             for field, message in error_targets(exc):
-                parts = (field or "").split(".")
-                if len(parts) == 3 and parts[0] == "items" and parts[1].isdigit():
-                    row_errors[wanted[int(parts[1]) - 1][0]] = message
                 error = message
+                parts = (field or "").split(".")
+                if field == "allocated_on":
+                    date_error = message
+                elif len(parts) == 3 and parts[0] == "items" and parts[1].isdigit():
+                    row_errors[wanted[int(parts[1]) - 1][0]] = message
+                else:
+                    # "items" errors name the invoice in words: put them on its row.
+                    for pk_, _ in wanted:
+                        if numbers[pk_] in message:
+                            row_errors[pk_] = message
         else:
             total = sum((a.amount for a in allocations), ZERO)
             messages.success(
@@ -344,6 +354,7 @@ def payment_allocate(request, pk):
             "summary": _summary(payment, values),
             "allocated_on": on,
             "error": error,
+            "date_error": date_error,
             "nav": "payments",
         },
         status=422 if error else 200,
