@@ -185,3 +185,54 @@ def test_a_refused_invoice_paid_anyway_is_not_marked_and_the_payment_goes_throug
     settle(invoice, "78.00", dt.date(2026, 3, 10))
     assert invoice.installments.get().settled_on == dt.date(2026, 3, 10)
     assert current_status(invoice).status == "210"
+
+
+@pytest.mark.parametrize(
+    "buyer",
+    [
+        {"legal_name": "Mme Claire Petit", "kind": "consumer"},
+        {
+            "legal_name": "Bakkerij Janssens BV",
+            "vat_number": "BE0403170701",
+            "billing_country": "BE",
+        },
+        {"legal_name": "Boulangerie du Lac SA", "billing_country": "CH"},
+    ],
+)
+def test_no_collected_status_outside_french_b2b(
+    company, admin, make_invoice, service_product, buyer
+):
+    from encaisse.customers.services import create_customer
+
+    customer = create_customer(
+        company,
+        {
+            "billing_line1": "1 rue Haute",
+            "billing_postal_code": "1000",
+            "billing_city": "Ville",
+            **buyer,
+        },
+        by=admin,
+    )
+    invoice = make_invoice(
+        lines=[{"product": service_product.pk, "quantity": "1"}], issue_on=MARCH_2, cust=customer
+    )
+    assert invoice.operation_nature == "services"
+    assert not requires_collected(invoice)  # e-reporting, not an e-invoice lifecycle
+
+
+def test_a_small_remainder_written_off_completes_the_collection(invoice_of, settle, admin):
+    from encaisse.receivables.services.allocation import write_off
+
+    invoice = invoice_of(1, MARCH_2)  # 78.00 TTC
+    settle(invoice, "77.50", dt.date(2026, 3, 10))
+    assert current_status(invoice) is None
+    write_off(
+        invoice.installments.get(),
+        "0.50",
+        by=admin,
+        reason="Frais bancaires",
+        on=dt.date(2026, 3, 12),
+    )
+    event = current_status(invoice)
+    assert (event.status, event.date) == ("212", dt.date(2026, 3, 12))

@@ -14,6 +14,7 @@ from django.utils import timezone
 from encaisse.audit import services as audit
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import ISSUE_INVOICES, require
+from encaisse.customers.models import CustomerKind
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.receivables.models import Allocation, Installment
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice, OperationNature
@@ -43,10 +44,15 @@ def requires_collected(invoice: Invoice) -> bool:
     and sellers with the VAT-on-debits option do not need it. Mixed invoices are treated
     as services: their services part is under the same rule. The option is read from the
     invoice's own snapshot (mentions, fixed at issue), not from today's company setting.
+    Lifecycle statuses exist for e-invoices, i.e. between French businesses: sales to
+    consumers or to buyers abroad go to e-reporting instead (payment data included).
     """
+    buyer = invoice.buyer or {}
     return (
         invoice.kind == DocumentKind.INVOICE
         and invoice.status == DocumentStatus.ISSUED
+        and buyer.get("kind") == CustomerKind.PROFESSIONAL
+        and (buyer.get("billing_address") or {}).get("country", "FR") == "FR"
         and invoice.operation_nature in (OperationNature.SERVICES, OperationNature.MIXED)
         and not (invoice.mentions or {}).get("vat_on_debits")
     )

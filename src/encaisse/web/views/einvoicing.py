@@ -100,7 +100,7 @@ def status_import(request):
         {
             "form": form,
             "errors": errors,
-            "statuses": STATUS_OPTIONS,
+            "statuses": LifecycleStatus.choices,
             "nav": "invoices",
         },
         status=422 if form.errors else 200,
