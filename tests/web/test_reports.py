@@ -257,3 +257,11 @@ def test_report_pages_require_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_home_shows_receivables_and_overdue(admin_client, year):
+    html = admin_client.get(reverse("web:home")).content.decode()
+    assert f"data-receivables>{eur('926,00 €')}" in html
+    # Overdue items before credits: Dupont's FA 1 780.00 + Martin's FA 2 190.00 left.
+    assert f"data-overdue>{eur('970,00 €')}" in html
+    assert eur("200,00 €") in html  # unallocated credits: 100.00 + 100.00

@@ -9,6 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from encaisse.companies.permissions import companies_of
+from encaisse.money import ZERO
+from encaisse.reporting.aged_balance import aged_balance
 from encaisse.sales import selectors
 
 from ..middleware import SESSION_KEY
@@ -45,12 +47,16 @@ def switch_company(request):
 @company_view
 def home(request):
     today = timezone.localdate()
+    receivables = aged_balance(request.company, today)
     return render(
         request,
         "encaisse/home.html",
         {
             "figures": selectors.key_figures(request.company, today.year),
             "recent": selectors.invoices(request.company)[:10],
+            "receivables": receivables,
+            # Every bucket but the first ("not yet due").
+            "overdue": sum(receivables.totals[1:], ZERO),
             "nav": "home",
         },
     )
