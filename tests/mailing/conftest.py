@@ -1,23 +1,13 @@
-import importlib
-import sys
-import types
-
 import pytest
 
 from encaisse.customers.services import add_contact
+from encaisse.documents import archive
 
 
 @pytest.fixture
 def archived_pdf(monkeypatch):
-    """`encaisse.documents.archive.read` answering fake PDF bytes named after the
-    document, with the calls recorded. When the archive module is not there yet, a
-    stand-in module with the same `read(invoice, format)` takes its place."""
-    try:
-        archive = importlib.import_module("encaisse.documents.archive")
-    except ImportError:
-        archive = types.ModuleType("encaisse.documents.archive")
-        archive.read = None
-        monkeypatch.setitem(sys.modules, "encaisse.documents.archive", archive)
+    """`archive.read` answering fake PDF bytes named after the document (no rendering
+    to wait for), with the calls recorded."""
     calls = []
 
     def read(invoice, format):

@@ -24,6 +24,7 @@ from django.utils import timezone
 from encaisse.audit import services as audit
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import ISSUE_INVOICES, VIEW, require
+from encaisse.documents import archive
 from encaisse.errors import Conflict, ValidationFailed
 
 from .models import MailAttachment, MailStatus, OutgoingMail
@@ -124,10 +125,7 @@ def queue_mail(
 
 
 def read_archived(document, fmt: str) -> bytes:
-    # Imported here: the archive belongs to the documents app, and the outbox only needs
-    # it when a mail with an archived attachment is actually sent.
-    from encaisse.documents import archive
-
+    """The stored bytes of an archived document: what is sent is what was issued."""
     return archive.read(document, fmt)
 
 
