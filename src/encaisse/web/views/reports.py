@@ -94,6 +94,7 @@ def customer_statement(request, pk):
             "customer": customer,
             "form": form,
             "account": account,
+            "page": page_of(request, account.allocations),
             "kinds": ITEM_KINDS,
             "nav": "customers",
         },
