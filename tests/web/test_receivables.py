@@ -175,6 +175,10 @@ def test_lettrage_page_proposes_then_allocation_changes_the_invoice_status(
     assert invoice_status(older, TODAY) == InvoiceStatus.OVERDUE  # 780 − 200 = 580, past due
     html = admin_client.get(response["Location"]).content.decode()
     assert f"Lettrage validé : {eur('500,00 €')} sur 2 échéances." in html
+    trail = html.split("<h2>Historique</h2>")[1]
+    assert "Règlement lettré" in trail and "<del>" not in trail
+    assert f"{newer.number}: {eur('300,00 €')}" in trail
+    assert f"{older.number}: {eur('200,00 €')}" in trail
 
     # A second payment of 90 settles the newer invoice.
     second = pay("90.00", TODAY)

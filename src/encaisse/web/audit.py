@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "credit_note.issued": "Émission de l'avoir",
     "credit_note.allocated": "Avoir lettré",
     "payment.recorded": "Règlement enregistré",
+    "payment.allocated": "Règlement lettré",
     "allocation.undone": "Lettrage annulé",
     "refund.recorded": "Remboursement enregistré",
     "write_off.recorded": "Passage en pertes",
@@ -50,7 +51,11 @@ EXTRA_LABELS = {
     "user": "utilisateur",
     "role": "rôle",
     "issue_date": "date d'émission",
+    "allocations": "lettrage",
+    "cheques": "chèques",
 }
+# Keys whose list value is a list of items, not an (old, new) pair.
+LIST_KEYS = {"allocations"}
 # Stored codes shown in words.
 VALUE_LABELS = {"mode": {"full": "total", "lines": "par lignes", "amount": "par montant"}}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -96,6 +101,8 @@ def entries(obj) -> list[dict]:
     for entry in trail(obj)[:200]:
         changes = []
         for key, value in (entry.changes or {}).items():
+            if key in LIST_KEYS and isinstance(value, list):
+                value = ", ".join(map(str, value))
             if isinstance(value, list) and len(value) == 2:
                 changes.append(
                     {
