@@ -337,3 +337,29 @@ def test_payment_export_is_a_real_spreadsheet(admin_client, admin, pay, invoice_
     assert row["Numéro"] == payment.number
     assert isinstance(row["Montant"], int | float) and row["Montant"] == 1000
     assert row["Non lettré"] == pytest.approx(220.00)  # 1000 − 780
+
+
+def test_read_only_user_cannot_allocate_undo_or_remit(
+    client_of, make_user, company, admin, pay, invoice_of
+):
+    invoice = invoice_of(10, TODAY)
+    payment = pay("780.00", TODAY, method="cheque")
+    (allocation,) = allocate(payment, [(invoice.installments.get(), "780")], by=admin)
+    reader = client_of(make_user("lecture", company, Role.READ_ONLY))
+    item = invoice.installments.get()
+    assert reader.get(reverse("web:payment_allocate", args=[payment.pk])).status_code == 403
+    response = reader.post(
+        reverse("web:allocation_undo", args=[allocation.pk]), {"reason": "essai"}
+    )
+    assert response.status_code == 403
+    response = reader.post(
+        reverse("web:remittances"), {"payments": [payment.pk], "date": "2026-03-10"}
+    )
+    assert response.status_code == 403
+    allocation.refresh_from_db()
+    assert allocation.undone_on is None and RemittanceSlip.objects.count() == 0
+    # What they may read, they see, without the actions.
+    html = reader.get(reverse("web:payment_detail", args=[payment.pk])).content.decode()
+    assert eur("780,00 €") in html
+    assert "Annuler le lettrage" not in html and "Rembourser" not in html
+    assert reverse("web:payment_write_off", args=[payment.pk, item.pk]) not in html
