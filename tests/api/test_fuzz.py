@@ -111,6 +111,34 @@ CREDIT_FIELDS = {
     "issue_date": st.dates(min_value=dt.date(2025, 1, 1)).map(dt.date.isoformat),
 }
 
+PAYMENT_FIELDS = {
+    "customer": st.integers(-1, 5),
+    "amount": money,
+    "date": st.dates().map(dt.date.isoformat),
+    "method": st.sampled_from(["transfer", "cheque", "card", "direct_debit", "cash", "lcr", "x"]),
+    "payer": st.text(max_size=10),
+    "reference": st.text(max_size=20),
+    "bank_account": st.sampled_from(["", "FR7630006000011234567890189", "FR76", "x" * 40]),
+}
+ALLOCATE_FIELDS = {
+    "items": st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "installment": st.integers(-1, 5),
+                "invoice": st.integers(-1, 5),
+                "amount": money,
+            },
+        ),
+        max_size=3,
+    ),
+    "allocated_on": st.dates().map(dt.date.isoformat),
+}
+UNDO_FIELDS = {
+    "reason": st.text(max_size=10),
+    "undone_on": st.dates().map(dt.date.isoformat),
+}
+
 
 @pytest.fixture(autouse=True)
 def frozen_today():
@@ -143,6 +171,61 @@ def test_fuzz_issue_and_credit_notes(api, make_invoice, body, issue):
     invoice = make_invoice(issue_on=dt.date(2026, 3, 10))
     check(api.post(f"/api/invoices/{invoice.pk}/credit-note", body))
     check(api.post(f"/api/invoices/{make_invoice().pk}/issue", issue))
+
+
+@FUZZ
+@given(
+    payment=bodies(PAYMENT_FIELDS),
+    allocation=bodies(ALLOCATE_FIELDS),
+    undo=bodies(UNDO_FIELDS),
+)
+def test_fuzz_payments_and_allocations(api, customer, make_invoice, pay, payment, allocation, undo):
+    make_invoice(issue_on=dt.date(2026, 3, 1))
+    received = pay("50.00", dt.date(2026, 3, 2))
+    check(api.post("/api/payments", payment))
+    response = api.post(f"/api/payments/{received.pk}/allocate", allocation)
+    check(response)
+    for line in response.json().get("allocations", [])[:1]:
+        check(api.post(f"/api/allocations/{line['id']}/undo", undo))
+
+
+@FUZZ
+@given(
+    params=st.dictionaries(
+        st.sampled_from(
+            [
+                "as_of",
+                "buckets",
+                "segment",
+                "risk_class",
+                "salesperson",
+                "customer",
+                "format",
+                "months",
+                "year",
+                "limit",
+                "offset",
+                "unallocated",
+                "date_from",
+                "method",
+            ]
+        ),
+        st.text(max_size=12)
+        | st.integers().map(str)
+        | st.dates().map(dt.date.isoformat)
+        | st.lists(st.integers(-5, 10**6).map(str), max_size=4).map(",".join),
+        max_size=4,
+    )
+)
+def test_fuzz_report_parameters(api, customer, params):
+    for path in (
+        "/api/payments",
+        f"/api/customers/{customer.pk}/statement",
+        "/api/reports/aged-balance",
+        "/api/reports/dso",
+        "/api/ledger/fec",
+    ):
+        check(api.get(path, params))
 
 
 @FUZZ

@@ -10,6 +10,15 @@ STABLE_PATHS = {
     "/api/invoices/{id}": {"get"},
     "/api/invoices/{id}/issue": {"post"},
     "/api/invoices/{id}/credit-note": {"post"},
+    "/api/payments": {"get", "post"},
+    "/api/payments/{id}": {"get"},
+    "/api/payments/{id}/proposal": {"get"},
+    "/api/payments/{id}/allocate": {"post"},
+    "/api/allocations/{id}/undo": {"post"},
+    "/api/customers/{id}/statement": {"get"},
+    "/api/reports/aged-balance": {"get"},
+    "/api/reports/dso": {"get"},
+    "/api/ledger/fec": {"get"},
 }
 
 
@@ -32,6 +41,23 @@ def test_money_is_a_string_in_the_schema(db):
     assert components["InvoiceOut"]["properties"]["total_incl_vat"]["type"] == "string"
     quantity = components["LineIn"]["properties"]["quantity"]
     assert {"type": "string", "example": "12.50"} in quantity["anyOf"]
+
+
+def test_receivables_schemas_give_money_as_text(db):
+    schema = Client().get("/api/openapi.json").json()
+    components = schema["components"]["schemas"]
+    assert components["PaymentOut"]["properties"]["unallocated"]["type"] == "string"
+    assert components["AgedRowOut"]["properties"]["balance"]["type"] == "string"
+    assert components["PaymentIn"]["properties"]["method"]["enum"] == [
+        "transfer",
+        "cheque",
+        "card",
+        "direct_debit",
+        "cash",
+        "lcr",
+    ]
+    fec = schema["paths"]["/api/ledger/fec"]["get"]["responses"]["200"]["content"]
+    assert list(fec) == ["text/plain; charset=iso-8859-15"]
 
 
 def test_docs_page_loads(db):

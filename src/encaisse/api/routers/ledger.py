@@ -11,7 +11,7 @@ router = Router(tags=["comptabilité"])
 
 @router.get(
     "/fec",
-    response={200: str, **ERRORS},
+    response=ERRORS,
     summary="Fichier des écritures comptables (FEC) d'un exercice",
     openapi_extra={
         "responses": {

@@ -19,6 +19,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     "/aged-balance",
     response={200: AgedBalanceOut, **ERRORS},
     summary="Balance âgée à une date (JSON, ou fichier csv / xlsx)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "JSON ; avec format=csv ou xlsx, le fichier à télécharger.",
+                "content": {
+                    "text/csv; charset=utf-8": {"schema": {"type": "string"}},
+                    XLSX: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
 )
 def get_aged_balance(request, filters: Query[AgedBalanceFilters]):
     as_of = as_of_date(filters.as_of)
