@@ -443,3 +443,21 @@ def test_payment_count_is_unchanged_by_reads(api, customer, three_payments):
     before = Payment.objects.count()
     api.get(f"/api/payments/{three_payments[1].pk}/proposal")
     assert Payment.objects.count() == before == 3
+
+
+def test_list_and_detail_run_a_fixed_number_of_queries(
+    api, customer, invoices, pay, admin, django_assert_max_num_queries
+):
+    for day in range(1, 6):
+        payment = pay("10.00", dt.date(2026, 3, day))
+        allocate(payment, [(invoices[0].installments.get(), "4")], by=admin)
+        allocate(payment, [(invoices[1].installments.get(), "3")], by=admin)
+    api.get("/api/payments")  # warm-up: the token's last use is written once a minute
+    # token + membership, count, page (allocated sums as subqueries)
+    with django_assert_max_num_queries(4):
+        body = api.get("/api/payments").json()
+    assert body["count"] == 5 and all(item["unallocated"] == "3.00" for item in body["items"])
+    # token + membership, payment, its allocations with their invoices
+    with django_assert_max_num_queries(4):
+        detail = api.get(f"/api/payments/{payment.pk}").json()
+    assert [a["amount"] for a in detail["allocations"]] == ["4.00", "3.00"]

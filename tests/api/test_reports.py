@@ -11,11 +11,11 @@ from openpyxl import load_workbook
 from encaisse.customers.services import create_customer
 from encaisse.ledger.fec import export_fec
 from encaisse.receivables.services.allocation import allocate
-from encaisse.sales.services import create_credit_note, issue_invoice
 
 from ..conftest import CUSTOMER
 from ..ledger.test_fec import EXPECTED, customer_account_code
 from ..ledger.test_fec import year_2025 as year_2025  # a fixture
+from ..reporting.test_dso import quarter as quarter  # a fixture: the small year of DSO tests
 from .conftest import assert_error
 
 
@@ -305,22 +305,6 @@ def test_another_company_sees_none_of_it(other_api, two_customers, frozen):
 
 
 # DSO
-
-
-@pytest.fixture
-def quarter(invoice_of, pay, admin):
-    """As in tests/reporting/test_dso.py: April 780.00, May 1,560.00, June 390.00 less a
-    credit note of 60.00 TTC (June revenue 330.00); 780.00 paid on 20 May."""
-    with freeze_time("2026-06-30"):
-        invoice_of(10, dt.date(2026, 4, 10))
-        invoice_of(20, dt.date(2026, 5, 12))
-        june = invoice_of(5, dt.date(2026, 6, 5))
-        issue_invoice(
-            create_credit_note(june, by=admin, mode="amount", amount="50"),
-            by=admin,
-            on=dt.date(2026, 6, 20),
-        )
-        pay("780.00", dt.date(2026, 5, 20))
 
 
 def dso(api, frozen, **params):
