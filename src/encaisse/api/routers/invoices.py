@@ -117,36 +117,32 @@ def _file_response(content_type: str, what: str) -> dict:
     }
 
 
-def _archived(request, id: int, format: str):
-    invoice = get_or_404(Invoice.objects.filter(company=request.company), id, NOT_FOUND)
-    return attachment(archive.fetch(invoice, format))
+# The three files archived at issue: path, format, summary, what the 200 response is.
+DOWNLOADS = [
+    ("pdf", ArchiveFormat.PDF, "PDF Factur-X", "Le PDF/A-3 Factur-X"),
+    (
+        "facturx",
+        ArchiveFormat.CII,
+        "XML Factur-X (CII, EN 16931)",
+        "Le XML CII embarqué dans le PDF",
+    ),
+    ("ubl", ArchiveFormat.UBL, "XML UBL 2.1", "Le XML UBL 2.1"),
+]
 
 
-@router.get(
-    "/{int:id}/pdf",
-    response=ERRORS,
-    summary="PDF Factur-X d'une facture ou d'un avoir émis",
-    openapi_extra=_file_response("application/pdf", "Le PDF/A-3 Factur-X"),
-)
-def invoice_pdf(request, id: int):
-    return _archived(request, id, ArchiveFormat.PDF)
+def _download(format: str):
+    def download(request, id: int):
+        invoice = get_or_404(Invoice.objects.filter(company=request.company), id, NOT_FOUND)
+        return attachment(archive.fetch(invoice, format))
+
+    return download
 
 
-@router.get(
-    "/{int:id}/facturx",
-    response=ERRORS,
-    summary="XML Factur-X (CII, EN 16931) d'une facture ou d'un avoir émis",
-    openapi_extra=_file_response("application/xml", "Le XML CII embarqué dans le PDF"),
-)
-def invoice_facturx(request, id: int):
-    return _archived(request, id, ArchiveFormat.CII)
-
-
-@router.get(
-    "/{int:id}/ubl",
-    response=ERRORS,
-    summary="XML UBL 2.1 d'une facture ou d'un avoir émis",
-    openapi_extra=_file_response("application/xml", "Le XML UBL 2.1"),
-)
-def invoice_ubl(request, id: int):
-    return _archived(request, id, ArchiveFormat.UBL)
+for name, format, label, what in DOWNLOADS:
+    router.get(
+        f"/{{int:id}}/{name}",
+        response=ERRORS,
+        summary=f"{label} d'une facture ou d'un avoir émis",
+        operation_id=f"encaisse_api_routers_invoices_invoice_{name}",
+        openapi_extra=_file_response(archive.CONTENT_TYPES[format], what),
+    )(_download(format))
