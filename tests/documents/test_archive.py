@@ -280,12 +280,18 @@ def test_verify_detects_a_missing_file(issued, archive_dir):
 
 
 @pytest.mark.django_db
-def test_verify_detects_a_deleted_record(issued):
+@pytest.mark.parametrize(
+    ("deleted", "seen_at", "problem"),
+    [
+        ("2", 3, "maillon 2 manquant (enregistrement supprimé)"),
+        ("2, 3", 4, "maillons 2 à 3 manquants (enregistrement supprimé)"),
+    ],
+)
+def test_verify_detects_a_deleted_record(issued, deleted, seen_at, problem):
     with guards_off() as cursor:
-        cursor.execute("DELETE FROM documents_archiveddocument WHERE position = 2")
+        cursor.execute(f"DELETE FROM documents_archiveddocument WHERE position IN ({deleted})")
         broken = verify_archive().chains[0].broken
-    assert broken.position == 3
-    assert broken.problem.startswith("maillon 2 manquant")
+    assert (broken.position, broken.problem) == (seen_at, problem)
 
 
 @pytest.mark.django_db
@@ -294,7 +300,9 @@ def test_verify_detects_a_deleted_last_record(issued):
         cursor.execute("DELETE FROM documents_archiveddocument WHERE position = 6")
         broken = verify_archive().chains[0].broken
     assert broken.position == 6
-    assert "manquant" in broken.problem
+    assert (
+        str(broken) == "maillon 6 : maillon 6 manquant en fin de chaîne (enregistrement supprimé)"
+    )
 
 
 @pytest.mark.django_db

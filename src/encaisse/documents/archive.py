@@ -254,9 +254,10 @@ class Break:
     problem: str
 
     def __str__(self):
-        where = f"maillon {self.position}" if self.position else "hors chaîne"
-        what = f"{self.number} ({self.format})" if self.format else self.number
-        return f"{where}, {what} : {self.problem}"
+        parts = [f"maillon {self.position}" if self.position else "hors chaîne"]
+        if self.number:
+            parts.append(f"{self.number} ({self.format})" if self.format else self.number)
+        return f"{', '.join(parts)} : {self.problem}"
 
 
 @dataclass
@@ -276,16 +277,17 @@ class ArchiveReport:
         return all(chain.broken is None for chain in self.chains)
 
 
+def _missing(first: int, last: int) -> str:
+    if first == last:
+        return f"maillon {first} manquant"
+    return f"maillons {first} à {last} manquants"
+
+
 def _link_problem(document, *, expected, previous, head, storage) -> str | None:
     if document.position > head:
         return f"maillon inséré : le compteur de la chaîne n'a délivré que {head} rang(s)"
     if document.position != expected:
-        missing = (
-            f"maillon {expected} manquant"
-            if document.position == expected + 1
-            else f"maillons {expected} à {document.position - 1} manquants"
-        )
-        return f"{missing} (enregistrement supprimé)"
+        return f"{_missing(expected, document.position - 1)} (enregistrement supprimé)"
     if document.previous_sha256 != previous:
         return (
             "ne suit pas le maillon précédent : un maillon a été inséré, supprimé ou "
@@ -354,8 +356,7 @@ def verify_chain(company: Company, storage=None) -> ChainReport:
             report.checked + 1,
             "",
             "",
-            f"maillon(s) {report.checked + 1} à {head} manquant(s) en fin de chaîne "
-            "(enregistrement supprimé)",
+            f"{_missing(report.checked + 1, head)} en fin de chaîne (enregistrement supprimé)",
         )
         return report
     missing = _unarchived(company)
