@@ -17,6 +17,8 @@ STABLE_PATHS = {
     "/api/allocations/{id}/undo": {"post"},
     "/api/customers/{id}/statement": {"get"},
     "/api/reports/aged-balance": {"get"},
+    "/api/reports/aged-balance/items": {"get"},
+    "/api/reports/dso/trend": {"get"},
     "/api/reports/dso": {"get"},
     "/api/ledger/fec": {"get"},
 }

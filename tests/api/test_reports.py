@@ -299,6 +299,34 @@ def test_aged_balance_bad_parameters_are_422(api, company, frozen, params, code,
     assert_error(aged(api, frozen, **params), 422, code, field)
 
 
+def test_aged_balance_drill_down(api, two_customers, frozen):
+    dupont, _ = two_customers
+    items = aged(api, frozen, as_of="2026-04-10", customer=dupont.pk, bucket=3)
+    with frozen("2026-04-15"):
+        response = api.get(
+            "/api/reports/aged-balance/items",
+            {"as_of": "2026-04-10", "customer": dupont.pk, "bucket": 3},
+        )
+    assert response.status_code == 200, response.content
+    # The 61–90 cell of Dupont: I1, 780.00 of which 280.00 still owed
+    ((item,),) = [response.json()]
+    assert (item["invoice_number"], item["due_date"], item["amount"], item["open_amount"]) == (
+        "FA2026-00001",
+        "2026-02-04",
+        "780.00",
+        "280.00",
+    )
+    assert items.json()["rows"][0]["amounts"][3] == item["open_amount"]
+    with frozen("2026-04-15"):
+        for params, status in (
+            ({"customer": dupont.pk, "bucket": 9}, 422),
+            ({"customer": dupont.pk}, 422),
+            ({"customer": 10**6, "bucket": 1}, 404),
+        ):
+            response = api.get("/api/reports/aged-balance/items", params)
+            assert response.status_code == status, response.content
+
+
 def test_another_company_sees_none_of_it(other_api, two_customers, frozen):
     body = aged(other_api, frozen, as_of="2026-04-10").json()
     assert (body["rows"], body["balance"]) == ([], "0.00")
@@ -307,12 +335,21 @@ def test_another_company_sees_none_of_it(other_api, two_customers, frozen):
 # DSO
 
 
+@pytest.fixture
+def end_of_june():
+    """Today is 30 June 2026 while `quarter` is built: request it before `quarter` (pytest
+    sets fixtures up in the order of the arguments). Issuing renders the PDF, and Typst
+    keeps the datetime class it first saw: issue frozen like the other tests here."""
+    with freeze_time("2026-06-30 10:00:00"):
+        yield
+
+
 def dso(api, frozen, **params):
     with frozen("2026-07-01"):
         return api.get("/api/reports/dso", params)
 
 
-def test_dso_by_hand(api, quarter, frozen):
+def test_dso_by_hand(api, end_of_june, quarter, frozen):
     response = dso(api, frozen, as_of="2026-06-30", months=3)
     assert response.status_code == 200, response.content
     # Receivables 780 + 1560 + 390 − 60 − 780 = 1,890.00; revenue 2,670.00 over 91 days.
@@ -346,7 +383,7 @@ def test_dso_by_hand(api, quarter, frozen):
     }
 
 
-def test_dso_of_one_customer(api, company, admin, customer, quarter, frozen):
+def test_dso_of_one_customer(api, company, admin, customer, end_of_june, quarter, frozen):
     body = dso(api, frozen, as_of="2026-06-30", months=3, customer=customer.pk).json()
     assert (body["customer"], body["simple"], body["countback"]) == (customer.pk, "64.4", "61.0")
     newcomer = create_customer(company, {"legal_name": "Nouveau client"}, by=admin)
@@ -354,11 +391,26 @@ def test_dso_of_one_customer(api, company, admin, customer, quarter, frozen):
     assert (body["receivables"], body["simple"], body["countback"]) == ("0.00", None, "0")
 
 
-def test_dso_defaults_to_today_and_twelve_months(api, quarter, frozen):
+def test_dso_defaults_to_today_and_twelve_months(api, end_of_june, quarter, frozen):
     body = dso(api, frozen).json()
     assert (body["as_of"], body["months"]) == ("2026-07-01", 12)
     # 1 Jul counts back from 2 Jul: the twelve periods run 2 Jul 2025 – 1 Jul 2026.
     assert (body["revenue"], body["period_days"]) == ("2670.00", 365)
+
+
+def test_dso_trend(api, end_of_june, quarter, frozen):
+    with frozen("2026-07-01"):
+        response = api.get("/api/reports/dso/trend", {"as_of": "2026-06-30", "points": 3})
+    assert response.status_code == 200, response.content
+    trend = response.json()
+    assert [t["as_of"] for t in trend] == ["2026-04-30", "2026-05-31", "2026-06-30"]
+    # 30 April: receivables 780.00, revenue 780.00 over Feb–Apr (28 + 31 + 30 = 89 days)
+    assert (trend[0]["receivables"], trend[0]["period_days"], trend[0]["simple"]) == (
+        "780.00",
+        89,
+        "89.0",
+    )
+    assert trend[2]["simple"] == "64.4"
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,19 @@ from django.http import HttpResponse
 from ninja import Query, Router
 
 from encaisse.customers.models import Customer
-from encaisse.reporting.aged_balance import aged_balance
-from encaisse.reporting.dso import dso
+from encaisse.reporting.aged_balance import aged_balance, bucket_items
+from encaisse.reporting.dso import dso, dso_trend
 from encaisse.reporting.exports import aged_balance_csv, aged_balance_xlsx
 
-from ..schemas.reports import AgedBalanceFilters, AgedBalanceOut, DsoFilters, DsoOut
+from ..schemas.reports import (
+    AgedBalanceFilters,
+    AgedBalanceOut,
+    AgedItemOut,
+    AgedItemsFilters,
+    DsoFilters,
+    DsoOut,
+    DsoTrendFilters,
+)
 from . import as_of_date, get_or_404
 from .customers import ERRORS
 from .customers import NOT_FOUND as CUSTOMER_NOT_FOUND
@@ -54,6 +62,20 @@ def get_aged_balance(request, filters: Query[AgedBalanceFilters]):
 
 
 @router.get(
+    "/aged-balance/items",
+    response={200: list[AgedItemOut], **ERRORS},
+    summary="Les échéances d'une case de la balance âgée (client × tranche)",
+)
+def get_aged_items(request, filters: Query[AgedItemsFilters]):
+    customers = Customer.objects.filter(company=request.company)
+    customer = get_or_404(customers, filters.customer, CUSTOMER_NOT_FOUND)
+    bounds = filters.buckets.split(",") if filters.buckets else None
+    return bucket_items(
+        request.company, as_of_date(filters.as_of), customer, filters.bucket, bounds
+    )
+
+
+@router.get(
     "/dso",
     response={200: DsoOut, **ERRORS},
     summary="DSO à une date : méthode simple et par épuisement, avec le détail du calcul",
@@ -67,3 +89,12 @@ def get_dso(request, filters: Query[DsoFilters]):
     result = dso(request.company, as_of, filters.months, customer=customer)
     result.customer = customer.pk if customer else None
     return result
+
+
+@router.get(
+    "/dso/trend",
+    response={200: list[DsoOut], **ERRORS},
+    summary="DSO à chaque fin de mois (tendance)",
+)
+def get_dso_trend(request, filters: Query[DsoTrendFilters]):
+    return dso_trend(request.company, as_of_date(filters.as_of), filters.months, filters.points)

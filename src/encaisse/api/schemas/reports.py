@@ -114,6 +114,26 @@ class AgedBalanceOut(Schema):
     balance: MoneyOut = Field(description="Somme des soldes clients.")
 
 
+class AgedItemsFilters(AsOfFilter):
+    customer: Id
+    bucket: int = Field(ge=0, le=100, description="Rang de la tranche : 0 non échu, 1 la première…")
+    buckets: Text(100) | None = Field(None, description="Les mêmes bornes que la balance.")
+
+
+class AgedItemOut(Schema):
+    installment: int = Field(validation_alias="pk")
+    invoice: int = Field(validation_alias="invoice_id")
+    invoice_number: str
+    issue_date: dt.date
+    due_date: dt.date
+    amount: MoneyOut
+    open_amount: MoneyOut
+
+    @staticmethod
+    def resolve_invoice_number(obj):
+        return obj.invoice.number
+
+
 # DSO
 
 
@@ -156,6 +176,11 @@ class DsoOut(Schema):
         description="Épuisement du CA mois par mois ; null si la période ne suffit pas."
     )
     steps: list[CountbackStepOut] = Field(description="Le détail du calcul par épuisement.")
+
+
+class DsoTrendFilters(AsOfFilter):
+    months: int = Field(3, ge=1, le=36, description="Période de chaque point, en mois.")
+    points: int = Field(12, ge=1, le=24, description="Nombre de fins de mois.")
 
 
 # FEC
