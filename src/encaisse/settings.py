@@ -127,6 +127,8 @@ USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves from the finders; an existing (empty) root spares its warning at startup.
+STATIC_ROOT.mkdir(exist_ok=True)
 # Static files are served by WhiteNoise straight from the apps' folders: no collectstatic
 # step for `make run`, and the same with DEBUG off.
 WHITENOISE_USE_FINDERS = True
