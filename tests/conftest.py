@@ -58,18 +58,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def typst_takes_real_datetimes():
-    """Issuing renders the PDF with Typst, whose binding remembers the datetime class of
-    the first timestamp it is given: freezegun's FakeDatetime, if a frozen test issues
-    first, and then every real datetime is refused. One render with a real datetime
-    before any test avoids it (FakeDatetime, a subclass, is accepted after it)."""
-    import typst
-
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    typst.Compiler(ignore_system_fonts=True).compile(input=b"", format="pdf", timestamp=now)
-
-
 @pytest.fixture(autouse=True)
 def archive_dir(settings, tmp_path_factory):
     """Issuing stores documents in the archive: a fresh folder per test, never var/."""

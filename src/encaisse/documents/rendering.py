@@ -104,8 +104,10 @@ def render_pdf(template: str, context: dict, *, timestamp: dt.datetime | None = 
         sys_inputs={"data": json.dumps(context, ensure_ascii=False)},
         pdf_standards=PDF_STANDARD,
         pdf_tags=PDF_TAGS,
-        # Typst takes whole seconds.
-        timestamp=(timestamp or dt.datetime.now(dt.UTC)).replace(microsecond=0),
+        # A Unix time in whole seconds, not a datetime: the typst binding remembers the
+        # datetime class it is first given, and a first render under freezegun's
+        # FakeDatetime would make it refuse every real datetime after.
+        timestamp=int((timestamp or dt.datetime.now(dt.UTC)).timestamp()),
     )
     for warning in warnings:  # a template mistake (unknown font, missing glyph...)
         logger.warning("Typst, modèle %s : %s", template, warning.message)
