@@ -18,6 +18,7 @@ from encaisse.catalog.models import Product
 from encaisse.companies.models import Company, Membership, Role
 from encaisse.customers.models import Contact, Customer
 from encaisse.demo import builder
+from encaisse.documents import archive, validation
 from encaisse.receivables.models import Payment
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice, InvoiceLine
 
@@ -160,6 +161,18 @@ def test_demo_loads_a_valid_year_once():
         assert note.credited_invoice.issue_date <= note.issue_date
         assert note.mentions["credited_invoice"]["number"] == note.credited_invoice.number
     assert Payment.objects.filter(company=company).count() > 100
+
+    # Every issued document of the demo, as stored in the archive at issue, is a valid
+    # e-invoice: the Factur-X PDF (its embedded CII) and the UBL pass the XSD, the EN 16931
+    # schematron and the French CTC rules (the same checks as `encaisse validate-einvoice`).
+    failures = {}
+    for d in issued:
+        for format in ("pdf", "ubl"):
+            report = validation.validate(archive.read(d, format))
+            if not report.ok:
+                failures[(d.number, format)] = [str(f) for f in report.fatal]
+    assert failures == {}
+    assert archive.verify_archive(company).ok
 
     # Again: nothing created, the logins printed.
     before = counts()
