@@ -14,6 +14,8 @@ EDIT_COMPANY = "company.edit"
 RECORD_PAYMENTS = "payments.record"
 ALLOCATE = "payments.allocate"
 EXPORT_LEDGER = "ledger.export"  # the FEC: the whole books, for accountants
+# Mailing a customer their statement: part of collecting, not of invoicing.
+SEND_STATEMENTS = "statements.send"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -28,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             RECORD_PAYMENTS,
             ALLOCATE,
             EXPORT_LEDGER,
+            SEND_STATEMENTS,
         }
     ),
     Role.SALES: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES}),
@@ -42,9 +45,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             RECORD_PAYMENTS,
             ALLOCATE,
             EXPORT_LEDGER,
+            SEND_STATEMENTS,
         }
     ),
-    Role.COLLECTION: frozenset({VIEW, EDIT_CUSTOMERS}),
+    Role.COLLECTION: frozenset({VIEW, EDIT_CUSTOMERS, SEND_STATEMENTS}),
     Role.READ_ONLY: frozenset({VIEW}),
 }
 
@@ -58,6 +62,7 @@ ACTION_LABELS = {
     RECORD_PAYMENTS: "enregistrer des règlements",
     ALLOCATE: "lettrer les règlements",
     EXPORT_LEDGER: "exporter les écritures comptables (FEC)",
+    SEND_STATEMENTS: "envoyer les relevés de compte",
 }
 
 

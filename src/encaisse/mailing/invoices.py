@@ -31,6 +31,22 @@ def default_recipients(customer) -> list[str]:
     return list(dict.fromkeys(emails))
 
 
+def recipients(customer, to=None) -> list[str]:
+    """The addresses given, checked, or by default the customer's (refused when it has
+    none): any mail to a customer (invoice, statement) is addressed this way."""
+    if to is None:
+        to = default_recipients(customer)
+        if not to:
+            raise ValidationFailed(
+                "no_recipient",
+                f"Aucun destinataire : le client {customer.legal_name} n'a ni contact "
+                "destinataire des factures avec une adresse e-mail, ni e-mail. "
+                "Indiquez une adresse.",
+                "to",
+            )
+    return parse_addresses(to, "to", "Destinataires", required=True)
+
+
 def _seller_name(invoice: Invoice) -> str:
     seller = invoice.seller or {}
     return seller.get("trade_name") or seller.get("legal_name") or invoice.company.legal_name
@@ -77,17 +93,7 @@ def send_invoice(
     require(by, invoice.company, ISSUE_INVOICES)
     _check_sendable(invoice)
     customer = invoice.customer
-    if to is None:
-        to = default_recipients(customer)
-        if not to:
-            raise ValidationFailed(
-                "no_recipient",
-                f"Aucun destinataire : le client {customer.legal_name} n'a ni contact "
-                "destinataire des factures avec une adresse e-mail, ni e-mail. "
-                "Indiquez une adresse.",
-                "to",
-            )
-    to = parse_addresses(to, "to", "Destinataires", required=True)
+    to = recipients(customer, to)
     default_subject, default_body = default_message(invoice)
     subject = default_subject if subject is None else subject
     body = default_body if body is None else body
