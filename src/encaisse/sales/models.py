@@ -94,6 +94,10 @@ class Invoice(models.Model):
     seller = models.JSONField("vendeur (à l'émission)", default=dict, blank=True)
     buyer = models.JSONField("acheteur (à l'émission)", default=dict, blank=True)
     mentions = models.JSONField("mentions légales (à l'émission)", default=dict, blank=True)
+    # The installment schedule (sales.schedule): rows as typed on a draft, resolved at
+    # issue. Null, not a default []: a column with a default makes SQLite rebuild the
+    # table, which would drop the freeze triggers of migration 0002.
+    schedule = models.JSONField("échéancier", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -16,6 +16,7 @@ from encaisse.errors import NotFound, ValidationFailed
 from encaisse.money import format_decimal
 from encaisse.validation import parse_decimal
 
+from .. import schedule as schedules
 from ..models import DocumentKind, Invoice, InvoiceAllowance, InvoiceLine, IssuedDocumentError
 from ..terms import check_terms, due_date
 from ..totals import Totals, compute_totals, line_amounts
@@ -250,8 +251,16 @@ def apply_totals(invoice: Invoice, lines: list[InvoiceLine], allowances=()) -> N
     invoice.total_excl_vat = totals.excl_vat
     invoice.total_vat = totals.vat
     invoice.total_incl_vat = totals.incl_vat
-    # A draft shows the due date it would have if issued today.
-    invoice.due_date = due_date(timezone.localdate(), invoice.terms_kind, invoice.terms_days)
+    # A draft shows the due date it would have if issued today: with a schedule, its last
+    # installment's, checked (order, sum, legal cap) as if issued today.
+    today = timezone.localdate()
+    installments = schedules.resolve(
+        invoice.schedule or [], invoice.total_incl_vat, today, invoice.terms_kind
+    )
+    if installments:
+        invoice.due_date = installments[-1].due_date
+    else:
+        invoice.due_date = due_date(today, invoice.terms_kind, invoice.terms_days)
 
 
 def save_lines(invoice: Invoice, lines: list[InvoiceLine], allowances=None, *, new=False) -> None:
@@ -270,9 +279,12 @@ def save_lines(invoice: Invoice, lines: list[InvoiceLine], allowances=None, *, n
         InvoiceAllowance.objects.bulk_create(allowances)
 
 
-def create_invoice(company: Company, *, customer, lines, by, allowances=(), **header) -> Invoice:
-    """A draft invoice for `customer` with `lines` (dicts: product or free text) and
-    document-level `allowances` (dicts: amount, reason, vat_rate, is_charge)."""
+def create_invoice(
+    company: Company, *, customer, lines, by, allowances=(), schedule=None, **header
+) -> Invoice:
+    """A draft invoice for `customer` with `lines` (dicts: product or free text),
+    document-level `allowances` (dicts: amount, reason, vat_rate, is_charge) and an
+    optional installment `schedule` (dicts: due_date or days, amount or percent)."""
     require(by, company, EDIT_INVOICES)
     customer = _customer(company, customer)
     with transaction.atomic():
@@ -284,6 +296,7 @@ def create_invoice(company: Company, *, customer, lines, by, allowances=(), **he
             customer=customer,
             kind=DocumentKind.INVOICE,
             created_by=audit.actor(by),
+            schedule=schedules.parse(schedule) or None,
             **header,
         )
         apply_totals(invoice, clean, clean_extra)
@@ -297,13 +310,18 @@ def create_invoice(company: Company, *, customer, lines, by, allowances=(), **he
                 "customer": customer.legal_name,
                 "lines": len(clean),
                 "total_incl_vat": invoice.total_incl_vat,
+                "schedule": len(invoice.schedule or []),
             },
         )
     return invoice
 
 
-def update_invoice(invoice: Invoice, data: dict, *, by, lines=None, allowances=None) -> Invoice:
-    """Change a draft's header, and its lines or allowances when they are given."""
+def update_invoice(
+    invoice: Invoice, data: dict, *, by, lines=None, allowances=None, schedule=None
+) -> Invoice:
+    """Change a draft's header, and its lines, allowances or schedule when they are given
+    (an empty schedule removes it). A kept schedule is checked again against the new
+    total."""
     require(by, invoice.company, EDIT_INVOICES)
     with transaction.atomic():
         invoice = (
@@ -335,6 +353,13 @@ def update_invoice(invoice: Invoice, data: dict, *, by, lines=None, allowances=N
         )
         if invoice.is_credit_note:
             credit_notes.check_creditable(invoice.credited_invoice, clean, clean_extra)
+        before_schedule = invoice.schedule
+        if schedule is not None:
+            if invoice.is_credit_note and schedule:
+                raise ValidationFailed(
+                    "credit_note_schedule", "Un avoir n'a pas d'échéancier.", "schedule"
+                )
+            invoice.schedule = schedules.parse(schedule) or None
         apply_totals(invoice, clean, clean_extra)
         if lines is not None or allowances is not None:
             save_lines(invoice, clean, clean_extra)
@@ -346,6 +371,8 @@ def update_invoice(invoice: Invoice, data: dict, *, by, lines=None, allowances=N
             changes["lines"] = len(clean)
         if allowances is not None:
             changes["allowances"] = len(clean_extra)
+        if invoice.schedule != before_schedule:
+            changes["schedule"] = len(invoice.schedule or [])
         if changes:
             audit.record("invoice.updated", invoice, by=by, changes=changes)
     return invoice

@@ -18,6 +18,7 @@ from encaisse.money import format_eur
 from encaisse.receivables.services.allocation import settle_credited_invoice
 from encaisse.receivables.services.installments import create_installments
 
+from .. import schedule as schedules
 from ..mentions import missing_mentions
 from ..models import DocumentKind, DocumentStatus, Invoice, OperationNature
 from ..terms import check_terms, describe, due_date
@@ -144,6 +145,14 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
         invoice.issue_date = on
         invoice.delivery_date = invoice.delivery_date or on
         invoice.due_date = due_date(on, invoice.terms_kind, invoice.terms_days)
+        # A schedule's days and percentages become dates and amounts now, checked again
+        # for this issue date and final total; the invoice is due at its last installment.
+        installments = schedules.resolve(
+            invoice.schedule or [], totals.incl_vat, on, invoice.terms_kind
+        )
+        if installments:
+            invoice.schedule = schedules.frozen(installments, invoice.schedule)
+            invoice.due_date = installments[-1].due_date
         invoice.operation_nature = _operation_nature(lines)
         invoice.total_excl_vat = totals.excl_vat
         invoice.total_vat = totals.vat
@@ -151,7 +160,9 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
         invoice.seller = seller_snapshot(company)
         invoice.buyer = buyer_snapshot(customer)
         invoice.mentions = {
-            "payment_terms": describe(invoice.terms_kind, invoice.terms_days),
+            "payment_terms": schedules.describe(installments)
+            if installments
+            else describe(invoice.terms_kind, invoice.terms_days),
             "late_penalty_clause": company.late_penalty_clause,
             "early_payment_discount_clause": company.early_payment_discount_clause,
             "recovery_fee": RECOVERY_FEE_MENTION if customer.is_professional else "",
