@@ -230,6 +230,22 @@ def build(customers, products, issue, admin):
         )
         return issue_invoice(note, by=admin, on=DAY + dt.timedelta(days=5))
 
+    def schedule():
+        # 10 × 18.90 at 5.5 % (199.40 TTC) and 4 h × 65.00 at 20 % (312.00): 511.40 TTC in
+        # three installments, 40 % at issue, 30 % at 30 days, the rest at 60 days.
+        return issue(
+            c["french"],
+            [
+                {"product": p["flour"].pk, "quantity": "10"},
+                {"product": p["service"].pk, "quantity": "4"},
+            ],
+            schedule=[
+                {"days": 0, "percent": "40"},
+                {"days": 30, "percent": "30"},
+                {"days": 60, "percent": "30"},
+            ],
+        )
+
     cases = {
         fn.__name__: fn
         for fn in (
@@ -244,6 +260,7 @@ def build(customers, products, issue, admin):
             allowances,
             credit_note,
             partial_credit_note,
+            schedule,
         )
     }
     return lambda case: cases[case]()
@@ -261,4 +278,5 @@ CASES = [
     "allowances",
     "credit_note",
     "partial_credit_note",
+    "schedule",
 ]

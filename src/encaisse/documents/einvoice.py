@@ -360,6 +360,9 @@ def data_dict(invoice: Invoice) -> dict:
         "BG-4": _seller(seller, with_vat=with_vat),
         "BG-7": _buyer(buyer, with_vat=with_vat),
         "BT-9": invoice.due_date,
+        # EN 16931 has one due date (BT-9, the last installment's when there is a
+        # schedule): the installments themselves go in the terms text, as written at issue
+        # (sales.schedule.describe: "Échéancier : 40 % soit 204,56 € le 02/03/2026 ; ...").
         "BT-20": mentions.get("payment_terms", ""),
         "BT-72": invoice.delivery_date or invoice.issue_date,
         "BG-25": [_line(line, i) for i, line in enumerate(lines, start=1)],

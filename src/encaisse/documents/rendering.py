@@ -35,6 +35,7 @@ from encaisse.catalog.models import Unit
 from encaisse.catalog.vat import Exemption
 from encaisse.money import NBSP, format_decimal, format_eur, q2
 from encaisse.sales.models import DocumentStatus, Invoice
+from encaisse.sales.schedule import issued_rows
 from encaisse.sales.totals import compute_totals
 
 from . import einvoice
@@ -273,6 +274,7 @@ def invoice_context(invoice: Invoice) -> dict:
             f"du {format_date(credited.get('issue_date'))}"
         )
 
+    installments = issued_rows(invoice.schedule)
     context = {
         "kind": "credit_note" if credit_note else "invoice",
         "title": TITLES[credit_note],
@@ -328,8 +330,20 @@ def invoice_context(invoice: Invoice) -> dict:
             "incl_vat": format_eur(invoice.total_incl_vat),
             "label": "Total TTC à déduire" if credit_note else "Net à payer TTC",
         },
+        "schedule": [
+            {
+                "due_date": format_date(item.due_date),
+                "share": format_rate(item.percent) if item.percent is not None else "",
+                "amount": format_eur(item.amount),
+            }
+            for item in installments
+        ],
         "payment": {
-            "terms": mentions.get("payment_terms", ""),
+            # With a schedule, the terms (the schedule in words, BT-20) are the table
+            # printed under the totals: the payment block only points to it.
+            "terms": f"paiement en {len(installments)} échéances"
+            if installments
+            else mentions.get("payment_terms", ""),
             "due_date": format_date(invoice.due_date),
             # A credit note is not paid by transfer to the seller: no bank details.
             "iban": "" if credit_note else seller_context(seller)["iban"],
