@@ -18,3 +18,16 @@ def attachment(download: Download) -> HttpResponse:
             "Cache-Control": "private, no-cache",
         },
     )
+
+
+def pdf_inline(data: bytes, filename: str) -> HttpResponse:
+    """A PDF made on demand (a statement, a remittance slip), shown in the browser and
+    saved under `filename`; not cached, since it is the records as they are now."""
+    return HttpResponse(
+        data,
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": content_disposition_header(False, filename),
+            "Cache-Control": "private, no-cache",
+        },
+    )

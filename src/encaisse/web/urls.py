@@ -59,6 +59,11 @@ urlpatterns = [
         reports.customer_statement_export,
         name="customer_statement_export",
     ),
+    path(
+        "customers/<int:pk>/account/statement.pdf",
+        reports.customer_statement_pdf,
+        name="customer_statement_pdf",
+    ),
     path("payments/", payments.payment_list, name="payments"),
     path("payments/export.xlsx", payments.payment_export, name="payment_export"),
     path("payments/new/", payments.payment_create, name="payment_create"),
@@ -78,6 +83,7 @@ urlpatterns = [
     path("allocations/<int:pk>/undo/", payments.allocation_undo, name="allocation_undo"),
     path("remittances/", payments.remittance_list, name="remittances"),
     path("remittances/<int:pk>/", payments.remittance_detail, name="remittance_detail"),
+    path("remittances/<int:pk>/slip.pdf", payments.remittance_pdf, name="remittance_pdf"),
     path("reports/aged-balance/", reports.aged_balance_view, name="aged_balance"),
     path("reports/aged-balance/items/", reports.aged_balance_items, name="aged_balance_items"),
     path(
@@ -93,6 +99,7 @@ urlpatterns = [
 # Sending by email and the e-invoicing lifecycle.
 urlpatterns += [
     path("invoices/<int:pk>/send/", mailing_views.invoice_send, name="invoice_send"),
+    path("customers/<int:pk>/account/send/", mailing_views.statement_send, name="statement_send"),
     path("invoices/send-today/", mailing_views.send_today, name="send_today"),
     path("outbox/", mailing_views.outbox_list, name="outbox"),
     path("outbox/<int:pk>/retry/", mailing_views.outbox_retry, name="outbox_retry"),

@@ -2,6 +2,8 @@ from ninja import Query, Router
 
 from encaisse.customers import services
 from encaisse.customers.models import Customer
+from encaisse.documents.responses import pdf_inline
+from encaisse.documents.statements import statement_filename, statement_pdf
 from encaisse.reporting.statement import statement
 
 from ..pagination import page
@@ -54,3 +56,22 @@ def update_customer(request, id: int, payload: CustomerPatch):
 def get_statement(request, id: int, filters: Query[AsOfFilter]):
     customer = get_or_404(Customer.objects.filter(company=request.company), id, NOT_FOUND)
     return statement(customer, as_of_date(filters.as_of))
+
+
+@router.get(
+    "/{int:id}/statement.pdf",
+    response=ERRORS,
+    summary="Relevé de compte d'un client à une date, en PDF",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "Le relevé de compte (PDF/A-3b), produit à la demande.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_statement_pdf(request, id: int, filters: Query[AsOfFilter]):
+    customer = get_or_404(Customer.objects.filter(company=request.company), id, NOT_FOUND)
+    as_of = as_of_date(filters.as_of)
+    return pdf_inline(statement_pdf(customer, as_of), statement_filename(customer, as_of))

@@ -4,18 +4,23 @@ and the outbox ("Envoi") with the failures' reasons and a retry button."""
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from encaisse.companies.permissions import ISSUE_INVOICES, can, require
+from encaisse.companies.permissions import ISSUE_INVOICES, SEND_STATEMENTS, can, require
+from encaisse.customers.models import Customer
+from encaisse.documents.statements import statement_filename
 from encaisse.errors import DomainError
 from encaisse.mailing import invoices as sending
 from encaisse.mailing.models import MailStatus, OutgoingMail
 from encaisse.mailing.services import outbox, retry_mail
+from encaisse.mailing.statements import default_statement_message, send_statement
 from encaisse.sales.models import Invoice
 
 from .. import audit
 from ..shortcuts import add_domain_error, company_view, page_of
+from .reports import AsOfForm
 
 # The trail shows these actions in words (web.audit keeps the labels of the older apps).
 audit.ACTION_LABELS.update(
@@ -28,9 +33,12 @@ audit.ACTION_LABELS.update(
         "invoice.mailed": "Envoyé par e-mail",
         "customer.invoice_mail_queued": "Envoi d'un document par e-mail demandé",
         "customer.invoice_mailed": "Document envoyé par e-mail",
+        "customer.statement_mail_queued": "Envoi du relevé de compte par e-mail demandé",
     }
 )
-audit.EXTRA_LABELS.update({"to": "destinataires", "subject": "objet", "reason": "motif"})
+audit.EXTRA_LABELS.update(
+    {"to": "destinataires", "subject": "objet", "reason": "motif", "as_of": "relevé au"}
+)
 
 
 class SendForm(forms.Form):
@@ -100,6 +108,63 @@ def invoice_send(request, pk):
             "form": form,
             "attachment": sending.pdf_filename(invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@company_view
+def statement_send(request, pk):
+    """GET: the form, prefilled for the date the account page shows; POST: queue it."""
+    customer = get_object_or_404(
+        Customer.objects.select_related("company"), pk=pk, company=request.company
+    )
+    require(request.user, request.company, SEND_STATEMENTS)
+    # The date travels in the query string, GET and POST alike (the form's action keeps it).
+    as_of = AsOfForm(request.GET).as_of_date()
+    if request.method == "POST":
+        form = SendForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                mail = send_statement(
+                    customer,
+                    as_of,
+                    to=data["to"],
+                    cc=data["cc"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    by=request.user,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Relevé au {as_of:%d/%m/%Y} mis en file d'envoi pour "
+                    f"{', '.join(mail.to)} : l'e-mail part au prochain passage de l'envoi.",
+                )
+                return redirect(
+                    f"{reverse('web:customer_statement', args=[pk])}?as_of={as_of.isoformat()}"
+                )
+    else:
+        subject, body = default_statement_message(customer, as_of)
+        form = SendForm(
+            initial={
+                "to": ", ".join(sending.default_recipients(customer)),
+                "subject": subject,
+                "body": body,
+            }
+        )
+    return render(
+        request,
+        "encaisse/mailing/send_statement.html",
+        {
+            "customer": customer,
+            "as_of": as_of,
+            "form": form,
+            "attachment": statement_filename(customer, as_of),
+            "nav": "customers",
         },
         status=422 if form.errors else 200,
     )

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 
 from encaisse.companies.permissions import ALLOCATE, RECORD_PAYMENTS, can, require
 from encaisse.customers.models import Customer
+from encaisse.documents.responses import pdf_inline
+from encaisse.documents.statements import remittance_filename, remittance_slip_pdf
 from encaisse.errors import DomainError
 from encaisse.money import ZERO, format_decimal, format_eur
 from encaisse.receivables import selectors
@@ -520,6 +522,12 @@ def remittance_list(request):
         },
         status=422 if form.errors else 200,
     )
+
+
+@company_view
+def remittance_pdf(request, pk):
+    slip = get_object_or_404(RemittanceSlip, pk=pk, company=request.company)
+    return pdf_inline(remittance_slip_pdf(slip), remittance_filename(slip))
 
 
 @company_view

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from encaisse.companies.permissions import EXPORT_LEDGER, require
 from encaisse.customers.models import Customer, RiskClass, Segment
+from encaisse.documents.responses import pdf_inline
+from encaisse.documents.statements import statement_filename, statement_pdf
 from encaisse.errors import DomainError
 from encaisse.ledger.fec import export_fec
 from encaisse.ledger.models import FiscalYear, JournalEntry
@@ -115,6 +117,14 @@ def customer_statement_export(request, pk):
     ]
     name = f"releve-{customer.pk}-{account.as_of.isoformat()}"
     return xlsx_response(name, "Relevé de compte", columns, account.items)
+
+
+@company_view
+def customer_statement_pdf(request, pk):
+    """The relevé de compte as PDF, on the date the page shows."""
+    customer = get_object_or_404(Customer, pk=pk, company=request.company)
+    as_of = AsOfForm(request.GET).as_of_date()
+    return pdf_inline(statement_pdf(customer, as_of), statement_filename(customer, as_of))
 
 
 # ---------------------------------------------------------------- aged balance
