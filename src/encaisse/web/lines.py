@@ -1,11 +1,13 @@
-"""The invoice form's lines: parsed from the POST, rendered back with their errors.
+"""The invoice form's lines and schedule: parsed from the POST, rendered back with their
+errors.
 
-Rows are posted as `lines-<n>-<field>`; they are read in the order of n and numbered
-again from 1 on each render, so that "lines.2.quantity" in a service error names the
-second row the user sees.
+Rows are posted as `lines-<n>-<field>` (the installments as `schedule-<n>-<field>`);
+they are read in the order of n and numbered again from 1 on each render, so that
+"lines.2.quantity" in a service error names the second row the user sees.
 """
 
 import re
+from decimal import Decimal
 
 from encaisse.catalog.models import Product
 from encaisse.money import format_decimal, q2
@@ -26,6 +28,10 @@ LINE_FIELDS = [
 KEY_FIELDS = ("product", "description", "quantity", "unit_price")
 ROW_KEY = re.compile(r"^lines-(\d+)-")
 LINE_ERROR = re.compile(r"^lines\.(\d+)\.(\w+)$")
+# An installment: a date or days after issue, an amount or a percentage (sales.schedule).
+SCHEDULE_FIELDS = ["due_date", "days", "amount", "percent"]
+SCHEDULE_KEY = re.compile(r"^schedule-(\d+)-")
+SCHEDULE_ERROR = re.compile(r"^schedule\.(\d+)\.(\w+)$")
 
 
 def price_text(value) -> str:
@@ -42,10 +48,10 @@ def blank_row() -> dict:
     return dict.fromkeys(LINE_FIELDS, "")
 
 
-def rows_from(post) -> list[dict]:
+def rows_from(post, key=ROW_KEY, prefix="lines", fields=LINE_FIELDS) -> list[dict]:
     """Every row of the form, blank ones included, in the order they were displayed."""
-    indices = sorted({int(m.group(1)) for key in post for m in [ROW_KEY.match(key)] if m})
-    return [{f: post.get(f"lines-{i}-{f}", "").strip() for f in LINE_FIELDS} for i in indices]
+    indices = sorted({int(m.group(1)) for name in post for m in [key.match(name)] if m})
+    return [{f: post.get(f"{prefix}-{i}-{f}", "").strip() for f in fields} for i in indices]
 
 
 def filled(rows: list[dict]) -> list[dict]:
@@ -91,7 +97,40 @@ def fill_from_product(row: dict, company) -> dict:
     }
 
 
-def split_error(field: str | None) -> tuple[int, str] | None:
+def split_error(field: str | None, pattern=LINE_ERROR) -> tuple[int, str] | None:
     """("lines.2.quantity") -> (2, "quantity"); None for a field outside the lines."""
-    match = LINE_ERROR.match(field or "")
+    match = pattern.match(field or "")
     return (int(match.group(1)), match.group(2)) if match else None
+
+
+def blank_installment() -> dict:
+    return dict.fromkeys(SCHEDULE_FIELDS, "")
+
+
+def schedule_from(post) -> list[dict]:
+    """The installment rows of the form, blank ones included."""
+    return rows_from(post, SCHEDULE_KEY, "schedule", SCHEDULE_FIELDS)
+
+
+def schedule_filled(rows: list[dict]) -> list[dict]:
+    """The installments the user wrote something in: what is sent to the services (an
+    empty list removes the schedule)."""
+    return [row for row in rows if any(row.values())]
+
+
+def schedule_of(invoice) -> list[dict]:
+    """A draft's saved schedule as form rows."""
+    return [
+        {
+            "due_date": row.get("due_date") or "",
+            "days": "" if row.get("days") is None else str(row["days"]),
+            "amount": price_text(Decimal(row["amount"])) if row.get("amount") else "",
+            "percent": format_decimal(Decimal(row["percent"])) if row.get("percent") else "",
+        }
+        for row in invoice.schedule or []
+    ]
+
+
+def split_schedule_error(field: str | None) -> tuple[int, str] | None:
+    """("schedule.2.amount") -> (2, "amount"); None for any other field."""
+    return split_error(field, SCHEDULE_ERROR)

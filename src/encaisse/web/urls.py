@@ -35,6 +35,7 @@ urlpatterns = [
     path("invoices/export.xlsx", invoices.invoice_export, name="invoice_export"),
     path("invoices/new/", invoices.invoice_create, name="invoice_create"),
     path("invoices/lines/", invoices.invoice_lines, name="invoice_lines"),
+    path("invoices/schedule/", invoices.invoice_schedule, name="invoice_schedule"),
     path("invoices/totals/", invoices.invoice_totals, name="invoice_totals"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice_edit"),

@@ -4,6 +4,7 @@ printable detail, issuing, deleting a draft and creating a credit note."""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from encaisse.catalog.models import ItemKind, Product, Unit
@@ -19,6 +20,8 @@ from encaisse.documents import archive
 from encaisse.documents.models import ArchiveFormat
 from encaisse.documents.responses import attachment
 from encaisse.errors import Conflict, DomainError
+from encaisse.receivables.services.installments import installment_states
+from encaisse.sales import schedule as schedules
 from encaisse.sales import selectors, services
 from encaisse.sales.models import DocumentKind, Invoice
 
@@ -129,7 +132,17 @@ def _numbered(rows, line_errors=None) -> list[dict]:
     ]
 
 
-def _editor(request, *, form, rows, invoice=None, line_errors=None, status=200):
+def _editor(
+    request,
+    *,
+    form,
+    rows,
+    invoice=None,
+    line_errors=None,
+    schedule=(),
+    schedule_errors=None,
+    status=200,
+):
     totals, totals_error = _totals(request.company, rows)
     return render(
         request,
@@ -138,6 +151,7 @@ def _editor(request, *, form, rows, invoice=None, line_errors=None, status=200):
             "form": form,
             "invoice": invoice,
             "rows": _numbered(rows, line_errors),
+            "installments": _numbered(schedule, schedule_errors),
             "totals": totals,
             "totals_error": totals_error,
             "nav": "invoices",
@@ -163,11 +177,14 @@ def _save(request, invoice: Invoice | None):
             }
             rows = lines.rows_of(invoice) or [lines.blank_row()]
         form = InvoiceHeaderForm(initial=initial, company=request.company)
-        return _editor(request, form=form, rows=rows, invoice=invoice)
+        schedule = lines.schedule_of(invoice) if invoice else []
+        return _editor(request, form=form, rows=rows, invoice=invoice, schedule=schedule)
 
     form = InvoiceHeaderForm(request.POST, company=request.company)
     rows = lines.filled(lines.rows_from(request.POST))
+    schedule = lines.schedule_filled(lines.schedule_from(request.POST))
     line_errors: dict = {}
+    schedule_errors: dict = {}
     if form.is_valid():
         header = {k: v for k, v in form.cleaned_data.items() if k != "customer"}
         try:
@@ -176,6 +193,7 @@ def _save(request, invoice: Invoice | None):
                     request.company,
                     customer=form.cleaned_data["customer"],
                     lines=rows,
+                    schedule=schedule,
                     by=request.user,
                     **header,
                 )
@@ -185,12 +203,17 @@ def _save(request, invoice: Invoice | None):
                     {**header, "customer": form.cleaned_data["customer"]},
                     by=request.user,
                     lines=rows,
+                    schedule=schedule,
                 )
         except DomainError as exc:
             for field, message in error_targets(exc):
                 where = lines.split_error(field)
+                when = lines.split_schedule_error(field)
                 if where:
                     line_errors.setdefault(where[0], {})[where[1]] = message
+                    form.add_error(None, message)
+                elif when:
+                    schedule_errors.setdefault(when[0], {})[when[1]] = message
                     form.add_error(None, message)
                 else:
                     add_domain_error(form, exc)
@@ -204,6 +227,8 @@ def _save(request, invoice: Invoice | None):
         rows=rows or [lines.blank_row()],
         invoice=invoice,
         line_errors=line_errors,
+        schedule=schedule,
+        schedule_errors=schedule_errors,
         status=422,
     )
 
@@ -252,6 +277,22 @@ def invoice_lines(request):
 
 @company_view
 @require_POST
+def invoice_schedule(request):
+    """htmx: add an installment (two when there is none: a schedule has at least two) or
+    remove one; re-render the schedule's rows."""
+    rows = lines.schedule_from(request.POST)
+    action = request.POST.get("action", "")
+    name, _, index = action.partition("-")
+    position = int(index) - 1 if index.isdigit() else -1
+    if name == "add":
+        rows.extend(lines.blank_installment() for _ in range(1 if rows else 2))
+    elif name == "remove" and 0 <= position < len(rows):
+        rows.pop(position)
+    return render(request, "encaisse/invoices/_schedule.html", {"installments": _numbered(rows)})
+
+
+@company_view
+@require_POST
 def invoice_totals(request):
     """htmx: the totals of the lines as typed, or the service's message about them."""
     totals, totals_error = _totals(request.company, lines.rows_from(request.POST))
@@ -283,6 +324,23 @@ def _actions(request, invoice: Invoice) -> dict:
     }
 
 
+def _schedule(invoice: Invoice) -> dict:
+    """The installments shown on the detail page: an issued invoice's with their status
+    today (derived from the allocations), or a draft's as if it were issued today."""
+    today = timezone.localdate()
+    if invoice.is_issued:
+        if invoice.is_credit_note:
+            return {}
+        return {"installments": installment_states(invoice, today)}
+    try:
+        planned = schedules.resolve(
+            invoice.schedule or [], invoice.total_incl_vat, today, invoice.terms_kind
+        )
+    except DomainError as exc:  # e.g. a fixed date now past: say why it cannot be issued
+        return {"schedule_error": exc.message}
+    return {"planned": planned}
+
+
 @company_view
 def invoice_detail(request, pk):
     invoice = get_object_or_404(
@@ -301,6 +359,8 @@ def invoice_detail(request, pk):
             "totals": selectors.document_totals(invoice),
             "credit_notes": invoice.credit_notes.order_by("id"),
             "trail": audit.entries(invoice),
+            "today": timezone.localdate(),
+            **_schedule(invoice),
             **mailing_views.invoice_context(request, invoice),
             **einvoicing_views.invoice_context(request, invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",
