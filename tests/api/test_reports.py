@@ -335,21 +335,12 @@ def test_another_company_sees_none_of_it(other_api, two_customers, frozen):
 # DSO
 
 
-@pytest.fixture
-def end_of_june():
-    """Today is 30 June 2026 while `quarter` is built: request it before `quarter` (pytest
-    sets fixtures up in the order of the arguments). Issuing renders the PDF, and Typst
-    keeps the datetime class it first saw: issue frozen like the other tests here."""
-    with freeze_time("2026-06-30 10:00:00"):
-        yield
-
-
 def dso(api, frozen, **params):
     with frozen("2026-07-01"):
         return api.get("/api/reports/dso", params)
 
 
-def test_dso_by_hand(api, end_of_june, quarter, frozen):
+def test_dso_by_hand(api, quarter, frozen):
     response = dso(api, frozen, as_of="2026-06-30", months=3)
     assert response.status_code == 200, response.content
     # Receivables 780 + 1560 + 390 − 60 − 780 = 1,890.00; revenue 2,670.00 over 91 days.
@@ -383,7 +374,7 @@ def test_dso_by_hand(api, end_of_june, quarter, frozen):
     }
 
 
-def test_dso_of_one_customer(api, company, admin, customer, end_of_june, quarter, frozen):
+def test_dso_of_one_customer(api, company, admin, customer, quarter, frozen):
     body = dso(api, frozen, as_of="2026-06-30", months=3, customer=customer.pk).json()
     assert (body["customer"], body["simple"], body["countback"]) == (customer.pk, "64.4", "61.0")
     newcomer = create_customer(company, {"legal_name": "Nouveau client"}, by=admin)
@@ -391,14 +382,14 @@ def test_dso_of_one_customer(api, company, admin, customer, end_of_june, quarter
     assert (body["receivables"], body["simple"], body["countback"]) == ("0.00", None, "0")
 
 
-def test_dso_defaults_to_today_and_twelve_months(api, end_of_june, quarter, frozen):
+def test_dso_defaults_to_today_and_twelve_months(api, quarter, frozen):
     body = dso(api, frozen).json()
     assert (body["as_of"], body["months"]) == ("2026-07-01", 12)
     # 1 Jul counts back from 2 Jul: the twelve periods run 2 Jul 2025 – 1 Jul 2026.
     assert (body["revenue"], body["period_days"]) == ("2670.00", 365)
 
 
-def test_dso_trend(api, end_of_june, quarter, frozen):
+def test_dso_trend(api, quarter, frozen):
     with frozen("2026-07-01"):
         response = api.get("/api/reports/dso/trend", {"as_of": "2026-06-30", "points": 3})
     assert response.status_code == 200, response.content
