@@ -15,6 +15,7 @@ from ..schemas.invoices import (
     InvoiceIn,
     InvoiceOut,
     InvoicePage,
+    InvoicePatch,
     IssueIn,
 )
 from . import get_or_404
@@ -61,8 +62,22 @@ def create_invoice(request, payload: InvoiceIn):
     data = payload.model_dump(exclude_unset=True)
     data["lines"] = [line.model_dump(exclude_none=True) for line in payload.lines]
     data["allowances"] = [a.model_dump(exclude_none=True) for a in payload.allowances]
+    data["schedule"] = [row.model_dump(exclude_none=True) for row in payload.schedule]
     invoice = services.create_invoice(request.company, by=request.user, **data)
     return 201, reload(invoice)
+
+
+@router.patch("/{int:id}", response={200: InvoiceOut, **ERRORS}, summary="Modifier un brouillon")
+def update_invoice(request, id: int, payload: InvoicePatch):
+    invoice = get_or_404(Invoice.objects.filter(company=request.company), id, NOT_FOUND)
+    data = payload.model_dump(exclude_unset=True, exclude={"lines", "allowances", "schedule"})
+    lists = {
+        name: [row.model_dump(exclude_none=True) for row in getattr(payload, name)]
+        for name in ("lines", "allowances", "schedule")
+        if getattr(payload, name) is not None
+    }
+    services.update_invoice(invoice, data, by=request.user, **lists)
+    return reload(invoice)
 
 
 @router.get("/{int:id}", response={200: InvoiceOut, **ERRORS}, summary="Une facture ou un avoir")

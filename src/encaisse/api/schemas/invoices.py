@@ -4,6 +4,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from encaisse.sales.models import Invoice
+from encaisse.sales.schedule import MAX_ROWS, issued_rows
 from encaisse.sales.totals import compute_totals
 
 from ..fields import DecimalIn, DecimalOut, Id, Text, VatRateIn
@@ -36,13 +37,50 @@ class AllowanceIn(Input):
     vat_exemption_reason: Text(200) | None = None
 
 
+class InstallmentIn(Input):
+    """One installment: a date or a number of days after issue, an amount incl. VAT or a
+    percentage of the total incl. VAT (the last installment takes the rounding)."""
+
+    due_date: dt.date | None = Field(None, description="Date d'échéance (ou days).")
+    days: int | None = Field(None, description="Jours après la date d'émission (ou due_date).")
+    amount: DecimalIn | None = Field(None, description="Montant TTC (ou percent).")
+    percent: DecimalIn | None = Field(None, description="Pourcentage du total TTC (ou amount).")
+
+
+SCHEDULE_DESCRIPTION = (
+    "Échéancier : vide (une seule échéance) ou au moins deux échéances, dates croissantes, "
+    "la dernière dans le délai légal (60 jours, ou 45 jours fin de mois), montants totalisant "
+    "le TTC au centime."
+)
+
+
 class InvoiceIn(Input):
     customer: Id
     lines: list[LineIn] = Field(max_length=MAX_LINES)
     allowances: list[AllowanceIn] = Field(default_factory=list, max_length=MAX_LINES)
+    schedule: list[InstallmentIn] = Field(
+        default_factory=list, max_length=MAX_ROWS, description=SCHEDULE_DESCRIPTION
+    )
     terms_kind: Text(10) | None = Field(
         None, description="net, eom ou receipt ; vide : celles du client."
     )
+    terms_days: int | None = Field(None, ge=0, le=999)
+    customer_reference: Text(100) | None = None
+    notes: Text(10_000) | None = None
+    delivery_date: dt.date | None = None
+
+
+class InvoicePatch(Input):
+    """A draft's changes: only the fields sent change; lines, allowances and schedule,
+    when sent, replace the draft's (an empty schedule removes it)."""
+
+    customer: Id | None = None
+    lines: list[LineIn] | None = Field(None, max_length=MAX_LINES)
+    allowances: list[AllowanceIn] | None = Field(None, max_length=MAX_LINES)
+    schedule: list[InstallmentIn] | None = Field(
+        None, max_length=MAX_ROWS, description=SCHEDULE_DESCRIPTION
+    )
+    terms_kind: Text(10) | None = None
     terms_days: int | None = Field(None, ge=0, le=999)
     customer_reference: Text(100) | None = None
     notes: Text(10_000) | None = None
@@ -114,6 +152,21 @@ class CreditedInvoiceOut(Schema):
     issue_date: dt.date | None
 
 
+class ScheduleRowOut(Schema):
+    """A row as typed on the draft; once issued, due_date and amount are resolved."""
+
+    due_date: dt.date | None
+    days: int | None
+    amount: DecimalOut | None
+    percent: DecimalOut | None
+
+
+class InstallmentOut(Schema):
+    position: int
+    due_date: dt.date
+    amount: DecimalOut
+
+
 class InvoiceOut(Schema):
     id: int
     kind: str
@@ -137,6 +190,11 @@ class InvoiceOut(Schema):
     credited_invoice: CreditedInvoiceOut | None = None
     credit_reason: str
     credit_notes: list[int] = Field(description="Ids des avoirs de cette facture.")
+    schedule: list[ScheduleRowOut] = Field(description="Échéancier (vide : aucun).")
+    installments: list[InstallmentOut] = Field(
+        description="Échéances d'une facture émise (une seule sans échéancier) ; vide pour "
+        "un brouillon ou un avoir. Leur règlement : relevé de compte du client."
+    )
     created_at: dt.datetime
     issued_at: dt.datetime | None
 
@@ -155,6 +213,21 @@ class InvoiceOut(Schema):
     @staticmethod
     def resolve_vat_breakdown(obj: Invoice):
         return compute_totals(obj.lines.all(), obj.allowances.all()).breakdown
+
+    @staticmethod
+    def resolve_schedule(obj: Invoice):
+        return obj.schedule or []
+
+    @staticmethod
+    def resolve_installments(obj: Invoice):
+        # From the frozen document (no query): the schedule's rows, or one installment of
+        # the total at the due date, as receivables.services.installments creates them.
+        if not obj.is_issued or obj.is_credit_note or obj.total_incl_vat <= 0:
+            return []
+        rows = issued_rows(obj.schedule)
+        if rows:
+            return rows
+        return [{"position": 1, "due_date": obj.due_date, "amount": obj.total_incl_vat}]
 
     @staticmethod
     def resolve_credit_notes(obj: Invoice):
