@@ -150,3 +150,18 @@ def test_remittance_slip_lists_each_cheque_and_the_total(company, customer, admi
     assert "Nombre de chèques 3 chèques" in text
     assert f"Total de la remise {eur('1 313,00 €')}" in text
     assert "Signature du remettant".upper() in text
+
+
+def test_a_long_statement_runs_onto_a_second_page_with_its_header(customer, invoice_of):
+    for _ in range(45):
+        invoice_of(1, dt.date(2026, 11, 3))  # 45 × 78,00 = 3 510,00, due 03/12/2026
+    pdf = statement_pdf(customer, NOV_29)
+    dump("statement_long", pdf)
+    pages = [flat(text) for text in pages_text(pdf)]
+    assert len(pages) == 2
+    assert "RELEVÉ DE COMPTE au 29/11/2026 (suite)" in pages[1]
+    assert "Date Facture Échéance Retard Montant TTC Reste dû" in pages[1]
+    assert "FA2026-00001" in pages[0] and "FA2026-00045" in pages[1]
+    assert f"Solde dû au 29/11/2026 {eur('3 510,00 €')}" in pages[1]
+    # Too many to list: the statement asks for the numbers instead.
+    assert "Merci de rappeler les numéros des factures réglées." in pages[1]

@@ -31,6 +31,7 @@ from .rendering import (
 )
 
 CREDIT_KINDS = {"payment": "Règlement", "credit_note": "Avoir"}
+MAX_LISTED_REFERENCES = 6
 
 
 def _timestamp(day: dt.date) -> dt.datetime:
@@ -65,7 +66,9 @@ def statement_context(customer, as_of: dt.date) -> dict:
         balance_label = "Solde en votre faveur"
     else:
         balance_label = "Solde"
-    references = ", ".join(dict.fromkeys(i.reference for i in invoices))
+    numbers = list(dict.fromkeys(i.reference for i in invoices))
+    # Listed when they fit in a line or two; a long statement just asks for them.
+    references = ", ".join(numbers) if len(numbers) <= MAX_LISTED_REFERENCES else ""
     return {
         "title": "RELEVÉ DE COMPTE",
         "as_of": format_date(as_of),

@@ -51,6 +51,18 @@ class SendForm(forms.Form):
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}))
 
 
+def queue_from(form: SendForm, send):
+    """The mail queued by `send(to=, cc=, subject=, body=)` from a valid form, or None
+    with the form invalid or carrying the service's refusal."""
+    if not form.is_valid():
+        return None
+    try:
+        return send(**form.cleaned_data)
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return None
+
+
 def invoice_context(request, invoice: Invoice) -> dict:
     """What the invoice page shows of its mails: the send button and the mails sent."""
     return {
@@ -71,26 +83,16 @@ def invoice_send(request, pk):
         return redirect("web:invoice_detail", pk=pk)
     if request.method == "POST":
         form = SendForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                mail = sending.send_invoice(
-                    invoice,
-                    to=data["to"],
-                    cc=data["cc"],
-                    subject=data["subject"],
-                    body=data["body"],
-                    by=request.user,
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"{invoice} mis(e) en file d'envoi pour {', '.join(mail.to)} : "
-                    "l'e-mail part au prochain passage de l'envoi.",
-                )
-                return redirect("web:invoice_detail", pk=pk)
+        mail = queue_from(
+            form, lambda **mail: sending.send_invoice(invoice, **mail, by=request.user)
+        )
+        if mail is not None:
+            messages.success(
+                request,
+                f"{invoice} mis(e) en file d'envoi pour {', '.join(mail.to)} : "
+                "l'e-mail part au prochain passage de l'envoi.",
+            )
+            return redirect("web:invoice_detail", pk=pk)
     else:
         subject, body = sending.default_message(invoice)
         form = SendForm(
@@ -122,31 +124,19 @@ def statement_send(request, pk):
     require(request.user, request.company, SEND_STATEMENTS)
     # The date travels in the query string, GET and POST alike (the form's action keeps it).
     as_of = AsOfForm(request.GET).as_of_date()
+    as_of_query = f"?as_of={as_of.isoformat()}"
     if request.method == "POST":
         form = SendForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                mail = send_statement(
-                    customer,
-                    as_of,
-                    to=data["to"],
-                    cc=data["cc"],
-                    subject=data["subject"],
-                    body=data["body"],
-                    by=request.user,
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Relevé au {as_of:%d/%m/%Y} mis en file d'envoi pour "
-                    f"{', '.join(mail.to)} : l'e-mail part au prochain passage de l'envoi.",
-                )
-                return redirect(
-                    f"{reverse('web:customer_statement', args=[pk])}?as_of={as_of.isoformat()}"
-                )
+        mail = queue_from(
+            form, lambda **mail: send_statement(customer, as_of, **mail, by=request.user)
+        )
+        if mail is not None:
+            messages.success(
+                request,
+                f"Relevé au {as_of:%d/%m/%Y} mis en file d'envoi pour "
+                f"{', '.join(mail.to)} : l'e-mail part au prochain passage de l'envoi.",
+            )
+            return redirect(reverse("web:customer_statement", args=[pk]) + as_of_query)
     else:
         subject, body = default_statement_message(customer, as_of)
         form = SendForm(
@@ -162,6 +152,7 @@ def statement_send(request, pk):
         {
             "customer": customer,
             "as_of": as_of,
+            "as_of_query": as_of_query,
             "form": form,
             "attachment": statement_filename(customer, as_of),
             "nav": "customers",
