@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.db import IntegrityError, transaction
 from freezegun import freeze_time
 
 from encaisse.errors import ValidationFailed
@@ -250,6 +251,15 @@ def test_issue_resolves_days_from_the_issue_date_and_freezes_the_schedule(draft,
     assert invoice.mentions["payment_terms"] == (
         f"Échéancier : 300,00{EUR} le 23/01/2027 ; 480,00{EUR} le 22/02/2027"
     )
+
+
+def test_an_issued_schedule_is_frozen_by_the_database(draft, admin):
+    invoice = issue_invoice(draft(schedule=half({"days": 0}, {"days": 30})), by=admin)
+    # The column came with migration 0005: the triggers of 0002 still guard the row.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invoice.objects.filter(pk=invoice.pk).update(schedule=[])
+    invoice.refresh_from_db()
+    assert [row["amount"] for row in invoice.schedule] == ["390.00", "390.00"]
 
 
 def test_issue_backdated_beyond_the_cap_is_refused_and_changes_nothing(draft, admin):

@@ -128,3 +128,23 @@ def test_detail_lists_installments_with_their_status_today(admin_client, invoice
     assert "13/01/2027" in rows[1] and "Partiellement réglée" in rows[1]
     assert f"100,00{NBSP}€" in rows[1] and f"290,00{NBSP}€" in rows[1]
     assert first.amount == second.amount == D("390.00")
+
+
+def test_issue_page_links_a_stale_schedule_to_the_form(admin_client, make_invoice):
+    invoice = make_invoice(
+        schedule=[
+            {"due_date": "2027-01-05", "percent": "50"},
+            {"due_date": "2027-02-05", "percent": "50"},
+        ]
+    )
+    with freeze_time("2027-01-06 10:00:00"):
+        # The first date is now past: the draft cannot be issued today as it is.
+        response = admin_client.post(reverse("web:invoice_issue", args=[invoice.pk]))
+        detail = admin_client.get(reverse("web:invoice_detail", args=[invoice.pk]))
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Échéance 1 : le 05/01/2027 précède la date d&#x27;émission (06/01/2027)." in html
+    assert reverse("web:invoice_edit", args=[invoice.pk]) + "\">modifier l'échéancier" in html
+    assert "précède la date d&#x27;émission" in detail.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.status == "draft"
