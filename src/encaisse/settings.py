@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "encaisse.documents",
     "encaisse.receivables",
     "encaisse.reporting",
+    "encaisse.collection",
     "encaisse.ledger",
     "encaisse.mailing",
     "encaisse.einvoicing",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CollectionConfig(AppConfig):
+    name = "encaisse.collection"
+    verbose_name = "Recouvrement"
