@@ -8,6 +8,7 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
+from encaisse.companies.models import Role
 from encaisse.customers.services import create_customer
 from encaisse.ledger.fec import export_fec
 from encaisse.receivables.services.allocation import allocate
@@ -16,7 +17,7 @@ from ..conftest import CUSTOMER
 from ..ledger.test_fec import EXPECTED, customer_account_code
 from ..ledger.test_fec import year_2025 as year_2025  # a fixture
 from ..reporting.test_dso import quarter as quarter  # a fixture: the small year of DSO tests
-from .conftest import assert_error
+from .conftest import ApiClient, assert_error
 
 
 @pytest.fixture
@@ -125,9 +126,17 @@ def test_read_only_role_reads_the_reports(reader_api, customer):
         f"/api/customers/{customer.pk}/statement",
         "/api/reports/aged-balance",
         "/api/reports/dso",
-        "/api/ledger/fec?year=2025",
     ):
         assert reader_api.get(path).status_code == 200, path
+
+
+def test_the_fec_is_for_admin_and_accounting_only(reader_api, company, make_user, make_key):
+    """The FEC is the whole books: as on the web page, read-only and sales get 403."""
+    assert_error(reader_api.get("/api/ledger/fec?year=2025"), 403, "forbidden")
+    sales = ApiClient(make_key(make_user("adv", company, Role.SALES), company))
+    assert sales.get("/api/ledger/fec?year=2025").status_code == 403
+    accountant = ApiClient(make_key(make_user("compta", company, Role.ACCOUNTING), company))
+    assert accountant.get("/api/ledger/fec?year=2025").status_code == 200
 
 
 # Aged balance

@@ -1,6 +1,7 @@
 from django.http import HttpResponse
 from ninja import Query, Router
 
+from encaisse.companies.permissions import EXPORT_LEDGER, require
 from encaisse.ledger.fec import ENCODING, export_fec
 
 from ..schemas.reports import FecFilters
@@ -23,6 +24,8 @@ router = Router(tags=["comptabilité"])
     },
 )
 def get_fec(request, filters: Query[FecFilters]):
+    # The whole books: admin and accounting only, as on the web FEC page.
+    require(request.user, request.company, EXPORT_LEDGER)
     name, content = export_fec(request.company, filters.year)
     response = HttpResponse(content, content_type=f"text/plain; charset={ENCODING}")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
