@@ -1,5 +1,6 @@
 """Collection: reference rates for late-payment penalties, disputes and promises to pay."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -38,3 +39,149 @@ class ReferenceRate(models.Model):
 
 
 # --- disputes and promises
+
+
+class DisputeCategory(models.TextChoices):
+    PRICE = "price", "Prix"
+    QUANTITY = "quantity", "Quantité"
+    QUALITY = "quality", "Qualité"
+    DELIVERY = "delivery", "Livraison"
+    NOT_RECEIVED = "not_received", "Non reçu"
+    DUPLICATE = "duplicate", "Doublon"
+    ADMINISTRATIVE = "administrative", "Administratif"
+    OTHER = "other", "Autre"
+
+
+class Department(models.TextChoices):
+    SALES = "sales", "Commercial"
+    LOGISTICS = "logistics", "Logistique"
+    ACCOUNTING = "accounting", "Comptabilité"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Ouvert"
+    ESCALATED = "escalated", "Escaladé"
+    RESOLVED_CREDIT_NOTE = "resolved_credit_note", "Résolu par avoir"
+    RESOLVED_CORRECTION = "resolved_correction", "Résolu par correction"
+    REJECTED = "rejected", "Rejeté"
+
+
+# Open and escalated disputes both hold their amount back from the dunning.
+OPEN_DISPUTE_STATUSES = (DisputeStatus.OPEN, DisputeStatus.ESCALATED)
+
+
+class Dispute(models.Model):
+    """A customer's contestation of an invoice, whole or in part (a litige).
+
+    Whether a dispute holds its amount back on a day D is read from its dates
+    (opened_on <= D < resolved_on), not from its status, so the amount in dispute on a
+    past date stays the same whenever it is asked for.
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="disputes"
+    )
+    invoice = models.ForeignKey("sales.Invoice", on_delete=models.PROTECT, related_name="disputes")
+    amount = models.DecimalField("montant contesté (TTC)", max_digits=14, decimal_places=2)
+    category = models.CharField("motif", max_length=20, choices=DisputeCategory.choices)
+    customer_words = models.TextField("propos du client")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="responsable",
+    )
+    department = models.CharField("service", max_length=20, choices=Department.choices)
+    target_date = models.DateField("date cible de résolution")
+    status = models.CharField(
+        "statut", max_length=24, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    opened_on = models.DateField("ouvert le")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    # There is no manager in the data model: escalating records the day and whom it is
+    # for in words, and the collector passes it on.
+    escalated_on = models.DateField("escaladé le", null=True, blank=True)
+    escalated_to = models.CharField("escaladé à", max_length=200, blank=True)
+    resolved_on = models.DateField("résolu le", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    resolution_reason = models.TextField("motif de la résolution", blank=True)
+    credit_note = models.ForeignKey(
+        "sales.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="avoir",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "litige"
+        ordering = ["opened_on", "pk"]
+        indexes = [models.Index(fields=["company", "status", "opened_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="dispute_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Litige n° {self.pk} ({self.get_category_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DISPUTE_STATUSES
+
+    def age_days(self, as_of) -> int:
+        return ((self.resolved_on or as_of) - self.opened_on).days
+
+
+class PromiseChannel(models.TextChoices):
+    PHONE = "phone", "Téléphone"
+    EMAIL = "email", "E-mail"
+    LETTER = "letter", "Courrier"
+    VISIT = "visit", "Visite"
+
+
+class PromiseToPay(models.Model):
+    """A customer's dated commitment to pay an amount. Kept, pending or broken is derived
+    for a date from the payments received (collection.promises), never stored."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="promises"
+    )
+    invoices = models.ManyToManyField("sales.Invoice", related_name="promises")
+    amount = models.DecimalField("montant promis", max_digits=14, decimal_places=2)
+    promised_on = models.DateField("date promise")
+    tolerance_days = models.PositiveSmallIntegerField("tolérance (jours)", default=3)
+    # promised_on + tolerance_days, both fixed at recording: stored so that the status
+    # of many promises is one query.
+    due_by = models.DateField("échéance tolérance comprise")
+    promised_by = models.CharField("promis par", max_length=200)
+    channel = models.CharField("canal", max_length=10, choices=PromiseChannel.choices)
+    recorded_on = models.DateField("enregistrée le")
+    note = models.TextField("note", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "promesse de paiement"
+        verbose_name_plural = "promesses de paiement"
+        ordering = ["promised_on", "pk"]
+        indexes = [models.Index(fields=["company", "due_by"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="promise_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Promesse n° {self.pk} du {self.promised_on:%d/%m/%Y}"
