@@ -5,7 +5,9 @@ from django.db import models
 
 
 class ReferenceRate(models.Model):
-    """A published rate, in force from `valid_from` until the next row of the same kind.
+    """A published rate, in force from `valid_from` until the next row of the same kind,
+    within its half-year (one row dated 1 January or 1 July per half-year: see
+    rates.rate_on).
 
     Penalties are computed from these rows only: a day no row covers is an error to fix
     by adding the missing rate (in the admin), never a silent zero.

@@ -83,6 +83,21 @@ class Company(models.Model):
         help_text="Bornes hautes des tranches de retard : [30, 60, 90] donne 1–30, 31–60, "
         "61–90 et plus de 90 jours.",
     )
+    # A numeric contractual rate, snapshotted into each invoice's mentions at issue; empty:
+    # the legal default (ECB rate + 10 points, C. com. L.441-10). Never below three times
+    # the legal interest rate (checked in services.update_company).
+    late_penalty_rate = models.DecimalField(
+        "taux contractuel des pénalités de retard (%)",
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+    )
+    penalty_day_count = models.PositiveSmallIntegerField(
+        "base de calcul des pénalités (jours par an)",
+        choices=[(365, "365 jours"), (360, "360 jours")],
+        default=365,
+    )
     invoice_prefix = models.CharField(
         "préfixe des factures", max_length=12, default="FA", validators=[PREFIX_VALIDATOR]
     )

@@ -2,10 +2,14 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from encaisse import identifiers
 from encaisse.audit import services as audit
+from encaisse.collection.models import ReferenceRate
+from encaisse.collection.rates import rate_on
 from encaisse.errors import ValidationFailed
+from encaisse.money import format_decimal
 from encaisse.sales.terms import check_terms
 from encaisse.validation import parse_decimal
 
@@ -39,6 +43,8 @@ COMPANY_FIELDS = [
     "invoice_prefix",
     "credit_note_prefix",
     "write_off_threshold",
+    "late_penalty_rate",
+    "penalty_day_count",
 ]
 
 
@@ -57,6 +63,16 @@ def _clean(data: dict, instance: Company | None) -> dict:
         data["write_off_threshold"] = parse_decimal(
             data["write_off_threshold"], "write_off_threshold", "Le seuil des écarts", places=2
         )
+    if "late_penalty_rate" in data:
+        data["late_penalty_rate"] = _late_penalty_rate(data["late_penalty_rate"], instance)
+    if "penalty_day_count" in data:
+        if str(data["penalty_day_count"]) not in ("365", "360"):
+            raise ValidationFailed(
+                "invalid_day_count",
+                "La base de calcul des pénalités est de 365 ou 360 jours.",
+                "penalty_day_count",
+            )
+        data["penalty_day_count"] = int(data["penalty_day_count"])
     if data.get("iban"):
         data["iban"] = identifiers.iban(data["iban"])
     if data.get("bic"):
@@ -89,6 +105,28 @@ def _clean(data: dict, instance: Company | None) -> dict:
             "duplicate_siren", f"Une société de SIREN {data['siren']} existe déjà.", "siren"
         )
     return data
+
+
+def _late_penalty_rate(value, instance: Company | None):
+    """A contractual rate may not be lower than three times the legal interest rate
+    (C. com. L.441-10), checked against the rate in force the day it is set: an unchanged
+    rate is not checked again when the legal rate later rises."""
+    rate = parse_decimal(
+        value, "late_penalty_rate", "Le taux des pénalités de retard", places=3, required=False
+    )
+    if rate is None or (instance is not None and instance.late_penalty_rate == rate):
+        return rate
+    today = timezone.localdate()
+    legal, _ = rate_on(ReferenceRate.Kind.LEGAL_INTEREST_PRO, today)
+    if rate < 3 * legal:
+        raise ValidationFailed(
+            "penalty_rate_too_low",
+            f"Le taux des pénalités de retard ({format_decimal(rate)} %) ne peut être "
+            "inférieur à trois fois le taux de l'intérêt légal en vigueur le "
+            f"{today:%d/%m/%Y} ({format_decimal(legal)} %), soit {format_decimal(3 * legal)} %.",
+            "late_penalty_rate",
+        )
+    return rate
 
 
 def create_company(data: dict, *, owner=None) -> Company:

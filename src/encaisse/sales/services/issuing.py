@@ -164,6 +164,10 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
             if installments
             else describe(invoice.terms_kind, invoice.terms_days),
             "late_penalty_clause": company.late_penalty_clause,
+            # The contractual rate (percent) the penalties of this invoice use; "" = legal.
+            "late_penalty_rate": ""
+            if company.late_penalty_rate is None
+            else str(company.late_penalty_rate),
             "early_payment_discount_clause": company.early_payment_discount_clause,
             "recovery_fee": RECOVERY_FEE_MENTION if customer.is_professional else "",
             "vat_on_debits": VAT_ON_DEBITS_MENTION if company.vat_on_debits else "",

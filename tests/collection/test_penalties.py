@@ -1,0 +1,214 @@
+"""Late-payment penalties, with every expected figure worked out by hand.
+
+Reference rates (shipped by collection 0001): ECB rate in force on 1 Jan 2025 = 3.15 %,
+on 1 Jul 2025 = 2.15 %, so the legal default is 13.15 % for Jan–Jun 2025 and 12.15 % for
+Jul–Dec 2025. Invoices are issued on 15 Apr 2025 with 30 days net: due 15 May 2025.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from freezegun import freeze_time
+
+from encaisse.catalog.services import create_product
+from encaisse.collection.penalties import penalties
+from encaisse.companies.services import update_company
+from encaisse.customers.services import create_customer
+from encaisse.errors import Conflict, ValidationFailed
+from encaisse.receivables.services.allocation import allocate
+
+ISSUED = dt.date(2025, 4, 15)
+DUE = dt.date(2025, 5, 15)
+SEP30 = dt.date(2025, 9, 30)
+
+
+@pytest.fixture
+def ten_thousand(company, admin, make_invoice):
+    """An invoice of 10 000,00 € TTC (8 333,33 HT + 1 666,67 VAT at 20 %), due 15 May."""
+    big = create_product(
+        company,
+        {
+            "reference": "FOUR-01",
+            "label": "Four à sole",
+            "kind": "goods",
+            "unit_price": "8333.33",
+            "vat_rate": "20",
+        },
+        by=admin,
+    )
+
+    def make(cust=None):
+        invoice = make_invoice(
+            lines=[{"product": big.pk, "quantity": "1"}], issue_on=ISSUED, cust=cust
+        )
+        assert invoice.total_incl_vat == Decimal("10000.00")
+        assert invoice.installments.get().due_date == DUE
+        return invoice
+
+    return make
+
+
+def settle(invoice, pay, admin, amount, on, cust=None):
+    payment = pay(amount, on, cust=cust)
+    allocate(payment, [(invoice.installments.get(), amount)], by=admin, on=on)
+
+
+def rows(table):
+    return [(p.start, p.end, p.days, p.base, p.rate, p.amount) for p in table.periods]
+
+
+def test_paid_late_at_the_legal_rate_split_at_1_july(ten_thousand, pay, admin):
+    invoice = ten_thousand()
+    settle(invoice, pay, admin, "10000.00", SEP30)
+    table = penalties(invoice, dt.date(2025, 10, 31))
+    # 16 May–30 Jun: 16 + 30 = 46 days at 13.15 %:
+    #   10 000 × 13.15 % × 46 / 365 = 60 490 / 365 = 165.726… → 165.73
+    # 1 Jul–30 Sep (the day of payment counts): 31 + 31 + 30 = 92 days at 12.15 %:
+    #   10 000 × 12.15 % × 92 / 365 = 111 780 / 365 = 306.246… → 306.25
+    assert rows(table) == [
+        (DUE + dt.timedelta(days=1), dt.date(2025, 6, 30), 46, Decimal("10000.00"),
+         Decimal("13.15"), Decimal("165.73")),
+        (dt.date(2025, 7, 1), SEP30, 92, Decimal("10000.00"), Decimal("12.15"),
+         Decimal("306.25")),
+    ]  # fmt: skip
+    assert "01/01/2025" in table.periods[0].source and "01/07/2025" in table.periods[1].source
+    # 165.73 + 306.25 = 471.98; + 40 € recovery fee (professional) = 511.98
+    assert table.penalties == Decimal("471.98")
+    assert table.recovery_fee == Decimal("40.00")
+    assert table.total == Decimal("511.98")
+
+
+def test_a_partial_payment_lowers_the_base_from_the_next_day(ten_thousand, pay, admin):
+    invoice = ten_thousand()
+    settle(invoice, pay, admin, "4000.00", dt.date(2025, 7, 15))
+    settle(invoice, pay, admin, "6000.00", SEP30)
+    table = penalties(invoice, SEP30)
+    # 16 May–30 Jun: 46 days, 10 000 at 13.15 %: 165.73 (as above)
+    # 1 Jul–15 Jul: 15 days, 10 000 at 12.15 %: 1 215 × 15 / 365 = 49.931… → 49.93
+    # 16 Jul–30 Sep: 16 + 31 + 30 = 77 days, 6 000 at 12.15 %:
+    #   729 × 77 / 365 = 56 133 / 365 = 153.789… → 153.79
+    assert rows(table) == [
+        (dt.date(2025, 5, 16), dt.date(2025, 6, 30), 46, Decimal("10000.00"),
+         Decimal("13.15"), Decimal("165.73")),
+        (dt.date(2025, 7, 1), dt.date(2025, 7, 15), 15, Decimal("10000.00"),
+         Decimal("12.15"), Decimal("49.93")),
+        (dt.date(2025, 7, 16), SEP30, 77, Decimal("6000.00"), Decimal("12.15"),
+         Decimal("153.79")),
+    ]  # fmt: skip
+    # 165.73 + 49.93 + 153.79 = 369.45
+    assert table.penalties == Decimal("369.45")
+    assert table.total == Decimal("409.45")
+
+
+def test_as_of_before_payment_stops_at_as_of(ten_thousand, pay, admin):
+    invoice = ten_thousand()
+    settle(invoice, pay, admin, "10000.00", SEP30)
+    table = penalties(invoice, dt.date(2025, 6, 10))
+    # 16 May–10 Jun: 16 + 10 = 26 days: 1 315 × 26 / 365 = 34 190 / 365 = 93.671… → 93.67
+    assert rows(table) == [
+        (dt.date(2025, 5, 16), dt.date(2025, 6, 10), 26, Decimal("10000.00"),
+         Decimal("13.15"), Decimal("93.67")),
+    ]  # fmt: skip
+    assert penalties(invoice, DUE).periods == []  # not late yet on its due date
+
+
+def test_contractual_rate_and_360_day_count(company, admin, ten_thousand, pay):
+    # Set up on 1 Apr 2025: legal interest 3.71 %, so at least 3 × 3.71 = 11.13 %.
+    with freeze_time("2025-04-01"):
+        update_company(company, {"late_penalty_rate": "15", "penalty_day_count": 360}, by=admin)
+    invoice = ten_thousand()
+    assert invoice.mentions["late_penalty_rate"] == "15.000"
+    settle(invoice, pay, admin, "10000.00", SEP30)
+    table = penalties(invoice, SEP30)
+    # 15 % all along, still split at 1 July; day count 360:
+    #   46 days: 1 500 × 46 / 360 = 69 000 / 360 = 191.666… → 191.67
+    #   92 days: 1 500 × 92 / 360 = 138 000 / 360 = 383.333… → 383.33
+    assert [(p.days, p.rate, p.amount) for p in table.periods] == [
+        (46, Decimal("15.000"), Decimal("191.67")),
+        (92, Decimal("15.000"), Decimal("383.33")),
+    ]
+    assert table.penalties == Decimal("575.00")
+    assert "contractuel" in table.periods[0].source
+
+
+def test_the_snapshot_wins_over_a_later_company_change(company, admin, ten_thousand, pay):
+    invoice = ten_thousand()  # issued under the legal default
+    with freeze_time("2025-04-01"):
+        update_company(company, {"late_penalty_rate": "20"}, by=admin)
+    table = penalties(invoice, dt.date(2025, 6, 30))
+    assert [p.rate for p in table.periods] == [Decimal("13.15")]
+
+
+def test_consumer_customer_pays_no_recovery_fee(company, admin, ten_thousand, pay):
+    consumer = create_customer(
+        company,
+        {
+            "legal_name": "Mme Claire Petit",
+            "kind": "consumer",
+            "billing_line1": "5 rue Haute",
+            "billing_postal_code": "13001",
+            "billing_city": "Marseille",
+        },
+        by=admin,
+    )
+    invoice = ten_thousand(cust=consumer)
+    settle(invoice, pay, admin, "10000.00", SEP30, cust=consumer)
+    table = penalties(invoice, SEP30)
+    assert table.recovery_fee == Decimal("0.00")
+    assert table.total == table.penalties == Decimal("471.98")
+
+
+def test_paid_on_its_due_date_owes_nothing(ten_thousand, pay, admin):
+    invoice = ten_thousand()
+    settle(invoice, pay, admin, "10000.00", DUE)
+    table = penalties(invoice, SEP30)
+    assert (table.periods, table.penalties, table.recovery_fee, table.total) == (
+        [],
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+
+
+def test_a_half_year_without_a_known_ecb_rate_is_an_error_not_zero(ten_thousand):
+    invoice = ten_thousand()  # never paid
+    # The table ships the ECB rate in force on 1 Jan 2026, none yet for 1 Jul 2026.
+    assert penalties(invoice, dt.date(2026, 6, 30)).penalties > 0
+    with pytest.raises(ValidationFailed) as error:
+        penalties(invoice, dt.date(2026, 7, 1))
+    assert error.value.message == (
+        "Aucun taux BCE connu au 01/07/2026 : complétez la table des taux."
+    )
+
+
+def test_a_draft_has_no_penalties(make_invoice):
+    with pytest.raises(Conflict):
+        penalties(make_invoice(), SEP30)
+
+
+def test_a_contractual_rate_below_three_times_legal_interest_is_refused(company, admin):
+    # 1 Sep 2025: legal interest ("autres cas") 2.76 %, three times = 8.28 %.
+    with freeze_time("2025-09-01"):
+        with pytest.raises(ValidationFailed) as error:
+            update_company(company, {"late_penalty_rate": "8.27"}, by=admin)
+        assert error.value.field == "late_penalty_rate"
+        assert "8,27 %" in error.value.message
+        assert "2,76 %" in error.value.message and "8,28 %" in error.value.message
+        company.refresh_from_db()
+        assert company.late_penalty_rate is None
+        update_company(company, {"late_penalty_rate": "8.28"}, by=admin)
+    company.refresh_from_db()
+    assert company.late_penalty_rate == Decimal("8.28")
+
+
+def test_a_contractual_rate_cannot_be_checked_without_the_legal_rate(company, admin):
+    with freeze_time("2022-06-01"), pytest.raises(ValidationFailed) as error:
+        update_company(company, {"late_penalty_rate": "12"}, by=admin)
+    assert "01/06/2022" in error.value.message
+
+
+def test_day_count_is_365_or_360(company, admin):
+    with pytest.raises(ValidationFailed) as error:
+        update_company(company, {"penalty_day_count": 366}, by=admin)
+    assert error.value.field == "penalty_day_count"
