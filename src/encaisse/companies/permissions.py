@@ -16,6 +16,10 @@ ALLOCATE = "payments.allocate"
 EXPORT_LEDGER = "ledger.export"  # the FEC: the whole books, for accountants
 # Mailing a customer their statement: part of collecting, not of invoicing.
 SEND_STATEMENTS = "statements.send"
+# Credit control: setting a customer's credit limit and issuing over it with a reason. One
+# right for both: whoever may set the limit could raise it to pass anyway, and a
+# salesperson, who may issue invoices, must not be able to do either.
+CREDIT_OVERRIDE = "credit.override"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -31,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ALLOCATE,
             EXPORT_LEDGER,
             SEND_STATEMENTS,
+            CREDIT_OVERRIDE,
         }
     ),
     Role.SALES: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES}),
@@ -46,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ALLOCATE,
             EXPORT_LEDGER,
             SEND_STATEMENTS,
+            CREDIT_OVERRIDE,
         }
     ),
     Role.COLLECTION: frozenset({VIEW, EDIT_CUSTOMERS, SEND_STATEMENTS}),
@@ -63,6 +69,7 @@ ACTION_LABELS = {
     ALLOCATE: "lettrer les règlements",
     EXPORT_LEDGER: "exporter les écritures comptables (FEC)",
     SEND_STATEMENTS: "envoyer les relevés de compte",
+    CREDIT_OVERRIDE: "gérer les limites de crédit",
 }
 
 

@@ -26,6 +26,11 @@ class RiskClass(models.TextChoices):
     CRITICAL = "D", "D — risque critique"
 
 
+class CreditLimitOrigin(models.TextChoices):
+    MANUAL = "manual", "Fixée par la société"
+    INSURANCE = "insurance", "Assurance-crédit"
+
+
 class Customer(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
     legal_name = models.CharField("raison sociale / nom", max_length=200)
@@ -73,6 +78,19 @@ class Customer(models.Model):
     risk_class = models.CharField(
         "classe de risque", max_length=1, choices=RiskClass.choices, default=RiskClass.LOW
     )
+    # Credit control (customers/credit.py): null limit = no limit; 0 = every invoice needs
+    # an override (customers who pay in advance). Set only through set_credit_limit.
+    credit_limit = models.DecimalField(
+        "limite de crédit", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    credit_limit_origin = models.CharField(
+        "origine de la limite", max_length=10, choices=CreditLimitOrigin.choices, blank=True
+    )
+    credit_insurer = models.CharField("assureur-crédit", max_length=100, blank=True)
+    credit_covered_amount = models.DecimalField(
+        "montant garanti", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    credit_cover_date = models.DateField("date de la garantie", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,3 +152,36 @@ class Contact(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class IncidentKind(models.TextChoices):
+    PAYMENT_INCIDENT = "payment_incident", "Incident de paiement"
+    REJECTED_DEBIT = "rejected_debit", "Prélèvement rejeté"
+    RETURNED_CHEQUE = "returned_cheque", "Chèque impayé"
+    COLLECTIVE_PROCEEDINGS = "collective_proceedings", "Procédure collective"
+    OTHER = "other", "Autre"
+
+
+class CreditIncident(models.Model):
+    """A fact that tells about the customer's solvency, kept for whoever sets its limit."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="incidents")
+    date = models.DateField("date")
+    kind = models.CharField("nature", max_length=30, choices=IncidentKind.choices)
+    note = models.TextField("note", blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="saisi par",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "incident"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {self.date:%d/%m/%Y}"

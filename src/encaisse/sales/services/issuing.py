@@ -10,6 +10,7 @@ from encaisse.catalog.models import ItemKind
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import ISSUE_CREDIT_NOTES, ISSUE_INVOICES, require
 from encaisse.companies.sequences import lock_sequence
+from encaisse.customers import credit
 from encaisse.documents.archive import archive_issued
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.ledger.periods import ensure_open
@@ -82,13 +83,16 @@ def buyer_snapshot(customer) -> dict:
     }
 
 
-def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice:
+def issue_invoice(
+    invoice: Invoice, *, by, on: dt.date | None = None, override_reason: str = ""
+) -> Invoice:
     """Issue a draft invoice or credit note dated `on` (default: today).
 
     Refuses, changing nothing, when a mandatory mention is missing, the terms exceed the
-    legal cap, the date goes back before the last document of the series, or a credit
-    note credits more than what remains. Otherwise assigns the next number of the series
-    under a row lock and freezes the document.
+    legal cap, the date goes back before the last document of the series, a credit
+    note credits more than what remains, or an invoice takes the customer over its credit
+    limit without an `override_reason` from a user with the right. Otherwise assigns the
+    next number of the series under a row lock and freezes the document.
     """
     today = timezone.localdate()
     on = on or today
@@ -142,6 +146,15 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
         # Everything that does not depend on the number is computed before the sequence
         # row is locked, so that the lock (held until commit) is held for less time.
         totals = compute_totals(lines, allowances)
+        # Before the number: a refused invoice consumes none. Credit notes lower the
+        # exposure: never blocked.
+        excess = (
+            None
+            if credit_note
+            else credit.check_issue(
+                customer, totals.incl_vat, by=by, override_reason=override_reason
+            )
+        )
         invoice.issue_date = on
         invoice.delivery_date = invoice.delivery_date or on
         invoice.due_date = due_date(on, invoice.terms_kind, invoice.terms_days)
@@ -215,6 +228,18 @@ def issue_invoice(invoice: Invoice, *, by, on: dt.date | None = None) -> Invoice
                 "total_incl_vat": format_eur(invoice.total_incl_vat),
             },
         )
+        if excess is not None:
+            audit.record(
+                "invoice.credit_override",
+                invoice,
+                by=by,
+                changes={
+                    "reason": override_reason.strip(),
+                    "credit_limit": format_eur(excess.limit),
+                    "exposure": format_eur(excess.exposure),
+                    "over_by": format_eur(excess.over_by),
+                },
+            )
         # The document as issued (Factur-X PDF, CII, UBL), rendered once and stored in the
         # archive's chain; in this transaction: no issued document without its files.
         archive_issued(invoice)
