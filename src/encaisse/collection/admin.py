@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from encaisse.audit.admin import AuditedAdmin
 
-from .models import ReferenceRate
+from .models import Dispute, PromiseToPay, ReferenceRate
 
 
 @admin.register(ReferenceRate)
@@ -14,3 +14,30 @@ class ReferenceRateAdmin(AuditedAdmin):
     list_filter = ["kind"]
     search_fields = ["source"]
     date_hierarchy = "valid_from"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Disputes and promises change through the services only (checks, audit records)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "company", "customer", "invoice", "amount", "status", "opened_on"]
+    list_filter = ["company", "status", "category"]
+    search_fields = ["customer__legal_name", "invoice__number"]
+
+
+@admin.register(PromiseToPay)
+class PromiseToPayAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "company", "customer", "amount", "promised_on", "due_by"]
+    list_filter = ["company", "channel"]
+    search_fields = ["customer__legal_name", "promised_by"]
