@@ -5,7 +5,17 @@ from ninja import NinjaAPI
 from . import errors
 from .auth import TokenAuth
 from .parser import DecimalJSONParser
-from .routers import customers, fallback, invoices, ledger, payments, products, reports
+from .routers import (
+    collection,
+    customers,
+    disputes,
+    fallback,
+    invoices,
+    ledger,
+    payments,
+    products,
+    reports,
+)
 
 DESCRIPTION = """
 API REST d'encaisse. Authentification : `Authorization: Bearer <jeton>` (jeton créé par
@@ -32,6 +42,9 @@ errors.register(api)
 api.add_router("/customers", customers.router)
 api.add_router("/products", products.router)
 api.add_router("/invoices", invoices.router)
+api.add_router("/invoices", collection.router)
+api.add_router("/disputes", disputes.router)
+api.add_router("/promises", disputes.promises_router)
 api.add_router("/payments", payments.router)
 api.add_router("/allocations", payments.allocations_router)
 api.add_router("/reports", reports.router)

@@ -86,6 +86,12 @@ def _rate_function(invoice):
     return legal
 
 
+def _tidy(rate: Decimal) -> Decimal:
+    """12.150 (as stored, 3 places) -> 12.15; 7.865 stays 7.865."""
+    cents = rate.quantize(Decimal("0.01"))
+    return cents if cents == rate else rate
+
+
 def _installment_periods(installment, as_of, day_count, rate_of) -> list[Period]:
     first = installment.due_date + DAY
     if as_of < first:
@@ -120,6 +126,7 @@ def _installment_periods(installment, as_of, day_count, rate_of) -> list[Period]
         base = base_on(start)
         if base > 0:
             rate, source = rate_of(start)
+            rate = _tidy(rate)
             days = (end - start).days + 1
             amount = q2(base * rate / HUNDRED * days / day_count)
             periods.append(
