@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from freezegun import freeze_time
 
 from encaisse.catalog.services import create_product
@@ -212,3 +213,33 @@ def test_day_count_is_365_or_360(company, admin):
     with pytest.raises(ValidationFailed) as error:
         update_company(company, {"penalty_day_count": 366}, by=admin)
     assert error.value.field == "penalty_day_count"
+
+
+@freeze_time("2025-10-15")
+def test_detail_page_shows_the_penalty_table(client, admin, ten_thousand, pay):
+    invoice = ten_thousand()
+    settle(invoice, pay, admin, "10000.00", SEP30)
+    client.force_login(admin)
+    html = client.get(reverse("web:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "Pénalités de retard" in html
+    # the two periods worked out above and the totals (French formatting)
+    for text in ("165,73", "306,25", "471,98", "40,00", "511,98", "13,15 %", "12,15 %"):
+        assert text in html, text
+
+
+@freeze_time("2026-07-02")
+def test_detail_page_says_which_rate_is_missing(client, admin, ten_thousand):
+    invoice = ten_thousand()  # unpaid, runs into H2 2026: no ECB rate known for 1 Jul 2026
+    client.force_login(admin)
+    html = client.get(reverse("web:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "Aucun taux BCE connu au 01/07/2026 : complétez la table des taux." in html
+
+
+def test_detail_page_of_an_invoice_paid_on_time_has_no_block(client, admin, ten_thousand, pay):
+    invoice = ten_thousand()
+    settle(invoice, pay, admin, "10000.00", DUE)
+    client.force_login(admin)
+    assert (
+        'id="penalties"'
+        not in client.get(reverse("web:invoice_detail", args=[invoice.pk])).content.decode()
+    )

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from encaisse.catalog.models import ItemKind, Product, Unit
+from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.companies.permissions import (
     EDIT_COMPANY,
     EDIT_CUSTOMERS,
@@ -341,6 +342,19 @@ def _schedule(invoice: Invoice) -> dict:
     return {"planned": planned}
 
 
+def _penalties(invoice: Invoice) -> dict:
+    """The penalty table as of today, for an issued invoice some installment of which
+    is past due; a missing reference rate is shown as the error it is."""
+    today = timezone.localdate()
+    if not invoice.is_issued or invoice.is_credit_note:
+        return {}
+    try:
+        table = penalty_table(invoice, today)
+    except DomainError as exc:
+        return {"penalties_error": exc.message}
+    return {"penalty_table": table} if table.periods else {}
+
+
 @company_view
 def invoice_detail(request, pk):
     invoice = get_object_or_404(
@@ -361,6 +375,7 @@ def invoice_detail(request, pk):
             "trail": audit.entries(invoice),
             "today": timezone.localdate(),
             **_schedule(invoice),
+            **_penalties(invoice),
             **mailing_views.invoice_context(request, invoice),
             **einvoicing_views.invoice_context(request, invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",
