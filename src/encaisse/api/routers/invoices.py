@@ -91,7 +91,8 @@ def get_invoice(request, id: int):
 def issue_invoice(request, id: int, payload: IssueIn | None = None):
     invoice = get_or_404(Invoice.objects.filter(company=request.company), id, NOT_FOUND)
     on = payload.issue_date if payload is not None else None
-    return reload(services.issue_invoice(invoice, by=request.user, on=on))
+    reason = (payload.override_reason if payload is not None else None) or ""
+    return reload(services.issue_invoice(invoice, by=request.user, on=on, override_reason=reason))
 
 
 @router.post(

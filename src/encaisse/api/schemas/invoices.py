@@ -89,6 +89,11 @@ class InvoicePatch(Input):
 
 class IssueIn(Input):
     issue_date: dt.date | None = Field(None, description="Date d'émission ; défaut : aujourd'hui.")
+    override_reason: Text(500) | None = Field(
+        None,
+        description="Motif pour émettre au-delà de la limite de crédit du client (droit "
+        "credit.override) ; sans lui, un dépassement est refusé (409 credit_limit_exceeded).",
+    )
 
 
 class CreditLineIn(Input):
