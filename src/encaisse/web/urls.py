@@ -3,6 +3,7 @@ from django.urls import path
 from encaisse.sales.models import DocumentKind
 
 from .views import base, company, customers, invoices, payments, products, reports
+from .views import disputes as dispute_views
 from .views import einvoicing as einvoicing_views
 from .views import mailing as mailing_views
 
@@ -106,4 +107,17 @@ urlpatterns += [
     path("outbox/<int:pk>/retry/", mailing_views.outbox_retry, name="outbox_retry"),
     path("invoices/<int:pk>/lifecycle/", einvoicing_views.invoice_status, name="invoice_status"),
     path("invoices/lifecycle/import/", einvoicing_views.status_import, name="status_import"),
+]
+
+# Disputes (litiges) and promises to pay.
+urlpatterns += [
+    path("disputes/", dispute_views.dispute_list, name="disputes"),
+    path("disputes/export.xlsx", dispute_views.dispute_export, name="dispute_export"),
+    path("disputes/<int:pk>/", dispute_views.dispute_detail, name="dispute_detail"),
+    path("disputes/<int:pk>/resolve/", dispute_views.dispute_resolve, name="dispute_resolve"),
+    path("invoices/<int:invoice_pk>/dispute/", dispute_views.dispute_create, name="dispute_create"),
+    path("promises/", dispute_views.promise_list, name="promises"),
+    path(
+        "customers/<int:customer_pk>/promise/", dispute_views.promise_create, name="promise_create"
+    ),
 ]
