@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from encaisse.catalog.models import ItemKind, Product, Unit
 from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.companies.permissions import (
+    CREDIT_OVERRIDE,
     EDIT_COMPANY,
     EDIT_CUSTOMERS,
     EDIT_INVOICES,
@@ -420,12 +421,16 @@ def invoice_issue(request, pk):
     """GET: the confirmation step; POST: issue. An issued document is final."""
     invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
     errors = []
+    over_limit = False
+    reason = request.POST.get("override_reason", "")
     if request.method == "POST":
         try:
-            invoice = services.issue_invoice(invoice, by=request.user)
+            invoice = services.issue_invoice(invoice, by=request.user, override_reason=reason)
         except DomainError as exc:
             if exc.status == 403:
                 raise
+            # Over the credit limit: the page offers the override to those who may.
+            over_limit = exc.code == "credit_limit_exceeded"
             errors = [
                 {"message": message, "area": (field or "").split(".")[0]}
                 for field, message in error_targets(exc)
@@ -441,6 +446,9 @@ def invoice_issue(request, pk):
         {
             "invoice": invoice,
             "errors": errors,
+            "over_limit": over_limit,
+            "can_override": can(request.user, request.company, CREDIT_OVERRIDE),
+            "override_reason": reason,
             "fix_links": _fix_links(request, invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",
         },
