@@ -98,6 +98,12 @@ class Company(models.Model):
         choices=[(365, "365 jours"), (360, "360 jours")],
         default=365,
     )
+    # What money costs the company (overdraft, factoring...), in percent a year: the cost of
+    # late payment (reporting/late_cost.py) is overdue amounts × days late × this rate.
+    # Empty: unknown, and that cost is not shown rather than shown as zero.
+    financing_rate = models.DecimalField(
+        "taux de financement (% par an)", max_digits=6, decimal_places=3, null=True, blank=True
+    )
     invoice_prefix = models.CharField(
         "préfixe des factures", max_length=12, default="FA", validators=[PREFIX_VALIDATOR]
     )

@@ -45,6 +45,7 @@ COMPANY_FIELDS = [
     "write_off_threshold",
     "late_penalty_rate",
     "penalty_day_count",
+    "financing_rate",
 ]
 
 
@@ -65,6 +66,18 @@ def _clean(data: dict, instance: Company | None) -> dict:
         )
     if "late_penalty_rate" in data:
         data["late_penalty_rate"] = _late_penalty_rate(data["late_penalty_rate"], instance)
+    if "financing_rate" in data:
+        data["financing_rate"] = parse_decimal(
+            data["financing_rate"],
+            "financing_rate",
+            "Le taux de financement",
+            places=3,
+            required=False,
+        )
+        if data["financing_rate"] is not None and data["financing_rate"] > 100:
+            raise ValidationFailed(
+                "too_large", "Le taux de financement dépasse 100 %.", "financing_rate"
+            )
     if "penalty_day_count" in data:
         if str(data["penalty_day_count"]) not in ("365", "360"):
             raise ValidationFailed(
