@@ -9,7 +9,8 @@ from encaisse.companies.models import Company
 from encaisse.companies.services import update_company
 from encaisse.customers.services import create_customer
 from encaisse.errors import ValidationFailed
-from encaisse.receivables.services.allocation import allocate
+from encaisse.receivables.models import Installment
+from encaisse.receivables.services.allocation import allocate, undo_allocation
 from encaisse.reporting.late_cost import late_cost
 from tests.conftest import CUSTOMER
 
@@ -86,3 +87,20 @@ def test_financing_rate_is_checked(company, admin):
             update_company(company, {"financing_rate": value}, by=admin)
         assert (error.value.code, error.value.field) == (code, "financing_rate")
     assert Company.objects.get(pk=company.pk).financing_rate is None
+
+
+def test_settled_and_reopened_installments(company, admin, scenario, pay):
+    fournil = scenario
+    company = Company.objects.get(pk=company.pk)
+    (installment,) = Installment.objects.filter(customer=fournil)
+    payment = pay("156.00", dt.date(2026, 10, 20), cust=fournil)
+    (allocation,) = allocate(payment, [(installment, "156.00")], by=admin, on=dt.date(2026, 10, 20))
+    # Settled on 20 Oct: Fournil is not late on 10 Nov, ...
+    assert [r.customer_name for r in late_cost(company, AS_OF).rows] == ["Boulangerie Dupont SARL"]
+    # ...but it was on 19 Oct: 156.00 × 4 days (15 -> 19 Oct) = 624.
+    (_, before) = late_cost(company, dt.date(2026, 10, 19)).rows
+    assert (before.customer_name, before.amount_days) == ("Fournil", D("624.00"))
+    # Undone on 5 Nov: open again from that day, 26 days late on 10 Nov.
+    undo_allocation(allocation, by=admin, reason="Chèque impayé", on=dt.date(2026, 11, 5))
+    (_, again) = late_cost(company, AS_OF).rows
+    assert (again.customer_name, again.amount_days) == ("Fournil", D("4056.00"))
