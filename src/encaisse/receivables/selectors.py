@@ -84,21 +84,40 @@ def credit_notes_as_of(company, as_of: dt.date, customer=None):
     )
 
 
-def _sum(qs, field: str) -> Decimal:
-    return qs.aggregate(total=Coalesce(Sum(field), Value(ZERO), output_field=MONEY))["total"]
+def _total(qs, field: str) -> Coalesce:
+    """Σ `field` over `qs` (rows of one customer) as a scalar subquery."""
+    rows = qs.order_by().values("customer_id").annotate(total=Sum(field)).values("total")
+    return Coalesce(Subquery(rows, output_field=MONEY), Value(ZERO), output_field=MONEY)
 
 
 def customer_balance(customer, as_of: dt.date) -> Decimal:
     """What the customer owes on `as_of`: invoices − credit notes − payments + refunds
-    − write-offs. Allocations only say which credit settles which debit."""
-    company = customer.company
-    return (
-        _sum(Installment.objects.filter(customer=customer, issue_date__lte=as_of), "amount")
-        - _sum(credit_notes_as_of(company, as_of, customer), "total_incl_vat")
-        - _sum(Payment.objects.filter(customer=customer, date__lte=as_of), "amount")
-        + _sum(Refund.objects.filter(customer=customer, date__lte=as_of), "amount")
-        - _sum(WriteOff.objects.filter(customer=customer, date__lte=as_of), "amount")
+    − write-offs. Allocations only say which credit settles which debit. One statement
+    of five subqueries, not five round trips (the statement's budget is 50 ms)."""
+    mine = {"customer_id": customer.pk}
+    totals = (
+        type(customer)
+        .objects.filter(pk=customer.pk)
+        .values_list(
+            _total(Installment.objects.filter(issue_date__lte=as_of, **mine), "amount"),
+            _total(
+                Invoice.objects.filter(
+                    kind=DocumentKind.CREDIT_NOTE,
+                    status=DocumentStatus.ISSUED,
+                    issue_date__lte=as_of,
+                    company_id=customer.company_id,
+                    **mine,
+                ),
+                "total_incl_vat",
+            ),
+            _total(Payment.objects.filter(date__lte=as_of, **mine), "amount"),
+            _total(Refund.objects.filter(date__lte=as_of, **mine), "amount"),
+            _total(WriteOff.objects.filter(date__lte=as_of, **mine), "amount"),
+        )
+        .get()
     )
+    invoiced, credited, paid, refunded, written_off = totals
+    return invoiced - credited - paid + refunded - written_off
 
 
 class InvoiceStatus:
