@@ -2,7 +2,7 @@ from django.urls import path
 
 from encaisse.sales.models import DocumentKind
 
-from .views import base, company, customers, invoices, payments, products, reports
+from .views import base, company, credit, customers, invoices, payments, products, reports
 from .views import disputes as dispute_views
 from .views import einvoicing as einvoicing_views
 from .views import mailing as mailing_views
@@ -120,4 +120,11 @@ urlpatterns += [
     path(
         "customers/<int:customer_pk>/promise/", dispute_views.promise_create, name="promise_create"
     ),
+]
+
+# Credit control.
+urlpatterns += [
+    path("credit/", credit.credit_positions, name="credit_positions"),
+    path("credit/export.xlsx", credit.credit_positions_export, name="credit_positions_export"),
+    path("customers/<int:pk>/incidents/", credit.incident_add, name="incident_add"),
 ]

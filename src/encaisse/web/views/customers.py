@@ -1,5 +1,6 @@
 """Customers: list, search, export, detail with contacts and history, create and edit."""
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,6 +14,7 @@ from .. import audit
 from ..exports import Column, xlsx_response
 from ..forms import ContactForm, CustomerForm, CustomerSearchForm
 from ..shortcuts import add_domain_error, company_view, page_of
+from .credit import credit_limit_form, customer_credit
 
 
 @company_view
@@ -62,21 +64,31 @@ def _save(request, customer: Customer | None):
         company=request.company,
         initial=(CustomerForm.initial_of(customer) if customer else None),
     )
-    if request.method == "POST" and form.is_valid():
+    limit_form = credit_limit_form(request, customer)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (limit_form is None or limit_form.is_valid())
+    ):
         data = dict(form.cleaned_data)
         try:
-            if customer is None:
-                customer = services.create_customer(request.company, data, by=request.user)
-            else:
-                customer = services.update_customer(customer, data, by=request.user)
+            # One transaction: a refused credit limit leaves the customer unchanged too.
+            with transaction.atomic():
+                if customer is None:
+                    saved = services.create_customer(request.company, data, by=request.user)
+                else:
+                    saved = services.update_customer(customer, data, by=request.user)
+                if limit_form is not None:
+                    limit_form.save(saved, by=request.user)
         except DomainError as exc:
-            add_domain_error(form, exc)
+            is_credit = limit_form is not None and (exc.field or "").startswith("credit_")
+            add_domain_error(limit_form if is_credit else form, exc)
         else:
-            return redirect("web:customer_detail", pk=customer.pk)
+            return redirect("web:customer_detail", pk=saved.pk)
     return render(
         request,
         "encaisse/customers/form.html",
-        {"form": form, "customer": customer, "nav": "customers"},
+        {"form": form, "limit_form": limit_form, "customer": customer, "nav": "customers"},
     )
 
 
@@ -91,7 +103,7 @@ def customer_edit(request, pk):
 
 
 @company_view
-def customer_detail(request, pk, contact_form=None):
+def customer_detail(request, pk, contact_form=None, incident_form=None):
     customer = get_object_or_404(Customer, pk=pk, company=request.company)
     documents = selectors.invoices(request.company, kind="all", customer=customer.pk)
     return render(
@@ -106,6 +118,7 @@ def customer_detail(request, pk, contact_form=None):
             "trail": audit.entries(customer),
             "can_edit": can(request.user, request.company, EDIT_CUSTOMERS),
             "can_invoice": can(request.user, request.company, EDIT_INVOICES),
+            **customer_credit(request, customer, incident_form),
             "nav": "customers",
         },
     )
