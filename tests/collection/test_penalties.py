@@ -73,7 +73,8 @@ def test_paid_late_at_the_legal_rate_split_at_1_july(ten_thousand, pay, admin):
         (dt.date(2025, 7, 1), SEP30, 92, Decimal("10000.00"), Decimal("12.15"),
          Decimal("306.25")),
     ]  # fmt: skip
-    assert "01/01/2025" in table.periods[0].source and "01/07/2025" in table.periods[1].source
+    assert "Taux BCE au 01/01/2025 (3,15 %) + 10 points" in table.periods[0].source
+    assert "Taux BCE au 01/07/2025 (2,15 %) + 10 points" in table.periods[1].source
     # 165.73 + 306.25 = 471.98; + 40 € recovery fee (professional) = 511.98
     assert table.penalties == Decimal("471.98")
     assert table.recovery_fee == Decimal("40.00")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from encaisse.errors import Conflict
-from encaisse.money import HUNDRED, ZERO, q2
+from encaisse.money import HUNDRED, ZERO, format_decimal, q2
 from encaisse.sales.models import DocumentKind, DocumentStatus
 
 from .models import ReferenceRate
@@ -81,7 +81,10 @@ def _rate_function(invoice):
     def legal(day):
         start = half_year_start(day)
         ecb, source = rate_on(ReferenceRate.Kind.ECB_MRO, start)
-        return ecb + LEGAL_MARGIN, f"Taux BCE au {start:%d/%m/%Y} ({ecb} %) + 10 points — {source}"
+        return (
+            ecb + LEGAL_MARGIN,
+            f"Taux BCE au {start:%d/%m/%Y} ({format_decimal(ecb)} %) + 10 points — {source}",
+        )
 
     return legal
 
