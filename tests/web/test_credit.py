@@ -199,3 +199,13 @@ def test_positions_are_paginated(admin_client, company, admin):
     assert "Page 1 sur 2" in html and html.count('href="/customers/') >= PAGE_SIZE
     html = admin_client.get(url, {"show": "all", "page": 2}).content.decode()
     assert f"Client {PAGE_SIZE:02d}" in html and "Client 00" not in html
+
+
+def test_customer_form_without_the_credit_part_keeps_the_limit(admin_client, customer, admin):
+    set_credit_limit(customer, limit="2500", origin="manual", by=admin)
+    data = _customer_post(customer)
+    data["phone"] = "04 72 00 00 00"
+    response = admin_client.post(reverse("web:customer_edit", args=[customer.pk]), data)
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.phone, customer.credit_limit) == ("04 72 00 00 00", D("2500.00"))

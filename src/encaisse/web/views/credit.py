@@ -29,8 +29,10 @@ class CreditLimitForm(forms.Form):
     """Rendered inside the customer form (prefix "credit") for users with credit.override."""
 
     credit_limit = text("Limite de crédit (€)", help_text="Vide : pas de limite.")
+    # Not required: a customer form posted without the credit part (an older page, a
+    # script) leaves the limit alone rather than failing or clearing it (see save).
     credit_limit_origin = forms.ChoiceField(
-        label="Origine de la limite", choices=CreditLimitOrigin.choices
+        label="Origine de la limite", choices=CreditLimitOrigin.choices, required=False
     )
     credit_insurer = text("Assureur-crédit")
     credit_covered_amount = text("Montant garanti (€)")
@@ -51,9 +53,9 @@ class CreditLimitForm(forms.Form):
     def save(self, customer: Customer, *, by) -> None:
         """Call the service only when something changed: the customer form is saved
         more often than the limit, and by users who may not set it."""
-        if not self.has_changed():
-            return
         data = self.cleaned_data
+        if not self.has_changed() or not data["credit_limit_origin"]:
+            return
         credit.set_credit_limit(
             customer,
             limit=data["credit_limit"],
