@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from freezegun import freeze_time
 
@@ -244,3 +245,13 @@ def test_detail_page_of_an_invoice_paid_on_time_has_no_block(client, admin, ten_
         'id="penalties"'
         not in client.get(reverse("web:invoice_detail", args=[invoice.pk])).content.decode()
     )
+
+
+def test_the_admin_form_keeps_the_floor_too(company):
+    company.late_penalty_rate = Decimal("8.27")
+    with freeze_time("2025-09-01"), pytest.raises(ValidationError) as error:
+        company.full_clean()
+    assert "8,28 %" in error.value.message_dict["late_penalty_rate"][0]
+    company.late_penalty_rate = Decimal("8.28")
+    with freeze_time("2025-09-01"):
+        company.full_clean()  # no error

@@ -119,6 +119,21 @@ class Company(models.Model):
     def __str__(self):
         return self.legal_name
 
+    def clean(self):
+        # The admin edits companies without update_company: the L.441-10 floor of the
+        # contractual penalty rate holds there too.
+        from django.core.exceptions import ValidationError
+
+        from encaisse.errors import DomainError
+
+        from .services import check_late_penalty_rate
+
+        stored = Company.objects.filter(pk=self.pk).first() if self.pk else None
+        try:
+            check_late_penalty_rate(self.late_penalty_rate, stored)
+        except DomainError as exc:
+            raise ValidationError({"late_penalty_rate": exc.message}) from None
+
     @property
     def address_lines(self) -> list[str]:
         return [

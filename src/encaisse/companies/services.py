@@ -65,7 +65,7 @@ def _clean(data: dict, instance: Company | None) -> dict:
             data["write_off_threshold"], "write_off_threshold", "Le seuil des écarts", places=2
         )
     if "late_penalty_rate" in data:
-        data["late_penalty_rate"] = _late_penalty_rate(data["late_penalty_rate"], instance)
+        data["late_penalty_rate"] = check_late_penalty_rate(data["late_penalty_rate"], instance)
     if "financing_rate" in data:
         data["financing_rate"] = parse_decimal(
             data["financing_rate"],
@@ -120,7 +120,7 @@ def _clean(data: dict, instance: Company | None) -> dict:
     return data
 
 
-def _late_penalty_rate(value, instance: Company | None):
+def check_late_penalty_rate(value, instance: Company | None):
     """A contractual rate may not be lower than three times the legal interest rate
     (C. com. L.441-10), checked against the rate in force the day it is set: an unchanged
     rate is not checked again when the legal rate later rises."""
