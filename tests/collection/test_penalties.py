@@ -18,7 +18,7 @@ from encaisse.collection.penalties import penalties
 from encaisse.companies.services import update_company
 from encaisse.customers.services import create_customer
 from encaisse.errors import Conflict, ValidationFailed
-from encaisse.receivables.services.allocation import allocate
+from encaisse.receivables.services.allocation import allocate, undo_allocation
 
 ISSUED = dt.date(2025, 4, 15)
 DUE = dt.date(2025, 5, 15)
@@ -40,12 +40,12 @@ def ten_thousand(company, admin, make_invoice):
         by=admin,
     )
 
-    def make(cust=None):
+    def make(cust=None, **header):
         invoice = make_invoice(
-            lines=[{"product": big.pk, "quantity": "1"}], issue_on=ISSUED, cust=cust
+            lines=[{"product": big.pk, "quantity": "1"}], issue_on=ISSUED, cust=cust, **header
         )
         assert invoice.total_incl_vat == Decimal("10000.00")
-        assert invoice.installments.get().due_date == DUE
+        assert invoice.installments.first().due_date == DUE
         return invoice
 
     return make
@@ -255,3 +255,35 @@ def test_the_admin_form_keeps_the_floor_too(company):
     company.late_penalty_rate = Decimal("8.28")
     with freeze_time("2025-09-01"):
         company.full_clean()  # no error
+
+
+def test_each_installment_runs_from_its_own_due_date(ten_thousand):
+    invoice = ten_thousand(
+        schedule=[{"days": 30, "amount": "4000.00"}, {"days": 60, "amount": "6000.00"}]
+    )  # due 15 May 2025 (4 000) and 14 Jun 2025 (6 000); nothing paid
+    table = penalties(invoice, dt.date(2025, 6, 30))
+    # 1: 16 May–30 Jun, 46 days, 4 000 at 13.15 %: 526 × 46 / 365 = 24 196 / 365 = 66.29
+    # 2: 15 Jun–30 Jun, 16 days, 6 000 at 13.15 %: 789 × 16 / 365 = 12 624 / 365 = 34.59
+    assert [(p.installment, p.start, p.days, p.base, p.amount) for p in table.periods] == [
+        (1, dt.date(2025, 5, 16), 46, Decimal("4000.00"), Decimal("66.29")),
+        (2, dt.date(2025, 6, 15), 16, Decimal("6000.00"), Decimal("34.59")),
+    ]
+    # 66.29 + 34.59 = 100.88; one 40 € fee for the invoice, not per installment
+    assert (table.penalties, table.recovery_fee) == (Decimal("100.88"), Decimal("40.00"))
+
+
+def test_an_undone_allocation_brings_the_base_back(ten_thousand, pay, admin):
+    invoice = ten_thousand()
+    payment = pay("10000.00", dt.date(2025, 6, 30))
+    [allocation] = allocate(
+        payment, [(invoice.installments.get(), "10000.00")], by=admin, on=dt.date(2025, 6, 30)
+    )
+    undo_allocation(allocation, by=admin, reason="Mauvais client", on=dt.date(2025, 7, 15))
+    table = penalties(invoice, dt.date(2025, 7, 31))
+    # 16 May–30 Jun: 165.73 as above; settled 1–15 Jul (the allocation counts until the
+    # day before its undoing); 16–31 Jul: 16 days, 10 000 at 12.15 %:
+    #   1 215 × 16 / 365 = 19 440 / 365 = 53.260… → 53.26
+    assert [(p.start, p.end, p.amount) for p in table.periods] == [
+        (dt.date(2025, 5, 16), dt.date(2025, 6, 30), Decimal("165.73")),
+        (dt.date(2025, 7, 16), dt.date(2025, 7, 31), Decimal("53.26")),
+    ]
