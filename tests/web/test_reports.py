@@ -148,6 +148,18 @@ def test_aged_balance_total_is_the_sum_of_the_customer_rows(admin_client, year):
     assert drill.replace("&", "&amp;") in html
 
 
+def test_aged_balance_rows_are_paged_and_the_total_is_of_all(admin_client, year, monkeypatch):
+    monkeypatch.setattr("encaisse.web.shortcuts.PAGE_SIZE", 1)
+    url = reverse("web:aged_balance")
+    pages = [admin_client.get(url, {"page": n}).content.decode() for n in (1, 2)]
+    rows = [re.findall(r"data-balance><strong>([^<]+)</strong>", html) for html in pages]
+    assert [len(r) for r in rows] == [1, 1]
+    assert sorted(money(r[0]) for r in rows) == [90, 836]  # one customer per page
+    for html in pages:
+        assert f"data-total>{eur('926,00 €')}" in html  # 836 + 90: all customers
+        assert "Page " in html and "Total (tous les clients)" in html
+
+
 def test_aged_balance_as_of_a_past_date_and_filtered(admin_client, year):
     url = reverse("web:aged_balance")
     html = admin_client.get(url, {"as_of": "2026-02-28"}).content.decode()

@@ -146,6 +146,9 @@ def aged_balance_view(request):
         {
             "form": form,
             "result": result,
+            # Tens of thousands of customers on a large book: the rows are paged, the
+            # totals stay those of all of them (the exports hold every row).
+            "page": page_of(request, result.rows),
             "overdue": overdue,
             "filtered": bool(form.filters()),
             "nav": "aged_balance",
