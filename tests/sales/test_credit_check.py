@@ -12,7 +12,7 @@ from encaisse.companies.models import NumberSequence, Role
 from encaisse.customers.credit import set_credit_limit
 from encaisse.errors import Conflict, Forbidden
 from encaisse.receivables.models import Installment
-from encaisse.sales.models import DocumentStatus
+from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.sales.services import create_credit_note, issue_invoice
 
 DAY = dt.date(2026, 11, 2)
@@ -133,3 +133,31 @@ def test_credit_notes_are_never_blocked(customer, admin, invoice_of):
 def test_no_limit_no_check(customer, admin, invoice_of):
     invoice = invoice_of(1000, DAY)  # 78,000.00
     assert invoice.total_incl_vat == D("78000.00")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_issuing_never_passes_the_limit(customer, admin, make_invoice, service_product):
+    """20 drafts of 1 h (78.00) at once under a limit of 780.00: exactly 10 pass. Without
+    the customer's row lock, each transaction would see the others' invoices unissued."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import close_old_connections, connection
+
+    set_credit_limit(customer, limit="780", origin="manual", by=admin)
+    drafts = [_draft(make_invoice, service_product, 1).pk for _ in range(20)]
+
+    def issue(pk):
+        close_old_connections()
+        try:
+            issue_invoice(Invoice.objects.get(pk=pk), by=admin, on=DAY)
+            return "issued"
+        except Conflict as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(issue, drafts))
+    assert sorted(outcomes) == ["credit_limit_exceeded"] * 10 + ["issued"] * 10
+    assert _last_number() == 10
