@@ -140,6 +140,12 @@ class Invoice(models.Model):
             models.Index(fields=["company", "kind", "status", "issue_date"]),
             models.Index(fields=["company", "customer", "issue_date"]),
             models.Index(fields=["company", "due_date"]),
+            # The lists' order (drafts first, then newest): on PostgreSQL DESC puts NULLs
+            # first, as the order does, so the first page is read from the index alone.
+            models.Index(
+                fields=["company", "-issue_date", "-sequence_number", "-id"],
+                name="sales_invoice_list_order",
+            ),
         ]
 
     def __str__(self):
