@@ -209,3 +209,17 @@ def test_customer_form_without_the_credit_part_keeps_the_limit(admin_client, cus
     assert response.status_code == 302
     customer.refresh_from_db()
     assert (customer.phone, customer.credit_limit) == ("04 72 00 00 00", D("2500.00"))
+
+
+def test_financing_rate_from_the_company_settings(admin_client, company):
+    from encaisse.companies.models import Company
+    from encaisse.web.forms import CompanyForm
+
+    data = {k: v for k, v in CompanyForm.initial_of(company).items() if v is not None}
+    url = reverse("web:company_settings")
+    response = admin_client.post(url, {**data, "financing_rate": "4,25"})
+    assert response.status_code == 302
+    assert Company.objects.get(pk=company.pk).financing_rate == D("4.250")
+    response = admin_client.post(url, {**data, "financing_rate": "150"})
+    assert "Le taux de financement dépasse 100 %." in response.content.decode()
+    assert Company.objects.get(pk=company.pk).financing_rate == D("4.250")

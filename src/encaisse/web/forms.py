@@ -141,11 +141,15 @@ class CompanyForm(forms.Form):
     invoice_prefix = text("Préfixe des factures")
     credit_note_prefix = text("Préfixe des avoirs")
     write_off_threshold = text("Seuil des écarts passés en pertes (€)")
+    financing_rate = text(
+        "Taux de financement (% par an)", help_text="Pour le coût du retard de paiement."
+    )
 
     @staticmethod
     def initial_of(company) -> dict:
         data = {name: getattr(company, name) for name in CompanyForm.base_fields}
         data["write_off_threshold"] = format_decimal(company.write_off_threshold)
+        data["financing_rate"] = format_decimal(company.financing_rate)
         return data
 
 
