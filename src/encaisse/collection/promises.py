@@ -45,6 +45,8 @@ def promises_as_of(company, as_of: dt.date):
     each by that day) and `status`."""
     received = (
         Payment.objects.filter(
+            # company first: the (company, customer, date) index of payments serves it.
+            company=OuterRef("company"),
             customer=OuterRef("customer"),
             date__gte=OuterRef("recorded_on"),
             # Payments after the due date do not keep the promise, nor those not yet
