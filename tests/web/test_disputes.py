@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from encaisse.collection import disputes as svc
@@ -87,7 +88,7 @@ def test_amount_above_what_is_owed_shows_the_error_next_to_the_field(admin_clien
 def test_list_filters_age_and_export(admin_client, dispute):
     page = admin_client.get(reverse("web:disputes")).content.decode()
     assert "Livraison" in page and "156,00" in page
-    assert f"{(dt.date.today() - dt.date(2026, 3, 5)).days} j" in page  # age in days
+    assert f"{(timezone.localdate() - dt.date(2026, 3, 5)).days} j" in page  # age in days
     filtered = admin_client.get(reverse("web:disputes"), {"category": "price"}).content.decode()
     assert reverse("web:dispute_detail", args=[dispute.pk]) not in filtered
     assert "Aucun litige ne correspond" in filtered
@@ -138,7 +139,7 @@ def test_promise_from_the_customer_page_and_list(admin_client, customer, invoice
         {
             "invoices": [invoice.pk],
             "amount": "300",
-            "promised_on": dt.date.today().isoformat(),
+            "promised_on": timezone.localdate().isoformat(),
             "tolerance_days": "3",
             "promised_by": "Mme Dupont",
             "channel": "phone",
@@ -146,7 +147,7 @@ def test_promise_from_the_customer_page_and_list(admin_client, customer, invoice
     )
     assert response.status_code == 302, response.content.decode()
     promise = PromiseToPay.objects.get()
-    assert promise.due_by == dt.date.today() + dt.timedelta(days=3)
+    assert promise.due_by == timezone.localdate() + dt.timedelta(days=3)
     listing = admin_client.get(reverse("web:promises")).content.decode()
     assert "Mme Dupont" in listing and "En attente" in listing
 
@@ -169,3 +170,16 @@ def test_other_company_and_reader(client_of, other_company, make_user, company, 
     )
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.OPEN
+
+
+def test_escalate_button(admin_client, client_of, make_user, company, dispute):
+    reader = client_of(make_user("lecteur", company, Role.READ_ONLY))
+    assert reader.post(reverse("web:dispute_escalate")).status_code == 403
+    dispute.refresh_from_db()
+    assert dispute.status == DisputeStatus.OPEN
+    # The target (20 March 2026) has passed: escalated today.
+    response = admin_client.post(reverse("web:dispute_escalate"))
+    assert response.status_code == 302
+    dispute.refresh_from_db()
+    assert dispute.status == DisputeStatus.ESCALATED
+    assert dispute.escalated_on == timezone.localdate()

@@ -113,6 +113,7 @@ urlpatterns += [
 urlpatterns += [
     path("disputes/", dispute_views.dispute_list, name="disputes"),
     path("disputes/export.xlsx", dispute_views.dispute_export, name="dispute_export"),
+    path("disputes/escalate/", dispute_views.dispute_escalate, name="dispute_escalate"),
     path("disputes/<int:pk>/", dispute_views.dispute_detail, name="dispute_detail"),
     path("disputes/<int:pk>/resolve/", dispute_views.dispute_resolve, name="dispute_resolve"),
     path("invoices/<int:invoice_pk>/dispute/", dispute_views.dispute_create, name="dispute_create"),

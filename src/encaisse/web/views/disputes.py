@@ -267,6 +267,25 @@ def dispute_resolve(request, pk):
     return dispute_detail(request, pk, form=form)
 
 
+@require_POST
+@company_view
+def dispute_escalate(request):
+    """Escalate now what the dunning run would escalate: open disputes past their target."""
+    require(request.user, request.company, MANAGE)
+    escalated = services.escalate_overdue_disputes(
+        request.company, timezone.localdate(), by=request.user
+    )
+    if escalated:
+        messages.success(
+            request,
+            f"{len(escalated)} litige{'s' if len(escalated) > 1 else ''} escaladé"
+            f"{'s' if len(escalated) > 1 else ''} au responsable hiérarchique.",
+        )
+    else:
+        messages.info(request, "Aucun litige ouvert n'a dépassé sa date cible.")
+    return redirect("web:disputes")
+
+
 # ---------------------------------------------------------------- promises
 
 
