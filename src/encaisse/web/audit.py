@@ -34,6 +34,27 @@ ACTION_LABELS = {
     "refund.recorded": "Remboursement enregistré",
     "write_off.recorded": "Passage en pertes",
     "remittance.created": "Remise en banque",
+    "customer.credit_limit_set": "Limite de crédit fixée",
+    "customer.incident_recorded": "Incident de paiement enregistré",
+    "invoice.credit_override": "Émission au-delà de la limite de crédit (dérogation)",
+    "invoice.lifecycle_status": "Statut de facturation électronique",
+    "mail.queued": "E-mail mis en file d'envoi",
+    "mail.sent": "E-mail envoyé",
+    "mail.failed": "Échec de l'envoi de l'e-mail",
+    "mail.retried": "Nouvel essai d'envoi demandé",
+    "invoice.mail_queued": "Envoi par e-mail demandé",
+    "invoice.mailed": "Envoyé par e-mail",
+    "customer.invoice_mail_queued": "Envoi d'un document par e-mail demandé",
+    "customer.invoice_mailed": "Document envoyé par e-mail",
+    "customer.statement_mail_queued": "Envoi du relevé de compte par e-mail demandé",
+    "dispute.opened": "Litige ouvert",
+    "dispute.escalated": "Litige escaladé",
+    "dispute.resolved": "Litige clos",
+    "promise.recorded": "Promesse de paiement enregistrée",
+    "fiscal_year.opened": "Exercice ouvert",
+    "fiscal_year.closed": "Exercice clôturé",
+    "api_token.created": "Jeton d'API créé",
+    "api_token.revoked": "Jeton d'API révoqué",
 }
 
 # Keys of `changes` that are not model fields.
@@ -53,6 +74,13 @@ EXTRA_LABELS = {
     "issue_date": "date d'émission",
     "allocations": "lettrage",
     "cheques": "chèques",
+    "to": "destinataires",
+    "subject": "objet",
+    "reason": "motif",
+    "as_of": "relevé au",
+    "source": "origine",
+    "note": "commentaire",
+    "date": "date",
 }
 # Keys whose list value is a list of items, not an (old, new) pair.
 LIST_KEYS = {"allocations"}

@@ -13,12 +13,8 @@ from encaisse.einvoicing.models import LifecycleStatus
 from encaisse.errors import DomainError
 from encaisse.sales.models import Invoice
 
-from .. import audit
 from ..forms import date_field
 from ..shortcuts import add_domain_error, company_view
-
-audit.ACTION_LABELS["invoice.lifecycle_status"] = "Statut de facturation électronique"
-audit.EXTRA_LABELS.update({"source": "origine", "note": "commentaire", "date": "date"})
 
 STATUS_OPTIONS = [(value, f"{value} – {label}") for value, label in LifecycleStatus.choices]
 

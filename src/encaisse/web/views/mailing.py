@@ -18,27 +18,8 @@ from encaisse.mailing.services import outbox, retry_mail
 from encaisse.mailing.statements import default_statement_message, send_statement
 from encaisse.sales.models import Invoice
 
-from .. import audit
 from ..shortcuts import add_domain_error, company_view, page_of
 from .reports import AsOfForm
-
-# The trail shows these actions in words (web.audit keeps the labels of the older apps).
-audit.ACTION_LABELS.update(
-    {
-        "mail.queued": "E-mail mis en file d'envoi",
-        "mail.sent": "E-mail envoyé",
-        "mail.failed": "Échec de l'envoi de l'e-mail",
-        "mail.retried": "Nouvel essai d'envoi demandé",
-        "invoice.mail_queued": "Envoi par e-mail demandé",
-        "invoice.mailed": "Envoyé par e-mail",
-        "customer.invoice_mail_queued": "Envoi d'un document par e-mail demandé",
-        "customer.invoice_mailed": "Document envoyé par e-mail",
-        "customer.statement_mail_queued": "Envoi du relevé de compte par e-mail demandé",
-    }
-)
-audit.EXTRA_LABELS.update(
-    {"to": "destinataires", "subject": "objet", "reason": "motif", "as_of": "relevé au"}
-)
 
 
 class SendForm(forms.Form):

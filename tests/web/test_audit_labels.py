@@ -1,0 +1,26 @@
+"""Every action the services record has a French label in the audit trail."""
+
+import re
+from pathlib import Path
+
+import encaisse
+from encaisse.web.audit import ACTION_LABELS
+
+# audit.record("customer.created", ...) and the conditional form of issuing:
+# "credit_note.issued" if credit_note else "invoice.issued".
+ACTION = re.compile(r'"([a-z_]+\.[a-z_]+)"')
+RECORD = re.compile(r"\brecord\(\s*([^,]+),", re.S)
+
+
+def recorded_actions() -> set[str]:
+    actions = set()
+    for path in Path(encaisse.__file__).parent.rglob("*.py"):
+        for call in RECORD.finditer(path.read_text(encoding="utf-8")):
+            actions |= set(ACTION.findall(call.group(1)))
+    return actions
+
+
+def test_every_recorded_action_has_a_french_label():
+    actions = recorded_actions()
+    assert {"invoice.issued", "credit_note.issued", "dispute.opened"} <= actions
+    assert sorted(actions - ACTION_LABELS.keys()) == []
