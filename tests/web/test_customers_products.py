@@ -1,7 +1,10 @@
 """Customers and products: forms with errors next to fields, contacts, history."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
+from freezegun import freeze_time
 
 from encaisse.catalog.models import Product
 from encaisse.companies.models import Role
@@ -186,3 +189,21 @@ def test_company_settings_error_next_to_field(admin_client, company):
     )
     company.refresh_from_db()
     assert company.credit_note_prefix == "AV"
+
+
+@freeze_time("2026-03-31")
+def test_company_settings_penalty_rate_and_day_count(admin_client, company):
+    """Legal interest rate 2026 H1 (professional creditor): 2.62 %, so at least 7.86 %."""
+    url = reverse("web:company_settings")
+    data = company_form_data(company)
+    data["late_penalty_rate"] = "7,5"
+    html = admin_client.post(url, data).content.decode()
+    assert "soit 7,86 %" in html.split('for="id_late_penalty_rate"')[1]
+    company.refresh_from_db()
+    assert company.late_penalty_rate is None
+
+    data["late_penalty_rate"] = "7,86"
+    data["penalty_day_count"] = "360"
+    assert admin_client.post(url, data).status_code == 302
+    company.refresh_from_db()
+    assert (company.late_penalty_rate, company.penalty_day_count) == (Decimal("7.86"), 360)

@@ -141,6 +141,15 @@ class CompanyForm(forms.Form):
     invoice_prefix = text("Préfixe des factures")
     credit_note_prefix = text("Préfixe des avoirs")
     write_off_threshold = text("Seuil des écarts passés en pertes (€)")
+    late_penalty_rate = text(
+        "Taux contractuel des pénalités de retard (% par an)",
+        help_text="Vide : taux BCE + 10 points. Au moins 3 fois le taux de l'intérêt légal.",
+    )
+    penalty_day_count = forms.TypedChoiceField(
+        label="Base de calcul des pénalités",
+        choices=[(365, "365 jours"), (360, "360 jours")],
+        coerce=int,
+    )
     financing_rate = text(
         "Taux de financement (% par an)", help_text="Pour le coût du retard de paiement."
     )
@@ -150,6 +159,7 @@ class CompanyForm(forms.Form):
         data = {name: getattr(company, name) for name in CompanyForm.base_fields}
         data["write_off_threshold"] = format_decimal(company.write_off_threshold)
         data["financing_rate"] = format_decimal(company.financing_rate)
+        data["late_penalty_rate"] = format_decimal(company.late_penalty_rate)
         return data
 
 
