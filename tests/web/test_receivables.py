@@ -363,3 +363,24 @@ def test_read_only_user_cannot_allocate_undo_or_remit(
     assert eur("780,00 €") in html
     assert "Annuler le lettrage" not in html and "Rembourser" not in html
     assert reverse("web:payment_write_off", args=[payment.pk, item.pk]) not in html
+
+
+def test_a_payment_on_account_is_offered_on_the_invoice_issued_after_it(
+    admin_client, client_of, make_user, company, pay, invoice_of
+):
+    on_account = pay("300.00", dt.date(2026, 3, 2), reference="Acompte commande")
+    invoice = invoice_of(5, TODAY)  # 5 × 78.00 = 390.00 TTC, after the payment
+    url = reverse("web:invoice_detail", args=[invoice.pk])
+    html = admin_client.get(url).content.decode()
+    offered = html.split('id="open-credits"')[1].split("</table>")[0]
+    assert on_account.number in offered and eur("300,00 €") in offered
+    assert reverse("web:payment_allocate", args=[on_account.pk]) in offered
+    # A read-only user sees the money but gets no button to allocate it.
+    reader = client_of(make_user("lecteur", company, Role.READ_ONLY))
+    offered = reader.get(url).content.decode().split('id="open-credits"')[1]
+    assert on_account.number in offered and "Lettrer" not in offered.split("</table>")[0]
+
+    allocate(on_account, [(invoice.installments.get(), "300.00")], by=on_account.created_by)
+    html = admin_client.get(url).content.decode()
+    assert 'id="open-credits"' not in html  # nothing left to offer
+    assert eur("90,00 €") in html  # 390.00 − 300.00 still due

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from encaisse.catalog.models import ItemKind, Product, Unit
 from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.companies.permissions import (
+    ALLOCATE,
     CREDIT_OVERRIDE,
     EDIT_COMPANY,
     EDIT_CUSTOMERS,
@@ -22,6 +23,7 @@ from encaisse.documents import archive
 from encaisse.documents.models import ArchiveFormat
 from encaisse.documents.responses import attachment
 from encaisse.errors import Conflict, DomainError
+from encaisse.receivables import selectors as receivables_selectors
 from encaisse.receivables.services.installments import installment_states
 from encaisse.sales import schedule as schedules
 from encaisse.sales import selectors, services
@@ -323,6 +325,7 @@ def _actions(request, invoice: Invoice) -> dict:
         "can_credit": bool(creditable and creditable > 0)
         and can(user, company, ISSUE_CREDIT_NOTES),
         "creditable_incl_vat": creditable,
+        "can_allocate": can(user, company, ALLOCATE),
     }
 
 
@@ -333,7 +336,17 @@ def _schedule(invoice: Invoice) -> dict:
     if invoice.is_issued:
         if invoice.is_credit_note:
             return {}
-        return {"installments": installment_states(invoice, today)}
+        installments = installment_states(invoice, today)
+        context = {"installments": installments}
+        if any(i.open_amount > 0 for i in installments):
+            # Money the customer sent before this invoice (on account) or not yet
+            # allocated: offered here, each leading to its lettrage screen.
+            context["open_credits"] = list(
+                receivables_selectors.payments_as_of(invoice.company, today, invoice.customer)
+                .filter(unallocated__gt=0)
+                .order_by("date", "id")
+            )
+        return context
     try:
         planned = schedules.resolve(
             invoice.schedule or [], invoice.total_incl_vat, today, invoice.terms_kind
