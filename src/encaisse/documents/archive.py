@@ -161,31 +161,27 @@ def store(
     return links
 
 
-def renderers() -> dict:
-    """format -> function(invoice) -> bytes, the three outputs of an issued document."""
-    # Imported here: Typst is loaded on first use, not by every process importing this.
-    from .rendering import facturx_pdf
-
-    return {
-        ArchiveFormat.PDF: facturx_pdf,
-        ArchiveFormat.CII: einvoice.cii_xml,
-        ArchiveFormat.UBL: einvoice.ubl_xml,
-    }
-
-
 def archive_issued(invoice: Invoice) -> list[ArchivedDocument]:
     """Render and store the Factur-X PDF, the CII XML and the UBL XML of an issued invoice
     or credit note: three links of its company's chain. Called by `issue_invoice`, in its
     transaction: if archiving fails, the document is not issued."""
     if invoice.status != DocumentStatus.ISSUED:
         raise Conflict("not_issued", "Seul un document émis peut être archivé.")
-    render = renderers()
+    # Imported here: Typst is loaded on first use, not by every process importing this.
+    from .rendering import facturx_pdf
+
+    cii = einvoice.cii_xml(invoice)  # stored as is and embedded in the PDF: built once
+    files = {
+        ArchiveFormat.PDF: facturx_pdf(invoice, cii),
+        ArchiveFormat.CII: cii,
+        ArchiveFormat.UBL: einvoice.ubl_xml(invoice),
+    }
     return store(
         invoice.company,
         kind=invoice.kind,
         number=invoice.number,
         year=invoice.issue_date.year,
-        files=[(format, render[format](invoice)) for format in INVOICE_FORMATS],
+        files=[(format, files[format]) for format in INVOICE_FORMATS],
         invoice=invoice,
     )
 

@@ -376,10 +376,12 @@ def _timestamp(invoice: Invoice) -> dt.datetime:
     return dt.datetime.combine(invoice.issue_date, dt.time(), tzinfo=dt.UTC)
 
 
-def facturx_pdf(invoice: Invoice) -> bytes:
-    """The Factur-X invoice: the PDF/A-3b with its CII XML (EN 16931) as factur-x.xml."""
+def facturx_pdf(invoice: Invoice, xml: bytes | None = None) -> bytes:
+    """The Factur-X invoice: the PDF/A-3b with its CII XML (EN 16931) as factur-x.xml.
+    `xml`: the invoice's CII when the caller has built it already (the archive stores it
+    too), so that it is built once."""
     pdf = invoice_pdf(invoice)
-    xml = einvoice.cii_xml(invoice)
+    xml = xml if xml is not None else einvoice.cii_xml(invoice)
     seller = invoice.seller.get("legal_name", "")
     title = f"{TITLES[invoice.is_credit_note].capitalize()} {invoice.number}"
     # Not facturx.generate_from_binary: (factur-x 7.8 with pypdf 7) it writes the new
