@@ -22,7 +22,7 @@ from encaisse.receivables.selectors import installments_as_of
 from encaisse.receivables.services.payments import not_in_future, parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 from encaisse.sales.services import create_credit_note, creditable, issue_invoice
-from encaisse.sales.services.credit_notes import CreditMode
+from encaisse.sales.services.credit_notes import CreditMode, amount_credit_rate
 from encaisse.validation import parse_decimal
 
 from .models import (
@@ -235,16 +235,7 @@ def _amount_excl_vat(invoice: Invoice, incl_vat: Decimal, vat_rate) -> tuple[Dec
     VAT is rounded once on the base (EN 16931), so not every TTC amount has a base: at
     20 %, no base gives 0.03 TTC. Then the nearest amounts that do are suggested.
     """
-    rates = sorted(set(invoice.lines.values_list("vat_rate", flat=True)))
-    if vat_rate in (None, ""):
-        if len(rates) > 1:
-            raise ValidationFailed(
-                "vat_rate_required",
-                "La facture porte plusieurs taux de TVA : indiquez celui de l'avoir.",
-                "vat_rate",
-            )
-        vat_rate = rates[0]
-    rate = Decimal(str(vat_rate)).quantize(Decimal("0.01"))
+    rate = amount_credit_rate(invoice, vat_rate)
     estimate = q2(incl_vat * HUNDRED / (HUNDRED + rate))
     candidates = [
         estimate + step

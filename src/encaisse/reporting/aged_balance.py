@@ -58,6 +58,11 @@ class AgedBalance:
         return [sum((r.amounts[i] for r in self.rows), ZERO) for i in range(len(self.buckets))]
 
     @property
+    def overdue(self) -> Decimal:
+        """Every bucket but the first ("not yet due")."""
+        return sum(self.totals[1:], ZERO)
+
+    @property
     def unapplied(self) -> Decimal:
         return sum((r.unapplied for r in self.rows), ZERO)
 

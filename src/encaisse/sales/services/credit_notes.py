@@ -124,13 +124,11 @@ def _allowance_copy(allowance: InvoiceAllowance) -> dict:
     }
 
 
-def _amount_line(invoice: Invoice, amount, vat_rate) -> dict:
-    amount = parse_decimal(amount, "amount", "Le montant HT à créditer", places=2)
-    if amount <= 0:
-        raise ValidationFailed("zero_amount", "Le montant à créditer doit être positif.", "amount")
-    originals = list(invoice.lines.all())
-    rates = sorted({line.vat_rate for line in originals})
+def amount_credit_rate(invoice: Invoice, vat_rate, lines=None) -> Decimal:
+    """The VAT rate of a credit by amount: the one given, else the invoice's only rate."""
     if vat_rate in (None, ""):
+        lines = invoice.lines.all() if lines is None else lines
+        rates = sorted({line.vat_rate for line in lines})
         if len(rates) > 1:
             raise ValidationFailed(
                 "vat_rate_required",
@@ -138,7 +136,15 @@ def _amount_line(invoice: Invoice, amount, vat_rate) -> dict:
                 "vat_rate",
             )
         vat_rate = rates[0]
-    vat_rate = Decimal(str(vat_rate)).quantize(Decimal("0.01"))
+    return Decimal(str(vat_rate)).quantize(Decimal("0.01"))
+
+
+def _amount_line(invoice: Invoice, amount, vat_rate) -> dict:
+    amount = parse_decimal(amount, "amount", "Le montant HT à créditer", places=2)
+    if amount <= 0:
+        raise ValidationFailed("zero_amount", "Le montant à créditer doit être positif.", "amount")
+    originals = list(invoice.lines.all())
+    vat_rate = amount_credit_rate(invoice, vat_rate, originals)
     same_rate = [line for line in originals if line.vat_rate == vat_rate]
     if not same_rate:
         raise ValidationFailed(

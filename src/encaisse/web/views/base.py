@@ -9,7 +9,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from encaisse.companies.permissions import companies_of
-from encaisse.money import ZERO
 from encaisse.reporting.aged_balance import aged_balance
 from encaisse.sales import selectors
 
@@ -55,8 +54,6 @@ def home(request):
             "figures": selectors.key_figures(request.company, today.year),
             "recent": selectors.invoices(request.company)[:10],
             "receivables": receivables,
-            # Every bucket but the first ("not yet due").
-            "overdue": sum(receivables.totals[1:], ZERO),
             "nav": "home",
         },
     )

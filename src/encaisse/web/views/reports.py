@@ -139,7 +139,6 @@ def _aged(request):
 @company_view
 def aged_balance_view(request):
     form, result = _aged(request)
-    overdue = sum(result.totals[1:], ZERO)
     return render(
         request,
         "encaisse/reports/aged_balance.html",
@@ -149,7 +148,6 @@ def aged_balance_view(request):
             # Tens of thousands of customers on a large book: the rows are paged, the
             # totals stay those of all of them (the exports hold every row).
             "page": page_of(request, result.rows),
-            "overdue": overdue,
             "filtered": bool(form.filters()),
             "nav": "aged_balance",
         },
