@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "encaisse.receivables",
     "encaisse.reporting",
     "encaisse.collection",
+    "encaisse.dunning",
     "encaisse.ledger",
     "encaisse.mailing",
     "encaisse.einvoicing",

@@ -91,6 +91,20 @@ class Customer(models.Model):
         "montant garanti", max_digits=14, decimal_places=2, null=True, blank=True
     )
     credit_cover_date = models.DateField("date de la garantie", null=True, blank=True)
+    # Dunning (encaisse.dunning): who chases this customer, and an exclusion from the
+    # dunning with its reason, until a date (no date: until lifted).
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="gestionnaire de recouvrement",
+    )
+    dunning_exclusion_reason = models.CharField(
+        "motif d'exclusion des relances", max_length=200, blank=True
+    )
+    dunning_excluded_until = models.DateField("exclu des relances jusqu'au", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
