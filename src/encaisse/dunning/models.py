@@ -179,6 +179,9 @@ class ReminderItem(models.Model):
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["installment", "level"])]
 
+    def __str__(self):
+        return f"{self.invoice} niveau {self.level}"
+
     @property
     def amount_due(self):
         return self.open_amount - self.held_amount
@@ -317,3 +320,6 @@ class CaseEvent(models.Model):
     class Meta:
         verbose_name = "étape du dossier"
         ordering = ["date", "pk"]
+
+    def __str__(self):
+        return f"{self.get_status_display()} le {self.date:%d/%m/%Y}"

@@ -1,0 +1,83 @@
+"""The dunning run (`encaisse dunning run --as-of DATE` and the button on the reminders
+page): plans what is due on a date (dunning.planning), keeps one open reminder per
+customer up to date, and sends at once the levels that need no validation.
+
+Idempotent for a date: items sent at a level are never proposed again at that level, and
+an open reminder is updated in place, never doubled.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from encaisse.errors import DomainError, ValidationFailed
+
+from .actions import send_reminder
+from .models import OPEN_REMINDER_STATUSES, Reminder, ReminderItem, ReminderStatus
+from .planning import fill, plan, write_items
+
+
+@dataclass
+class RunReport:
+    as_of: dt.date
+    proposed: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    held: list = field(default_factory=list)
+    cancelled: list = field(default_factory=list)
+    sent: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # (reminder, message): automatic sends refused
+
+
+def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunReport:
+    """Propose (and send, for the levels that need no validation) the reminders due on
+    `as_of`. Idempotent for a date."""
+    if not isinstance(as_of, dt.date):
+        raise ValidationFailed("invalid_date", "Date de relance invalide.", "as_of")
+    report = RunReport(as_of)
+    plans = plan(company, as_of, customer_ids)
+    open_reminders = Reminder.objects.filter(company=company, status__in=OPEN_REMINDER_STATUSES)
+    if customer_ids is not None:
+        open_reminders = open_reminders.filter(customer_id__in=customer_ids)
+    existing = {r.customer_id: r for r in open_reminders}
+    to_send = []
+    with transaction.atomic():
+        for customer_id, reminder in existing.items():
+            if customer_id not in plans:
+                reminder.status = ReminderStatus.CANCELLED
+                reminder.hold_reason = "Plus rien à relancer à cette date."
+                reminder.save(update_fields=["status", "hold_reason", "updated_at"])
+                report.cancelled.append(reminder)
+        new, changed = [], []
+        for customer_id, p in plans.items():
+            reminder = existing.get(customer_id)
+            is_new = reminder is None
+            if is_new:
+                reminder = Reminder(company=company, customer=p.customer)
+            fill(reminder, p, as_of)
+            (new if is_new else changed).append((reminder, p))
+        Reminder.objects.bulk_create([r for r, _ in new], batch_size=2000)
+        for reminder, _ in changed:
+            reminder.save()
+        ReminderItem.objects.filter(reminder__in=[r.pk for r, _ in changed]).delete()
+        write_items(new + changed)
+        new_ids = {reminder.pk for reminder, _ in new}
+        for reminder, _ in new + changed:
+            bucket = report.proposed if reminder.pk in new_ids else report.updated
+            if reminder.status == ReminderStatus.HELD:
+                report.held.append(reminder)
+            elif reminder.status == ReminderStatus.PROPOSED:
+                bucket.append(reminder)
+                if not reminder.needs_validation:
+                    to_send.append(reminder)
+    for reminder in to_send:
+        try:
+            send_reminder(reminder, by=by, on=as_of, automatic=True)
+        except DomainError as error:
+            Reminder.objects.filter(pk=reminder.pk).update(
+                hold_reason=f"Envoi automatique impossible : {error.message}"
+            )
+            report.failed.append((reminder, error.message))
+        else:
+            report.sent.append(reminder)
+    return report
