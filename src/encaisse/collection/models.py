@@ -187,3 +187,73 @@ class PromiseToPay(models.Model):
 
     def __str__(self):
         return f"Promesse n° {self.pk} du {self.promised_on:%d/%m/%Y}"
+
+
+# --- penalties claimed or waived
+
+
+class PenaltyClaimKind(models.TextChoices):
+    INVOICED = "invoiced", "Facturées"
+    WAIVED = "waived", "Abandonnées"
+
+
+class PenaltyClaim(models.Model):
+    """What was done with the penalties and recovery fee of one late invoice, computed
+    up to `as_of`: invoiced (on `penalty_invoice`) or waived (with a reason).
+
+    Amounts are those outstanding when the claim was made (collection.claims): the
+    penalties still claimable later are the engine's figure minus the sum of these rows,
+    and the 40 EUR fee is claimed or waived once per invoice.
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(
+        "sales.Invoice",
+        on_delete=models.PROTECT,
+        related_name="penalty_claims",
+        verbose_name="facture en retard",
+    )
+    as_of = models.DateField("pénalités arrêtées au")
+    penalties = models.DecimalField("pénalités", max_digits=14, decimal_places=2)
+    recovery_fee = models.DecimalField("indemnité forfaitaire", max_digits=14, decimal_places=2)
+    kind = models.CharField("suite donnée", max_length=10, choices=PenaltyClaimKind.choices)
+    penalty_invoice = models.ForeignKey(
+        "sales.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="penalty_claimed",
+        verbose_name="facture de pénalités",
+    )
+    reason = models.TextField("motif", blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pénalités réclamées ou abandonnées"
+        verbose_name_plural = "pénalités réclamées ou abandonnées"
+        ordering = ["as_of", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(penalties__gte=0, recovery_fee__gte=0)
+                & (models.Q(penalties__gt=0) | models.Q(recovery_fee__gt=0)),
+                name="penalty_claim_amounts_positive",
+            ),
+            # An invoiced claim names its invoice; a waiver has none and says why.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="invoiced", penalty_invoice__isnull=False)
+                    | (models.Q(kind="waived", penalty_invoice__isnull=True) & ~models.Q(reason=""))
+                ),
+                name="penalty_claim_kind_consistent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Pénalités {self.get_kind_display().lower()} au {self.as_of:%d/%m/%Y}"
+
+    @property
+    def total(self):
+        return self.penalties + self.recovery_fee

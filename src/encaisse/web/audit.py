@@ -51,6 +51,8 @@ ACTION_LABELS = {
     "dispute.escalated": "Litige escaladé",
     "dispute.resolved": "Litige clos",
     "promise.recorded": "Promesse de paiement enregistrée",
+    "invoice.penalties_invoiced": "Pénalités de retard facturées",
+    "invoice.penalties_waived": "Pénalités de retard abandonnées",
     "fiscal_year.opened": "Exercice ouvert",
     "fiscal_year.closed": "Exercice clôturé",
     "api_token.created": "Jeton d'API créé",
@@ -81,6 +83,9 @@ EXTRA_LABELS = {
     "source": "origine",
     "note": "commentaire",
     "date": "date",
+    "penalty_invoice": "facture de pénalités",
+    "penalties": "pénalités",
+    "recovery_fee": "indemnité forfaitaire",
 }
 # Keys whose list value is a list of items, not an (old, new) pair.
 LIST_KEYS = {"allocations"}
