@@ -51,6 +51,8 @@ ACTION_LABELS = {
     "dispute.escalated": "Litige escaladé",
     "dispute.resolved": "Litige clos",
     "promise.recorded": "Promesse de paiement enregistrée",
+    "call.logged": "Appel de relance consigné",
+    "call.confirmation_queued": "Confirmation écrite de l'appel mise en file d'envoi",
     "invoice.penalties_invoiced": "Pénalités de retard facturées",
     "invoice.penalties_waived": "Pénalités de retard abandonnées",
     "fiscal_year.opened": "Exercice ouvert",
