@@ -14,6 +14,10 @@ ALLOWANCES_GIVEN = "709"
 LOSSES = "658"
 GAINS = "758"
 BAD_DEBTS = "654"
+# Doubtful debts (PCG): the provision on the receivable excl. VAT, its charge and reversal.
+CUSTOMER_PROVISIONS = "491"
+PROVISION_CHARGES = "6817"
+PROVISION_REVERSALS = "7817"
 VAT_BY_RATE = {
     Decimal("20.00"): "445711",
     Decimal("10.00"): "445712",
@@ -32,6 +36,9 @@ DEFAULT_LABELS = {
     LOSSES: "Charges diverses de gestion courante",
     GAINS: "Produits divers de gestion courante",
     BAD_DEBTS: "Pertes sur créances irrécouvrables",
+    CUSTOMER_PROVISIONS: "Dépréciations des comptes de clients",
+    PROVISION_CHARGES: "Dotations aux dépréciations des actifs circulants",
+    PROVISION_REVERSALS: "Reprises sur dépréciations des actifs circulants",
     "445711": "TVA collectée 20 %",
     "445712": "TVA collectée 10 %",
     "445713": "TVA collectée 5,5 %",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from encaisse.catalog.models import ItemKind
 from encaisse.companies.models import NumberSequence
 from encaisse.companies.sequences import lock_sequence
-from encaisse.money import ZERO
+from encaisse.money import ZERO, q2
 from encaisse.sales.totals import compute_totals
 
 from . import chart
@@ -153,3 +153,110 @@ def post_write_off(write_off):
             (chart.CUSTOMERS, write_off.customer, ZERO, write_off.amount),
         ],
     )
+
+
+# ---------------------------------------------------------------- pre-litigation cases
+# Entries of a litigation case (dunning.litigation) have the case's status change (a
+# dunning.CaseEvent) as their source: one case may post several entries in the same
+# journal (doubtful, then written off), and an entry is unique per source and journal.
+
+
+def vat_split(invoice, unpaid: Decimal) -> tuple[Decimal, dict[str, Decimal]]:
+    """(excl. VAT, {VAT account: VAT}) of `unpaid` (incl. VAT) of `invoice`, in the
+    invoice's own proportions (CGI art. 272: the VAT of an unpaid debt is reclaimed in
+    the ratio of what is left unpaid). The last rate takes the rounding remainder."""
+    if not invoice.total_vat or not invoice.total_incl_vat:
+        return unpaid, {}
+    vat = q2(unpaid * invoice.total_vat / invoice.total_incl_vat)
+    totals = compute_totals(list(invoice.lines.all()), list(invoice.allowances.all()))
+    by_rate = [(chart.VAT_BY_RATE[b.rate], b.vat) for b in totals.breakdown if b.vat]
+    split: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    left = vat
+    for position, (number, part) in enumerate(by_rate):
+        share = left if position == len(by_rate) - 1 else q2(vat * part / invoice.total_vat)
+        split[number] += share
+        left -= share
+    return unpaid - vat, dict(split)
+
+
+def _case_entry(case, event, label: str, lines):
+    return _post(
+        case.company,
+        Journal.MISC,
+        date=event.date,
+        label=f"{label} {case.customer.legal_name}",
+        piece_ref=f"DPC{case.pk}",
+        piece_date=event.date,
+        source=event,
+        lines=lines,
+    )
+
+
+def post_doubtful(case, event, *, transferred: Decimal, provision: Decimal):
+    """The open receivable (incl. VAT) moved from 411 to 416, and its provision
+    (on the amount excl. VAT): 6817 against 491."""
+    customer = case.customer
+    return _case_entry(
+        case,
+        event,
+        "Créance douteuse",
+        [
+            (chart.DOUBTFUL, customer, transferred, ZERO),
+            (chart.CUSTOMERS, customer, ZERO, transferred),
+            (chart.PROVISION_CHARGES, None, provision, ZERO),
+            (chart.CUSTOMER_PROVISIONS, customer, ZERO, provision),
+        ],
+    )
+
+
+def post_doubtful_recovered(case, event, *, transferred: Decimal, provision: Decimal):
+    """A doubtful debt paid after all: back from 416 to 411 (where the payments went),
+    and the provision reversed, 491 against 7817."""
+    customer = case.customer
+    return _case_entry(
+        case,
+        event,
+        "Créance douteuse recouvrée",
+        [
+            (chart.CUSTOMERS, customer, transferred, ZERO),
+            (chart.DOUBTFUL, customer, ZERO, transferred),
+            (chart.CUSTOMER_PROVISIONS, customer, provision, ZERO),
+            (chart.PROVISION_REVERSALS, None, ZERO, provision),
+        ],
+    )
+
+
+def post_irrecoverable(
+    case,
+    event,
+    *,
+    unpaid: list[tuple],
+    transferred: Decimal = ZERO,
+    provision: Decimal = ZERO,
+):
+    """The unpaid part (incl. VAT) of each invoice, `unpaid` [(invoice, amount)], written
+    off: 654 excl. VAT and the collected VAT reclaimed, against 416 when the debt was
+    moved there (`transferred`: what was moved; the payments received since went to 411,
+    so 411 takes the difference) or else 411; any provision reversed, 491 against 7817."""
+    customer = case.customer
+    loss = ZERO
+    vat: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for invoice, amount in unpaid:
+        excl, by_account = vat_split(invoice, amount)
+        loss += excl
+        for number, part in by_account.items():
+            vat[number] += part
+    total = sum((amount for _, amount in unpaid), ZERO)
+    lines = [(chart.BAD_DEBTS, None, loss, ZERO)]
+    lines += [(number, None, part, ZERO) for number, part in sorted(vat.items())]
+    if transferred:
+        lines.append((chart.DOUBTFUL, customer, ZERO, transferred))
+        rest = total - transferred
+        lines.append((chart.CUSTOMERS, customer, max(-rest, ZERO), max(rest, ZERO)))
+    else:
+        lines.append((chart.CUSTOMERS, customer, ZERO, total))
+    lines += [
+        (chart.CUSTOMER_PROVISIONS, customer, provision, ZERO),
+        (chart.PROVISION_REVERSALS, None, ZERO, provision),
+    ]
+    return _case_entry(case, event, "Créance irrécouvrable", lines)
