@@ -16,6 +16,7 @@ from encaisse.audit.services import trail
 from encaisse.catalog.services import create_product
 from encaisse.collection.claims import invoice_penalties, outstanding, waive_penalties
 from encaisse.collection.models import PenaltyClaim
+from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.companies.models import Role
 from encaisse.customers.services import create_customer
 from encaisse.documents import einvoice, validation
@@ -333,3 +334,17 @@ def test_waived_then_invoiced_later_covers_only_the_new_days(ten_thousand, admin
             Decimal("306.25"), Decimal("0.00"), OUT,
         ),
     ]  # fmt: skip
+
+
+def test_a_penalty_invoice_bears_no_penalties_itself(paid_late, admin, company):
+    with freeze_time("2025-10-01"):
+        penalty = invoice_penalties(company, [paid_late], SEP30, by=admin)
+    # Its own terms passed unpaid by 31 Dec: the engine counts days late, the claims don't.
+    assert penalty_table(penalty, dt.date(2025, 12, 31)).periods
+    assert outstanding(penalty, dt.date(2025, 12, 31)) == (Decimal("0.00"), Decimal("0.00"))
+    with freeze_time("2025-12-31"):
+        error = refused(
+            ValidationFailed,
+            lambda: invoice_penalties(company, [penalty], dt.date(2025, 12, 31), by=admin),
+        )
+    assert error.message.endswith(": c'est une facture de pénalités.")

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from encaisse.audit.admin import AuditedAdmin
 
-from .models import Dispute, PromiseToPay, ReferenceRate
+from .models import Dispute, PenaltyClaim, PromiseToPay, ReferenceRate
 
 
 @admin.register(ReferenceRate)
@@ -17,7 +17,8 @@ class ReferenceRateAdmin(AuditedAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Disputes and promises change through the services only (checks, audit records)."""
+    """Disputes, promises and penalty claims change through the services only (checks,
+    audit records)."""
 
     def has_add_permission(self, request):
         return False
@@ -41,3 +42,19 @@ class PromiseToPayAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "company", "customer", "amount", "promised_on", "due_by"]
     list_filter = ["company", "channel"]
     search_fields = ["customer__legal_name", "promised_by"]
+
+
+@admin.register(PenaltyClaim)
+class PenaltyClaimAdmin(ReadOnlyAdmin):
+    list_display = [
+        "invoice",
+        "company",
+        "kind",
+        "as_of",
+        "penalties",
+        "recovery_fee",
+        "penalty_invoice",
+        "created_at",
+    ]
+    list_filter = ["company", "kind"]
+    search_fields = ["invoice__number", "penalty_invoice__number", "reason"]

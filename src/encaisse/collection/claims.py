@@ -71,19 +71,28 @@ def outstanding(
     already: Outstanding | None = None,
 ) -> Outstanding:
     """What of `invoice`'s penalties and recovery fee up to `as_of` is still to claim:
-    the engine's amounts minus what PenaltyClaim rows already invoiced or waived.
+    the engine's amounts minus what PenaltyClaim rows already invoiced or waived; none
+    on a penalty invoice itself.
 
     `table` (the engine's table for this invoice and day) and `already` (from `claimed`)
     save their queries when the caller has them. Raises as the engine does: Conflict for
     a draft or a credit note, ValidationFailed for a day without a known ECB rate.
     """
     table = table if table is not None else penalty_table(invoice, as_of)
+    if not table.total or is_penalty_invoice(invoice):
+        return Outstanding(ZERO, ZERO)
     if already is None:
         already = claimed([invoice.pk]).get(invoice.pk, Outstanding(ZERO, ZERO))
     return Outstanding(
         max(table.penalties - already.penalties, ZERO),
         max(table.recovery_fee - already.recovery_fee, ZERO),
     )
+
+
+def is_penalty_invoice(invoice: Invoice) -> bool:
+    """Penalties are not claimed on penalties: interest on interest is only due under
+    the strict terms of art. 1343-2 of the Code civil, which a reminder cannot meet."""
+    return PenaltyClaim.objects.filter(penalty_invoice_id=invoice.pk).exists()
 
 
 def claims(invoice: Invoice):
@@ -133,6 +142,8 @@ def _nothing_outstanding(invoice: Invoice, as_of: dt.date, table: PenaltyTable):
     why = (
         "elle n'était pas en retard"
         if not table.periods
+        else "c'est une facture de pénalités"
+        if is_penalty_invoice(invoice)
         else "ses pénalités ont déjà été facturées ou abandonnées"
     )
     return ValidationFailed(

@@ -6,6 +6,7 @@ from .views import base, company, credit, customers, invoices, payments, product
 from .views import disputes as dispute_views
 from .views import einvoicing as einvoicing_views
 from .views import mailing as mailing_views
+from .views import penalty_claims as penalty_claim_views
 
 app_name = "web"
 CREDIT_NOTES = {"default_kind": DocumentKind.CREDIT_NOTE}
@@ -43,6 +44,16 @@ urlpatterns = [
     path("invoices/<int:pk>/issue/", invoices.invoice_issue, name="invoice_issue"),
     path("invoices/<int:pk>/delete/", invoices.invoice_delete, name="invoice_delete"),
     path("invoices/<int:pk>/credit-note/", invoices.credit_note_create, name="credit_note_create"),
+    path(
+        "invoices/<int:pk>/penalties/invoice/",
+        penalty_claim_views.penalty_invoice,
+        name="penalty_invoice",
+    ),
+    path(
+        "invoices/<int:pk>/penalties/waive/",
+        penalty_claim_views.penalty_waiver,
+        name="penalty_waiver",
+    ),
     path(
         "invoices/<int:pk>/documents/<slug:format>/",
         invoices.invoice_document,

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from encaisse.catalog.models import ItemKind, Product, Unit
-from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.companies.permissions import (
     ALLOCATE,
     CREDIT_OVERRIDE,
@@ -41,6 +40,7 @@ from ..forms import (
 from ..shortcuts import add_domain_error, company_view, error_targets, page_of
 from . import einvoicing as einvoicing_views
 from . import mailing as mailing_views
+from . import penalty_claims as penalty_claim_views
 
 # ---------------------------------------------------------------- lists and exports
 
@@ -356,19 +356,6 @@ def _schedule(invoice: Invoice) -> dict:
     return {"planned": planned}
 
 
-def _penalties(invoice: Invoice) -> dict:
-    """The penalty table as of today, for an issued invoice some installment of which
-    is past due; a missing reference rate is shown as the error it is."""
-    today = timezone.localdate()
-    if not invoice.is_issued or invoice.is_credit_note:
-        return {}
-    try:
-        table = penalty_table(invoice, today)
-    except DomainError as exc:
-        return {"penalties_error": exc.message}
-    return {"penalty_table": table} if table.periods else {}
-
-
 @company_view
 def invoice_detail(request, pk):
     invoice = get_object_or_404(
@@ -389,7 +376,7 @@ def invoice_detail(request, pk):
             "trail": audit.entries(invoice),
             "today": timezone.localdate(),
             **_schedule(invoice),
-            **_penalties(invoice),
+            **penalty_claim_views.invoice_context(request, invoice),
             **mailing_views.invoice_context(request, invoice),
             **einvoicing_views.invoice_context(request, invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",

@@ -1,0 +1,160 @@
+"""Web: the invoice page's penalty block invoices the penalties or waives them, shows
+errors next to the fields and the past claims.
+
+Same dated case as tests/collection/test_penalties.py: 10 000,00 € TTC issued on 15 Apr
+2025, due 15 May, paid on 30 Sep: penalties 165.73 + 306.25 = 471.98, fee 40.00, total
+511.98. "Today" is frozen at 31 Oct 2025.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from freezegun import freeze_time
+
+from encaisse.catalog.services import create_product
+from encaisse.collection.models import PenaltyClaim
+from encaisse.companies.models import Role
+from encaisse.receivables.services.allocation import allocate
+from encaisse.sales.models import Invoice
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+@pytest.fixture
+def frozen():
+    with freeze_time("2025-10-31"):
+        yield
+
+
+@pytest.fixture
+def late(company, admin, make_invoice, pay):
+    big = create_product(
+        company,
+        {
+            "reference": "FOUR-01",
+            "label": "Four à sole",
+            "kind": "goods",
+            "unit_price": "8333.33",
+            "vat_rate": "20",
+        },
+        by=admin,
+    )
+    invoice = make_invoice(
+        lines=[{"product": big.pk, "quantity": "1"}], issue_on=dt.date(2025, 4, 15)
+    )
+    payment = pay("10000.00", dt.date(2025, 9, 30))
+    allocate(payment, [(invoice.installments.get(), "10000.00")], by=admin, on=payment.date)
+    return invoice
+
+
+def page(client, invoice):
+    response = client.get(reverse("web:invoice_detail", args=[invoice.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_block_offers_both_forms_to_an_admin(admin_client, late):
+    html = page(admin_client, late)
+    assert "511,98" in html  # 471.98 + 40.00
+    assert (
+        "Facturer les pénalités" in html and reverse("web:penalty_invoice", args=[late.pk]) in html
+    )
+    assert (
+        "Renoncer aux pénalités" in html and reverse("web:penalty_waiver", args=[late.pk]) in html
+    )
+    assert 'value="2025-10-31"' in html  # as_of defaults to today
+
+
+def test_invoicing_from_the_page(admin_client, late):
+    response = admin_client.post(
+        reverse("web:penalty_invoice", args=[late.pk]), {"penalty-as_of": "2025-10-31"}
+    )
+    penalty = Invoice.objects.get(number="FA2025-00002")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:invoice_detail", args=[penalty.pk])
+    assert penalty.total_incl_vat == Decimal("511.98")
+    html = page(admin_client, penalty)
+    assert "Facture de pénalités" in html
+    assert "Facture N° FA2025-00001 du 15/04/2025" in html
+    assert "Hors champ" in html
+
+    html = page(admin_client, late)
+    assert 'id="penalty-claims"' in html and "FA2025-00002" in html
+    assert "Reste à réclamer" in html
+    assert 'id="penalties-due">0,00' in html
+    assert "penalty-invoice-form" not in html and "penalty-waiver-form" not in html
+
+
+def test_invoicing_twice_shows_why_on_the_page(admin_client, late):
+    url = reverse("web:penalty_invoice", args=[late.pk])
+    admin_client.post(url, {"penalty-as_of": "2025-10-31"})
+    response = admin_client.post(url, {"penalty-as_of": "2025-10-31"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "ses pénalités ont déjà été facturées ou abandonnées" in html
+    assert Invoice.objects.filter(number__startswith="FA").count() == 2
+
+
+def test_a_future_day_is_refused_next_to_the_field(admin_client, late):
+    response = admin_client.post(
+        reverse("web:penalty_invoice", args=[late.pk]), {"penalty-as_of": "2025-11-01"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_penalty-as_of-error"' in html and "Cette date est dans le futur." in html
+    assert not PenaltyClaim.objects.exists()
+
+
+def test_a_waiver_without_reason_is_refused_next_to_the_field(admin_client, late):
+    response = admin_client.post(
+        reverse("web:penalty_waiver", args=[late.pk]),
+        {"waiver-as_of": "2025-10-31", "waiver-reason": " "},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_waiver-reason-error"' in html
+    assert "Indiquez pourquoi les pénalités ne sont pas réclamées." in html
+    assert not PenaltyClaim.objects.exists()
+
+
+def test_a_waiver_from_the_page(admin_client, late):
+    response = admin_client.post(
+        reverse("web:penalty_waiver", args=[late.pk]),
+        {"waiver-as_of": "2025-10-31", "waiver-reason": "Premier retard, client fidèle"},
+    )
+    assert response.status_code == 302
+    claim = PenaltyClaim.objects.get()
+    assert (claim.kind, claim.total) == ("waived", Decimal("511.98"))
+    html = page(admin_client, late)
+    assert "Premier retard, client fidèle" in html and "Abandonnées" in html
+    assert "Pénalités de retard abandonnées" in html  # the audit trail's label
+
+
+def test_rights(client_of, company, make_user, late):
+    collector = client_of(make_user("recouvrement", company, Role.COLLECTION))
+    html = page(collector, late)
+    assert "penalty-waiver-form" in html and "penalty-invoice-form" not in html
+    response = collector.post(
+        reverse("web:penalty_invoice", args=[late.pk]), {"penalty-as_of": "2025-10-31"}
+    )
+    assert response.status_code == 403
+    reader = client_of(make_user("lecteur", company, Role.READ_ONLY))
+    html = page(reader, late)
+    assert "penalty-waiver-form" not in html and "penalty-invoice-form" not in html
+    response = reader.post(
+        reverse("web:penalty_waiver", args=[late.pk]),
+        {"waiver-as_of": "2025-10-31", "waiver-reason": "x"},
+    )
+    assert response.status_code == 403
+    assert not PenaltyClaim.objects.exists()
+
+
+def test_another_companys_invoice_is_not_found(client_of, other_company, make_user, late):
+    stranger = client_of(make_user("autre", other_company, Role.ADMIN))
+    response = stranger.post(
+        reverse("web:penalty_invoice", args=[late.pk]), {"penalty-as_of": "2025-10-31"}
+    )
+    assert response.status_code == 404
+    assert not PenaltyClaim.objects.exists()
