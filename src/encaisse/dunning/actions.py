@@ -73,24 +73,21 @@ def _check_open(reminder: Reminder) -> None:
         raise Conflict("cancelled", "Cette relance est annulée.")
 
 
-def _refresh(reminder: Reminder, on: dt.date) -> None:
+def _refresh(reminder: Reminder, on: dt.date) -> bool:
     """Bring a reminder proposed earlier up to `on` (payments, disputes and promises since
-    then), so what is sent is right on the day it is sent."""
-    plans = plan(reminder.company, on, [reminder.customer_id])
-    p = plans.get(reminder.customer_id)
+    then), so what is sent is right on the day it is sent. False, the reminder cancelled,
+    when nothing is due any more."""
+    p = plan(reminder.company, on, [reminder.customer_id]).get(reminder.customer_id)
     if p is None:
         reminder.status = ReminderStatus.CANCELLED
         reminder.hold_reason = "Plus rien à relancer à cette date."
         reminder.save(update_fields=["status", "hold_reason", "updated_at"])
-        raise Conflict(
-            "nothing_due",
-            f"Plus rien n'est à relancer chez {reminder.customer.legal_name} au "
-            f"{on:%d/%m/%Y} : la relance est annulée.",
-        )
+        return False
     fill(reminder, p, on)
     reminder.save()
     reminder.items.all().delete()
     write_items([(reminder, p)])
+    return True
 
 
 def _penalties(reminder: Reminder, on: dt.date) -> None:
@@ -132,12 +129,6 @@ def send_reminder(
     its amounts brought up to that day, the letter rendered and kept, the e-mail queued
     for the e-mail channels. `automatic`: sent by the run, for a level that needs no
     validation (no user then)."""
-    from encaisse.documents.reminders import reminder_pdf
-    from encaisse.mailing.invoices import recipients
-    from encaisse.mailing.services import queue_mail
-
-    from .messages import default_message, letter_filename
-
     if not automatic:
         require(by, reminder.company, MANAGE_DISPUTES)
     today = timezone.localdate()
@@ -155,57 +146,73 @@ def send_reminder(
                 "peut pas partir avant.",
                 "on",
             )
-        if on > reminder.proposed_on:
-            _refresh(reminder, on)
-        if reminder.status == ReminderStatus.HELD:
-            raise Conflict("held", f"Relance suspendue : {reminder.hold_reason}")
-        if reminder.template in PENALTY_TEMPLATES:
-            _penalties(reminder, on)
-        if reminder.template in (Template.FORMAL_NOTICE, Template.PRE_LITIGATION):
-            reminder.deadline = on + dt.timedelta(days=NOTICE_DAYS)
-        reminder.status = ReminderStatus.SENT
-        reminder.sent_on = on
-        reminder.sent_by = audit.actor(by)
-        reminder.registered_mail_ref = ref
-        reminder.postponed_until = None
-        pdf = reminder_pdf(reminder) if reminder.channel in LETTER_CHANNELS else None
-        reminder.letter_pdf = pdf
-        if reminder.channel in EMAIL_CHANNELS:
-            subject, body = default_message(reminder)
-            attachments = []
-            if pdf is not None:
-                attachments.append(
-                    {
-                        "filename": letter_filename(reminder),
-                        "content_type": "application/pdf",
-                        "content": pdf,
-                    }
-                )
-            reminder.mail = queue_mail(
-                reminder.company,
-                to=recipients(reminder.customer, to),
-                subject=reminder.subject or subject,
-                body=reminder.body or body,
-                attachments=attachments,
-                customer=reminder.customer,
-                by=by,
-            )
-        reminder.save()
-        audit.record(
-            "reminder.sent",
-            reminder,
-            by=by,
-            changes={
-                "customer": reminder.customer.legal_name,
-                "level": reminder.level,
-                "channel": reminder.get_channel_display(),
-                "principal": format_eur(reminder.principal),
-                "penalties": format_eur(reminder.penalties),
-                "recovery_fees": format_eur(reminder.recovery_fees),
-                "automatic": automatic,
-            },
+        nothing_due = on > reminder.proposed_on and not _refresh(reminder, on)
+        if not nothing_due:
+            _send(reminder, on, by, to, ref, automatic)
+    if nothing_due:  # raised once the cancellation is saved
+        raise Conflict(
+            "nothing_due",
+            f"Plus rien n'est à relancer chez {reminder.customer.legal_name} au "
+            f"{on:%d/%m/%Y} : la relance est annulée.",
         )
     return reminder
+
+
+def _send(reminder: Reminder, on, by, to, ref, automatic) -> None:
+    from encaisse.documents.reminders import reminder_pdf
+    from encaisse.mailing.invoices import recipients
+    from encaisse.mailing.services import queue_mail
+
+    from .messages import default_message, letter_filename
+
+    if reminder.status == ReminderStatus.HELD:
+        raise Conflict("held", f"Relance suspendue : {reminder.hold_reason}")
+    if reminder.template in PENALTY_TEMPLATES:
+        _penalties(reminder, on)
+    if reminder.template in (Template.FORMAL_NOTICE, Template.PRE_LITIGATION):
+        reminder.deadline = on + dt.timedelta(days=NOTICE_DAYS)
+    reminder.status = ReminderStatus.SENT
+    reminder.sent_on = on
+    reminder.sent_by = audit.actor(by)
+    reminder.registered_mail_ref = ref
+    reminder.postponed_until = None
+    pdf = reminder_pdf(reminder) if reminder.channel in LETTER_CHANNELS else None
+    reminder.letter_pdf = pdf
+    if reminder.channel in EMAIL_CHANNELS:
+        subject, body = default_message(reminder)
+        attachments = []
+        if pdf is not None:
+            attachments.append(
+                {
+                    "filename": letter_filename(reminder),
+                    "content_type": "application/pdf",
+                    "content": pdf,
+                }
+            )
+        reminder.mail = queue_mail(
+            reminder.company,
+            to=recipients(reminder.customer, to),
+            subject=reminder.subject or subject,
+            body=reminder.body or body,
+            attachments=attachments,
+            customer=reminder.customer,
+            by=by,
+        )
+    reminder.save()
+    audit.record(
+        "reminder.sent",
+        reminder,
+        by=by,
+        changes={
+            "customer": reminder.customer.legal_name,
+            "level": reminder.level,
+            "channel": reminder.get_channel_display(),
+            "principal": format_eur(reminder.principal),
+            "penalties": format_eur(reminder.penalties),
+            "recovery_fees": format_eur(reminder.recovery_fees),
+            "automatic": automatic,
+        },
+    )
 
 
 def edit_reminder(reminder: Reminder, data: dict, *, by) -> Reminder:

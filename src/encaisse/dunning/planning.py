@@ -97,8 +97,10 @@ def levels_sent(
 ) -> dict[int, tuple[int, dt.date]]:
     """{installment id: (highest level sent, the day it was sent)}, for the installments
     given, or those of a customer, or those not settled by `open_on`."""
+    # Only the items a reminder took to their level: a recall of an item at the level it
+    # already had does not restart the gap before the next level.
     rows = ReminderItem.objects.filter(
-        reminder__company=company, reminder__status=ReminderStatus.SENT
+        reminder__company=company, reminder__status=ReminderStatus.SENT, advances=True
     )
     if open_on is not None:
         rows = rows.filter(
