@@ -311,7 +311,7 @@ def open_case(customer, as_of, *, by, invoices=None) -> LitigationCase:
             by=by,
             changes={
                 "customer": customer.legal_name,
-                "invoices": [i.number for i in chosen],
+                "invoices": [line.invoice.number for line in lines],
                 "total": format_eur(case.total_claimed),
             },
         )
