@@ -1,0 +1,354 @@
+"""Dunning letters: one PDF per level, whose text says what it must, with every amount
+worked out by hand. The reminders are made as in real life: the dunning run proposes
+them, the collector sends them (dunning.actions.send_reminder, which stores the letter).
+
+Reference rates (collection 0001): ECB rate in force on 1 Jan 2025 = 3.15 %, on 1 Jul
+2025 = 2.15 %, so the legal default penalty rate is 13.15 % for Jan–Jun 2025 and 12.15 %
+for Jul–Dec 2025, over 365 days.
+
+The invoices, issued through the services with the company's default terms (30 days):
+- FA2025-00001, 15 Apr 2025, 10 000,00 € TTC (8 333,33 HT + 20 %), due 15 May 2025;
+- FA2025-00002, 2 May 2025, 5 h × 78,00 = 390,00 € TTC, due 1 Jun 2025.
+Default scenario: level 1 from D+1, 2 from D+15, 3 from D+30, 4 from D+45, each no
+sooner than the gap of offsets after the previous one was sent. The collector sends
+level 1 on 10 Jun, level 2 on 30 Jun, level 3 on 15 Jul, level 4 on 30 Jul.
+
+Penalties, per period (base × rate × days / 365, rounded to the cent):
+  FA2025-00001: 16 May–30 Jun, 46 d at 13.15 %: 10 000 × 13.15 % × 46 / 365 = 165.726… → 165.73
+                1–15 Jul, 15 d at 12.15 %: 10 000 × 12.15 % × 15 / 365 = 49.931… → 49.93
+                1–30 Jul, 30 d at 12.15 %: 10 000 × 12.15 % × 30 / 365 = 99.863… → 99.86
+  FA2025-00002: 2–30 Jun, 29 d at 13.15 %: 390 × 13.15 % × 29 / 365 = 4.074… → 4.07
+                1–15 Jul, 15 d at 12.15 %: 390 × 12.15 % × 15 / 365 = 1.947… → 1.95
+                1–30 Jul, 30 d at 12.15 %: 390 × 12.15 % × 30 / 365 = 3.894… → 3.89
+
+ENCAISSE_PDF_DUMP=/some/dir keeps the PDFs (to look at them).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from encaisse.catalog.services import create_product
+from encaisse.collection.disputes import open_dispute
+from encaisse.collection.penalties import penalties
+from encaisse.customers.services import create_customer
+from encaisse.documents.reminders import long_date, reminder_context, reminder_pdf
+from encaisse.dunning.actions import send_reminder
+from encaisse.dunning.models import Reminder, ReminderStatus, Template
+from encaisse.dunning.run import run_dunning
+from encaisse.dunning.scenarios import DEFAULT_LEVELS, default_scenario, update_scenario
+
+from .test_pdf import NBSP, dump, eur, pages_text, pdfa_id
+from .test_statement_pdf import flat
+
+pytestmark = pytest.mark.django_db
+
+ISSUED = dt.date(2025, 4, 15)
+DUE = dt.date(2025, 5, 15)
+MAIL = ["compta@boulangerie-dupont.fr"]
+# The days the collector sends each level (see the module docstring).
+SENDS = {1: dt.date(2025, 6, 10), 2: dt.date(2025, 6, 30), 3: dt.date(2025, 7, 15),
+         4: dt.date(2025, 7, 30)}  # fmt: skip
+
+
+@pytest.fixture
+def big_invoice(company, admin, make_invoice):
+    """FA2025-00001: 10 000,00 € TTC, due 15 May 2025."""
+    oven = create_product(
+        company,
+        {
+            "reference": "FOUR-01",
+            "label": "Four à sole",
+            "kind": "goods",
+            "unit_price": "8333.33",
+            "vat_rate": "20",
+        },
+        by=admin,
+    )
+
+    def make(cust=None):
+        invoice = make_invoice(
+            lines=[{"product": oven.pk, "quantity": "1"}], issue_on=ISSUED, cust=cust
+        )
+        assert invoice.total_incl_vat == Decimal("10000.00")
+        assert invoice.due_date == DUE
+        return invoice
+
+    return make
+
+
+@pytest.fixture
+def two_invoices(big_invoice, invoice_of):
+    big = big_invoice()
+    small = invoice_of(5, dt.date(2025, 5, 2))
+    assert small.total_incl_vat == Decimal("390.00") and small.due_date == dt.date(2025, 6, 1)
+    return big, small
+
+
+def proposed(company, customer, on):
+    """Run the dunning on `on`: the customer's reminder it proposes."""
+    run_dunning(company, on)
+    return Reminder.objects.get(customer=customer, status=ReminderStatus.PROPOSED)
+
+
+def send_up_to(company, customer, admin, level, **send):
+    """Run and send levels 1 to `level` on their days (SENDS): the last one sent."""
+    for rank in range(1, level + 1):
+        reminder = proposed(company, customer, SENDS[rank])
+        assert reminder.level == rank
+        reminder = send_reminder(
+            reminder, by=admin, on=SENDS[rank], to=MAIL, **(send if rank == level else {})
+        )
+    return reminder
+
+
+def letter_text(reminder, name):
+    pdf = reminder_pdf(reminder)
+    dump(f"reminder_{name}", pdf)
+    assert pdf.startswith(b"%PDF-") and pdfa_id(pdf) == ("3", "B")
+    return " ".join(flat(page) for page in pages_text(pdf))
+
+
+def stored_text(reminder, name):
+    """The text of the letter the send stored."""
+    pdf = bytes(reminder.letter_pdf)
+    dump(f"reminder_{name}", pdf)
+    assert pdfa_id(pdf) == ("3", "B")
+    return " ".join(flat(page) for page in pages_text(pdf))
+
+
+def emphasised(label, amount, text):
+    """The total in the coloured box: pypdf reads its label and amount with or without
+    a space between them."""
+    return f"{label} {amount}" in text or f"{label}{amount}" in text
+
+
+def test_long_date():
+    assert long_date(dt.date(2026, 12, 1)) == "1er décembre 2026"
+    assert long_date(dt.date(2025, 7, 31)) == "31 juillet 2025"
+
+
+def test_courtesy_reminder_before_the_due_date(company, admin, customer, big_invoice):
+    update_scenario(
+        default_scenario(company),
+        {
+            "levels": [{"rank": 0, "day_offset": -5, "channel": "letter"}]
+            + [{"rank": r, "day_offset": o, "channel": c} for r, o, c, _t, _v in DEFAULT_LEVELS]
+        },
+        by=admin,
+    )
+    big_invoice()
+    run_dunning(company, dt.date(2025, 5, 10))
+    # A letter that needs no validation: the run sent it.
+    reminder = Reminder.objects.get(customer=customer)
+    assert reminder.template == Template.COURTESY and reminder.status == ReminderStatus.SENT
+    text = stored_text(reminder, "0_courtesy")
+    assert "Lyon, le 10 mai 2025" in text
+    assert "Boulangerie Dupont SARL" in text and "3 place Bellecour" in text
+    assert "Objet : Rappel d'échéance — 1 facture" in text
+    assert "arrive prochainement à échéance" in text
+    # Not late: due in 5 days; no penalty, no fee, no deadline.
+    assert (
+        f"FA2025-00001 15/04/2025 15/05/2025 à échoir {eur('10 000,00 €')} "
+        f"{eur('10 000,00 €')} 0" in text
+    )
+    assert emphasised("Total dû", eur("10 000,00 €"), text)
+    assert "pénalités" not in text.lower() and "Au plus tard" not in text
+    assert f"IBAN FR76{NBSP}3000" in text and "Référence à rappeler : FA2025-00001" in text
+    assert "Service recouvrement" in text and "Atelier Martin SAS" in text
+
+
+def test_amicable_reminder_lists_the_overdue_invoices(company, customer, two_invoices):
+    # Proposed on 10 Jun (its automatic e-mail found no address): the letter's preview.
+    reminder = proposed(company, customer, SENDS[1])
+    text = letter_text(reminder, "1_amicable")
+    assert "Lyon, le 10 juin 2025" in text
+    assert "simple oubli" in text and "par virement" in text
+    # 10 Jun − 15 May = 26 days; 10 Jun − 1 Jun = 9 days.
+    assert (
+        f"FA2025-00001 15/04/2025 15/05/2025 26 j {eur('10 000,00 €')} "
+        f"{eur('10 000,00 €')} 1" in text
+    )
+    assert f"FA2025-00002 02/05/2025 01/06/2025 9 j {eur('390,00 €')} {eur('390,00 €')} 1" in text
+    # 10 000,00 + 390,00 = 10 390,00
+    assert f"pour un montant total de {eur('10 390,00 €')}" in text
+    assert emphasised("Total dû", eur("10 390,00 €"), text)
+    assert "Référence à rappeler : FA2025-00001, FA2025-00002" in text
+    # An amicable letter claims no penalty.
+    assert "Pénalités" not in text and "40,00" not in text
+
+
+def test_formal_reminder_states_penalties_and_fees_accrued(company, admin, customer, two_invoices):
+    reminder = send_up_to(company, customer, admin, 2)
+    assert reminder.template == Template.FORMAL and reminder.letter_pdf
+    text = stored_text(reminder, "2_formal")
+    assert "Lyon, le 30 juin 2025" in text and "Objet : Deuxième relance" in text
+    assert "Malgré nos relances du 10/06/2025" in text
+    assert "au plus tard le 08/07/2025" in text  # 30 Jun + 8 days
+    assert "art. L.441-10 et D.441-5 du Code de commerce" in text
+    # On 30 Jun: FA2025-00001 165.73 + 40.00 fee, with its principal 10 205.73;
+    # FA2025-00002 4.07 + 40.00, with its principal 434.07.
+    # Penalties 165.73 + 4.07 = 169.80; fees 80.00; 10 390.00 + 169.80 + 80.00 = 10 639.80
+    assert (
+        f"FA2025-00001 {eur('10 000,00 €')} {eur('165,73 €')} {eur('40,00 €')} "
+        f"{eur('10 205,73 €')}" in text
+    )
+    assert (
+        f"FA2025-00002 {eur('390,00 €')} {eur('4,07 €')} {eur('40,00 €')} {eur('434,07 €')}" in text
+    )
+    assert (
+        f"elles s'élèvent à {eur('169,80 €')} de pénalités et {eur('80,00 €')} d'indemnités, "
+        f"soit un total dû de {eur('10 639,80 €')}" in text
+    )
+    assert emphasised("Total dû", eur("10 639,80 €"), text)
+    assert reminder.total == Decimal("10639.80")
+    # A formal reminder gives the amounts, not the period-by-period table.
+    assert "Détail des pénalités" not in text
+
+
+def test_formal_notice_shows_every_amount_of_the_penalty_table(
+    company, admin, customer, two_invoices
+):
+    big, small = two_invoices
+    reminder = send_up_to(company, customer, admin, 3, registered_mail_ref="1A 123 456 7890 1")
+    assert reminder.template == Template.FORMAL_NOTICE
+    assert reminder.deadline == dt.date(2025, 7, 23)  # 15 Jul + 8 days
+    text = stored_text(reminder, "3_formal_notice")
+    assert "LETTRE RECOMMANDÉE AVEC ACCUSÉ DE RÉCEPTION n° 1A 123 456 7890 1" in text
+    assert "Objet : Mise en demeure de payer" in text and "MISE EN DEMEURE DE PAYER" in text
+    assert "Malgré nos relances des 10/06/2025 et 30/06/2025" in text
+    assert "article 1344 du Code civil" in text
+    assert "dans un délai de 8 jours, soit au plus tard le 23/07/2025" in text
+    # Every period of the engine's tables on 15 Jul (module docstring).
+    periods = [
+        ("FA2025-00001", "16/05/2025", "30/06/2025", 46, "10 000,00 €", "13,15", "165,73 €"),
+        ("FA2025-00001", "01/07/2025", "15/07/2025", 15, "10 000,00 €", "12,15", "49,93 €"),
+        ("FA2025-00002", "02/06/2025", "30/06/2025", 29, "390,00 €", "13,15", "4,07 €"),
+        ("FA2025-00002", "01/07/2025", "15/07/2025", 15, "390,00 €", "12,15", "1,95 €"),
+    ]
+    for number, start, end, days, base, rate, amount in periods:
+        assert f"{number} {start} {end} {days} {eur(base)} {rate}{NBSP}% {eur(amount)}" in text
+    # The letter's periods are the engine's, figure for figure.
+    engine = [
+        (p.days, p.amount) for invoice in (big, small) for p in penalties(invoice, SENDS[3]).periods
+    ]
+    assert engine == [
+        (days, Decimal(amount.removesuffix(" €").replace(",", ".")))
+        for _n, _s, _e, days, _b, _r, amount in periods
+    ]
+    # FA2025-00001: 165.73 + 49.93 = 215.66; + 40.00 + 10 000.00 = 10 255.66
+    # FA2025-00002: 4.07 + 1.95 = 6.02; + 40.00 + 390.00 = 436.02
+    # Principal 10 390.00 + penalties 221.68 + fees 2 × 40.00 = 10 691.68
+    assert (
+        f"FA2025-00001 {eur('10 000,00 €')} {eur('215,66 €')} {eur('40,00 €')} "
+        f"{eur('10 255,66 €')}" in text
+    )
+    assert (
+        f"FA2025-00002 {eur('390,00 €')} {eur('6,02 €')} {eur('40,00 €')} {eur('436,02 €')}" in text
+    )
+    assert (
+        f"Total {eur('10 390,00 €')} {eur('221,68 €')} {eur('80,00 €')} {eur('10 691,68 €')}"
+        in text
+    )
+    assert emphasised("Total réclamé", eur("10 691,68 €"), text)
+    assert f"nous régler la somme de {eur('10 691,68 €')}" in text
+    assert "injonction de payer" in text
+    assert f"Taux de 13,15{NBSP}% : Taux BCE au 01/01/2025 (3,15 %) + 10 points" in text
+    assert reminder.total == Decimal("10691.68")
+
+
+def test_pre_litigation_notice_repeats_the_amounts(company, admin, customer, two_invoices):
+    reminder = send_up_to(company, customer, admin, 4)
+    assert reminder.template == Template.PRE_LITIGATION
+    text = stored_text(reminder, "4_pre_litigation")
+    assert "DERNIER AVIS AVANT CONTENTIEUX" in text
+    assert "Malgré nos relances des 10/06/2025, 30/06/2025 et 15/07/2025" in text
+    assert "au plus tard le 07/08/2025" in text and "cabinet de recouvrement" in text
+    # On 30 Jul: FA2025-00001 165.73 + 99.86 = 265.59; FA2025-00002 4.07 + 3.89 = 7.96;
+    # 10 390.00 + 265.59 + 7.96 + 80.00 = 10 743.55
+    assert (
+        f"FA2025-00001 01/07/2025 30/07/2025 30 {eur('10 000,00 €')} 12,15{NBSP}% "
+        f"{eur('99,86 €')}" in text
+    )
+    assert (
+        f"FA2025-00002 01/07/2025 30/07/2025 30 {eur('390,00 €')} 12,15{NBSP}% "
+        f"{eur('3,89 €')}" in text
+    )
+    assert emphasised("Total réclamé", eur("10 743,55 €"), text)
+    assert reminder.total == Decimal("10743.55")
+
+
+def test_held_items_are_not_printed(company, admin, customer, two_invoices):
+    big, _small = two_invoices
+    send_up_to(company, customer, admin, 2)
+    open_dispute(
+        company,
+        {
+            "invoice": big.pk,
+            "category": "quality",
+            "customer_words": "Le four chauffe mal.",
+            "department": "sales",
+            "owner": admin.pk,
+            "opened_on": dt.date(2025, 7, 1),
+            "target_date": dt.date(2025, 7, 31),
+        },
+        by=admin,
+    )
+    reminder = proposed(company, customer, SENDS[3])
+    assert [item.held_amount for item in reminder.items.order_by("due_date")] == [
+        Decimal("10000.00"),
+        Decimal("0.00"),
+    ]
+    reminder = send_reminder(reminder, by=admin, on=SENDS[3], to=MAIL)
+    text = stored_text(reminder, "3_formal_notice_held")
+    assert "FA2025-00001" not in text
+    # Only FA2025-00002: 390.00 + 6.02 + 40.00 = 436.02
+    assert emphasised("Total réclamé", eur("436,02 €"), text)
+    assert [row["number"] for row in reminder_context(reminder)["items"]] == ["FA2025-00002"]
+
+
+def test_formal_notice_to_a_consumer_has_no_recovery_fee(company, admin, make_invoice, product):
+    consumer = create_customer(
+        company,
+        {
+            "legal_name": "Mme Claire Petit",
+            "kind": "consumer",
+            "billing_line1": "5 rue Haute",
+            "billing_postal_code": "13001",
+            "billing_city": "Marseille",
+        },
+        by=admin,
+    )
+    # 20 × 18.90 at 5.5 %: 378.00 + 20.79 = 398.79 TTC, due 15 May.
+    invoice = make_invoice(
+        lines=[{"product": product.pk, "quantity": "20"}], issue_on=ISSUED, cust=consumer
+    )
+    assert invoice.total_incl_vat == Decimal("398.79")
+    reminder = send_up_to(company, consumer, admin, 3)
+    text = stored_text(reminder, "3_formal_notice_consumer")
+    assert "intérêts au taux légal" in text and "art. 1231-6 et 1344-1 du Code civil" in text
+    assert "Indemnité" not in text and "40,00" not in text and "D.441-5" not in text
+    # Interest on 15 Jul: 398.79 × 13.15 % × 46 / 365 = 6.609… → 6.61;
+    #   398.79 × 12.15 % × 15 / 365 = 1.991… → 1.99; 6.61 + 1.99 = 8.60
+    # Total 398.79 + 8.60 = 407.39
+    assert f"Total {eur('398,79 €')} {eur('8,60 €')} {eur('407,39 €')}" in text
+    assert emphasised("Total réclamé", eur("407,39 €"), text)
+    assert "DÉTAIL DES INTÉRÊTS DE RETARD AU 15/07/2025" in text
+
+
+def test_a_preview_computes_the_penalties_the_send_will_store(
+    company, admin, customer, two_invoices
+):
+    send_up_to(company, customer, admin, 2)
+    reminder = proposed(company, customer, SENDS[3])
+    assert reminder.penalties == 0  # the send puts them on the items
+    preview = reminder_context(reminder)
+    sent = send_reminder(reminder, by=admin, on=SENDS[3], to=MAIL)
+    assert preview["claim"] == reminder_context(sent)["claim"]
+    assert preview["claim"]["total"] == eur("10 691,68 €")
+
+
+def test_the_letter_renders_the_same_bytes_twice(company, customer, two_invoices):
+    reminder = proposed(company, customer, SENDS[1])
+    assert reminder_pdf(reminder) == reminder_pdf(reminder)
