@@ -3,8 +3,11 @@ from django.urls import path
 from encaisse.sales.models import DocumentKind
 
 from .views import base, company, credit, customers, invoices, payments, products, reports
+from .views import collection_file as collection_file_views
 from .views import disputes as dispute_views
+from .views import dunning as dunning_views
 from .views import einvoicing as einvoicing_views
+from .views import litigation as litigation_views
 from .views import mailing as mailing_views
 from .views import penalty_claims as penalty_claim_views
 
@@ -139,4 +142,64 @@ urlpatterns += [
     path("credit/", credit.credit_positions, name="credit_positions"),
     path("credit/export.xlsx", credit.credit_positions_export, name="credit_positions_export"),
     path("customers/<int:pk>/incidents/", credit.incident_add, name="incident_add"),
+]
+
+# The collection file of a customer (dossier de recouvrement) and its calls.
+urlpatterns += [
+    path(
+        "customers/<int:pk>/collection/",
+        collection_file_views.collection_file_view,
+        name="collection_file",
+    ),
+    path("customers/<int:pk>/collection/calls/", collection_file_views.call_log, name="call_log"),
+    path(
+        "customers/<int:pk>/collection/calls/<int:call_pk>/confirmation/",
+        collection_file_views.call_confirm,
+        name="call_confirm",
+    ),
+]
+
+# Dunning (relances): reminders, the run, scenarios, the collector's agenda.
+urlpatterns += [
+    path("dunning/", dunning_views.reminder_list, name="reminders"),
+    path("dunning/export.xlsx", dunning_views.reminder_export, name="reminder_export"),
+    path("dunning/run/", dunning_views.dunning_run, name="dunning_run"),
+    path("dunning/agenda/", dunning_views.desk, name="dunning_desk"),
+    path("dunning/<int:pk>/", dunning_views.reminder_detail, name="reminder_detail"),
+    path("dunning/<int:pk>/send/", dunning_views.reminder_send, name="reminder_send"),
+    path("dunning/<int:pk>/edit/", dunning_views.reminder_edit, name="reminder_edit"),
+    path("dunning/<int:pk>/postpone/", dunning_views.reminder_postpone, name="reminder_postpone"),
+    path("dunning/<int:pk>/cancel/", dunning_views.reminder_cancel, name="reminder_cancel"),
+    path(
+        "dunning/<int:pk>/registered-mail/",
+        dunning_views.reminder_registered,
+        name="reminder_registered",
+    ),
+    path("dunning/<int:pk>/letter.pdf", dunning_views.reminder_letter, name="reminder_letter"),
+    path("company/dunning/", dunning_views.scenario_list, name="dunning_scenarios"),
+    path("company/dunning/new/", dunning_views.scenario_create, name="dunning_scenario_create"),
+    path("company/dunning/<int:pk>/", dunning_views.scenario_edit, name="dunning_scenario_edit"),
+    path(
+        "customers/<int:pk>/dunning-profile/",
+        dunning_views.dunning_profile,
+        name="dunning_profile",
+    ),
+]
+
+# Pre-litigation cases (dossiers précontentieux).
+urlpatterns += [
+    path("litigation/", litigation_views.case_list, name="litigation"),
+    path("litigation/<int:pk>/", litigation_views.case_detail, name="litigation_detail"),
+    path("litigation/<int:pk>/file.pdf", litigation_views.case_pdf, name="litigation_pdf"),
+    path("litigation/<int:pk>/exhibits.zip", litigation_views.case_zip, name="litigation_zip"),
+    path(
+        "litigation/<int:pk>/<str:action>/",
+        litigation_views.case_action,
+        name="litigation_action",
+    ),
+    path(
+        "customers/<int:customer_pk>/litigation/new/",
+        litigation_views.case_open,
+        name="litigation_open",
+    ),
 ]
