@@ -207,7 +207,7 @@ def entries_of(case: LitigationCase):
 # ---------------------------------------------------------------- opening
 
 
-def _reminded_invoices(customer, as_of: dt.date) -> set[int]:
+def reminded_invoices(customer, as_of: dt.date) -> set[int]:
     """Invoices of `customer` in a reminder sent at level 3 or 4 by `as_of`."""
     return set(
         ReminderItem.objects.filter(
@@ -281,7 +281,7 @@ def open_case(customer, as_of, *, by, invoices=None) -> LitigationCase:
                 f"« {current.get_status_display()} ») : il doit être clos avant d'en "
                 "constituer un autre.",
             )
-        reminded = _reminded_invoices(customer, as_of)
+        reminded = reminded_invoices(customer, as_of)
         if not reminded:
             raise ValidationFailed(
                 "no_formal_notice",
