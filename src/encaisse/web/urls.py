@@ -4,7 +4,6 @@ from encaisse.sales.models import DocumentKind
 
 from .views import base, company, credit, customers, invoices, payments, products, reports
 from .views import collection_file as collection_file_views
-from .views import collection_file as collection_file_views
 from .views import disputes as dispute_views
 from .views import dunning as dunning_views
 from .views import einvoicing as einvoicing_views
@@ -202,20 +201,5 @@ urlpatterns += [
         "customers/<int:customer_pk>/litigation/new/",
         litigation_views.case_open,
         name="litigation_open",
-    ),
-]
-
-# The collection file of a customer (dossier de recouvrement) and its calls.
-urlpatterns += [
-    path(
-        "customers/<int:pk>/collection/",
-        collection_file_views.collection_file_view,
-        name="collection_file",
-    ),
-    path("customers/<int:pk>/collection/calls/", collection_file_views.call_log, name="call_log"),
-    path(
-        "customers/<int:pk>/collection/calls/<int:call_pk>/confirmation/",
-        collection_file_views.call_confirm,
-        name="call_confirm",
     ),
 ]
