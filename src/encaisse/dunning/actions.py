@@ -84,6 +84,7 @@ def _refresh(reminder: Reminder, on: dt.date) -> bool:
         reminder.save(update_fields=["status", "hold_reason", "updated_at"])
         return False
     fill(reminder, p, on)
+    reminder.digest = p.digest
     reminder.save()
     reminder.items.all().delete()
     write_items([(reminder, p)])

@@ -124,6 +124,9 @@ class Reminder(models.Model):
     mail = models.ForeignKey(
         "mailing.OutgoingMail", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A fingerprint of the planned items: a run rewrites an open reminder's items only
+    # when it changes (dunning.run), so the daily runs touch what moved, not every row.
+    digest = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,7 +168,6 @@ class ReminderItem(models.Model):
     level = models.PositiveSmallIntegerField("niveau")
     advances = models.BooleanField(default=True)
     due_date = models.DateField("échéance")
-    days_late = models.IntegerField("jours de retard")
     open_amount = models.DecimalField("reste dû", max_digits=14, decimal_places=2)
     held_amount = models.DecimalField(
         "montant suspendu", max_digits=14, decimal_places=2, default=0
@@ -185,6 +187,13 @@ class ReminderItem(models.Model):
     @property
     def amount_due(self):
         return self.open_amount - self.held_amount
+
+    @property
+    def days_late(self) -> int:
+        """Days late on the day the reminder was sent, or last proposed. Derived, not
+        stored: an open reminder carried over to the next day keeps its rows untouched."""
+        reminder = self.reminder
+        return ((reminder.sent_on or reminder.proposed_on) - self.due_date).days
 
 
 class CallOutcome(models.TextChoices):

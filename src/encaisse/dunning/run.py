@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from encaisse.errors import DomainError, ValidationFailed
 
@@ -27,6 +28,26 @@ class RunReport:
     cancelled: list = field(default_factory=list)
     sent: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # (reminder, message): automatic sends refused
+
+
+# What fill() may change on an open reminder, besides its items.
+UPDATED_FIELDS = [
+    "scenario",
+    "level",
+    "channel",
+    "template",
+    "needs_validation",
+    "status",
+    "proposed_on",
+    "postponed_until",
+    "hold_reason",
+    "principal",
+    "digest",
+]
+
+
+def _state(reminder: Reminder) -> tuple:
+    return tuple(getattr(reminder, name) for name in UPDATED_FIELDS if name != "proposed_on")
 
 
 def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunReport:
@@ -48,28 +69,44 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
                 reminder.hold_reason = "Plus rien à relancer à cette date."
                 reminder.save(update_fields=["status", "hold_reason", "updated_at"])
                 report.cancelled.append(reminder)
-        new, changed = [], []
+        new, changed, carried = [], [], []
         for customer_id, p in plans.items():
             reminder = existing.get(customer_id)
-            is_new = reminder is None
-            if is_new:
+            if reminder is None:
                 reminder = Reminder(company=company, customer=p.customer)
+                fill(reminder, p, as_of)
+                reminder.digest = p.digest
+                new.append((reminder, p))
+                report.proposed.append(reminder)
+                continue
+            before = _state(reminder)
             fill(reminder, p, as_of)
-            (new if is_new else changed).append((reminder, p))
+            if reminder.digest != p.digest:
+                reminder.digest = p.digest
+                changed.append((reminder, p))
+            elif _state(reminder) != before:
+                changed.append((reminder, None))  # same items, new status
+            else:
+                carried.append(reminder)  # only a day later
+            report.updated.append(reminder)
         Reminder.objects.bulk_create([r for r, _ in new], batch_size=2000)
+        now = timezone.now()
         for reminder, _ in changed:
-            reminder.save()
-        ReminderItem.objects.filter(reminder__in=[r.pk for r, _ in changed]).delete()
-        write_items(new + changed)
-        new_ids = {reminder.pk for reminder, _ in new}
-        for reminder, _ in new + changed:
-            bucket = report.proposed if reminder.pk in new_ids else report.updated
+            reminder.updated_at = now  # bulk_update skips auto_now
+        Reminder.objects.bulk_update(
+            [r for r, _ in changed], [*UPDATED_FIELDS, "updated_at"], batch_size=1000
+        )
+        ids = [r.pk for r in carried]
+        for start in range(0, len(ids), 10_000):
+            Reminder.objects.filter(pk__in=ids[start : start + 10_000]).update(proposed_on=as_of)
+        rewritten = [(r, p) for r, p in changed if p is not None]
+        ReminderItem.objects.filter(reminder__in=[r.pk for r, _ in rewritten]).delete()
+        write_items(new + rewritten)
+        for reminder in report.proposed + report.updated:
             if reminder.status == ReminderStatus.HELD:
                 report.held.append(reminder)
-            elif reminder.status == ReminderStatus.PROPOSED:
-                bucket.append(reminder)
-                if not reminder.needs_validation:
-                    to_send.append(reminder)
+            elif reminder.status == ReminderStatus.PROPOSED and not reminder.needs_validation:
+                to_send.append(reminder)
     for reminder in to_send:
         try:
             send_reminder(reminder, by=by, on=as_of, automatic=True)
