@@ -23,6 +23,7 @@ def plain(text: str) -> str:
     """French amounts carry (narrow) no-break spaces: compared as plain spaces."""
     return text.replace("\xa0", " ").replace("\u202f", " ")
 
+
 MAR20 = dt.date(2026, 3, 20)
 
 
@@ -230,9 +231,7 @@ def test_bad_inputs(company, other_company, customer, admin, make_user):
     ]
     for extra, code, field in cases:
         with pytest.raises(ValidationFailed) as error:
-            log_call(
-                company, {"customer": customer.pk, "outcome": "no_answer", **extra}, by=admin
-            )
+            log_call(company, {"customer": customer.pk, "outcome": "no_answer", **extra}, by=admin)
         assert error.value.field == field, extra
         if code:
             assert error.value.code == code
@@ -270,9 +269,7 @@ def test_the_confirmation_restates_the_promise(company, customer, contact, invoi
     assert "Atelier Martin SAS" in body
 
 
-def test_send_confirmation_queues_the_edited_mail_once(
-    company, customer, contact, invoice, admin
-):
+def test_send_confirmation_queues_the_edited_mail_once(company, customer, contact, invoice, admin):
     call = promise_call(company, customer, contact, invoice, admin)
     call = send_confirmation(
         call,

@@ -4,9 +4,11 @@ from encaisse.customers import services
 from encaisse.customers.models import Customer
 from encaisse.documents.responses import pdf_inline
 from encaisse.documents.statements import statement_filename, statement_pdf
+from encaisse.dunning.collection_file import collection_file
 from encaisse.reporting.statement import statement
 
 from ..pagination import page
+from ..schemas.collection_file import CollectionFileOut
 from ..schemas.common import ErrorOut
 from ..schemas.customers import (
     CustomerFilters,
@@ -75,3 +77,17 @@ def get_statement_pdf(request, id: int, filters: Query[AsOfFilter]):
     customer = get_or_404(Customer.objects.filter(company=request.company), id, NOT_FOUND)
     as_of = as_of_date(filters.as_of)
     return pdf_inline(statement_pdf(customer, as_of), statement_filename(customer, as_of))
+
+
+@router.get(
+    "/{int:id}/collection",
+    response={200: CollectionFileOut, **ERRORS},
+    summary="Dossier de recouvrement d'un client à une date",
+)
+def get_collection_file(request, id: int, filters: Query[AsOfFilter]):
+    customer = get_or_404(
+        Customer.objects.filter(company=request.company).select_related("company", "collector"),
+        id,
+        NOT_FOUND,
+    )
+    return collection_file(customer, as_of_date(filters.as_of))
