@@ -535,7 +535,7 @@ def reminder_context(reminder: Reminder) -> dict:
         "penalty_label": "Pénalités" if professional else "Intérêts",
         "periods": periods,
         "as_of": format_date(as_of),
-        "deadline": format_date(deadline(reminder)) if template != Template.COURTESY else "",
+        "deadline": format_date(deadline(reminder)) if template in CLAIMING else "",
         "payment": {
             "amount": format_eur(claim.total if template in CLAIMING else claim.total_principal),
             "iban": seller["iban"],

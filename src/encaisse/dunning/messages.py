@@ -93,7 +93,7 @@ def default_message(reminder: Reminder) -> tuple[str, str]:
         lines.append(f"{payment}, en rappelant : {references}.")
     else:
         lines.append(f"Merci de rappeler avec votre règlement : {references}.")
-    if reminder.template != Template.COURTESY:
+    if reminder.template in CLAIMING:
         lines.append(f"Date limite de paiement : {format_date(deadline(reminder))}.")
     if reminder.channel in LETTER_ATTACHED:
         lines += ["", "Vous trouverez notre courrier en pièce jointe."]
