@@ -219,12 +219,16 @@ def plan(company, as_of: dt.date, customer_ids=None) -> dict[int, Plan]:
         sent = levels_sent(company, installment_ids=[row[0] for row in rows])
     customers = Customer.objects.in_bulk({row[1] for row in rows})
     disputes, pending, broken = _holds(company, as_of, customer_ids)
+    levels_of = {
+        s.pk: {level.rank: level for level in s.levels.all()}
+        for s in {default, *by_segment.values()}
+    }
     plans: dict[int, Plan] = {}
     disputed_left = {pk: amount for pk, (amount, _) in disputes.items()}
     for pk, customer_id, invoice_id, number, due_date, open_amount in rows:
         customer = customers[customer_id]
         scenario = by_segment.get(customer.segment, default)
-        levels = {level.rank: level for level in scenario.levels.all()}
+        levels = levels_of[scenario.pk]
         days_late = (as_of - due_date).days
         last = sent.get(pk)
         level = _level_due(levels, days_late, last, as_of, broken.get(invoice_id))

@@ -47,7 +47,12 @@ UPDATED_FIELDS = [
 
 
 def _state(reminder: Reminder) -> tuple:
-    return tuple(getattr(reminder, name) for name in UPDATED_FIELDS if name != "proposed_on")
+    # scenario_id, not scenario: reading the relation would fetch it, once per reminder.
+    return tuple(
+        getattr(reminder, "scenario_id" if name == "scenario" else name)
+        for name in UPDATED_FIELDS
+        if name != "proposed_on"
+    )
 
 
 def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunReport:
@@ -57,7 +62,9 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
         raise ValidationFailed("invalid_date", "Date de relance invalide.", "as_of")
     report = RunReport(as_of)
     plans = plan(company, as_of, customer_ids)
-    open_reminders = Reminder.objects.filter(company=company, status__in=OPEN_REMINDER_STATUSES)
+    open_reminders = Reminder.objects.filter(
+        company=company, status__in=OPEN_REMINDER_STATUSES
+    ).defer("letter_pdf")
     if customer_ids is not None:
         open_reminders = open_reminders.filter(customer_id__in=customer_ids)
     existing = {r.customer_id: r for r in open_reminders}
