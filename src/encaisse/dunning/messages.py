@@ -62,7 +62,8 @@ def default_message(reminder: Reminder) -> tuple[str, str]:
     items = claimed_items(reminder)
     claim = Claim(reminder, items, as_of, with_penalties=reminder.template in CLAIMING)
     texts = letter_texts(reminder, claim, as_of, letter=False)
-    subject = f"{texts['subject']} — {seller}"
+    # A mail header: plain spaces (the outbox folds the no-break ones of the amounts).
+    subject = " ".join(f"{texts['subject']} — {seller}".split())
 
     lines = ["Madame, Monsieur,", ""]
     for paragraph in texts["before"]:
