@@ -282,13 +282,14 @@ def reminder_detail(request, pk, forms_given=None):
         "edited": bool(reminder.subject or reminder.body),
         "file_url": collection_file_url(reminder.customer_id),
         "may_manage": can(request.user, request.company, MANAGE),
-        "send_form": forms_given.get("send") or SendForm(),
+        "send_form": forms_given.get("send") or SendForm(prefix="send"),
         "edit_form": forms_given.get("edit")
-        or EditForm(initial={"subject": subject, "body": body}),
-        "postpone_form": forms_given.get("postpone") or PostponeForm(initial={"until": tomorrow}),
-        "cancel_form": forms_given.get("cancel") or CancelForm(),
+        or EditForm(prefix="edit", initial={"subject": subject, "body": body}),
+        "postpone_form": forms_given.get("postpone")
+        or PostponeForm(prefix="postpone", initial={"until": tomorrow}),
+        "cancel_form": forms_given.get("cancel") or CancelForm(prefix="cancel"),
         "registered_form": forms_given.get("registered")
-        or RegisteredForm(initial={"ref": reminder.registered_mail_ref}),
+        or RegisteredForm(prefix="registered", initial={"ref": reminder.registered_mail_ref}),
         "trail": audit.entries(reminder),
         "nav": "dunning",
     }
@@ -303,7 +304,8 @@ def reminder_detail(request, pk, forms_given=None):
 def _action(request, pk, key, form_class, call, success):
     """Parse the form, call the service, say what happened; errors next to the fields."""
     reminder = actions.get_reminder(request.company, pk)
-    form = form_class(request.POST)
+    # Prefixed: the page holds several forms with a "reason" field.
+    form = form_class(request.POST, prefix=key)
     if form.is_valid():
         try:
             done = call(reminder, form.cleaned_data)

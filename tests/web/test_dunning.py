@@ -1,0 +1,378 @@
+"""Dunning in the web UI: the reminders list and its run, a reminder's page and its
+actions (send, edit, postpone, cancel, registered mail), the scenarios settings, the
+collector's agenda, the customer's dunning profile.
+
+One customer, one invoice of 10 hours × 65.00 HT + 20 % VAT = 780.00 TTC issued on
+01/03/2025 at 30 days net: due on 31/03/2025. Default scenario: level 1 e-mail at D+1
+(automatic), level 2 letter and e-mail at D+15 (to validate).
+"""
+
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+from freezegun import freeze_time
+from openpyxl import load_workbook
+
+from encaisse.companies.models import Role
+from encaisse.customers.services import add_contact
+from encaisse.dunning.models import DunningScenario, Reminder, ReminderStatus
+from encaisse.dunning.run import run_dunning
+from encaisse.dunning.scenarios import default_scenario
+from encaisse.mailing.models import OutgoingMail
+
+pytestmark = pytest.mark.django_db
+
+DUE = dt.date(2025, 3, 31)
+L1_DAY = dt.date(2025, 4, 1)  # D+1
+L2_DAY = dt.date(2025, 4, 15)  # D+15, and 14 days (15 - 1) after level 1 was sent
+
+
+def field_block(html: str, name: str) -> str:
+    """The HTML of the form field `name`, up to the next field."""
+    return html.split(f'for="id_{name}"')[1].split('class="field')[0]
+
+
+@pytest.fixture
+def debtor(customer, admin):
+    add_contact(
+        customer,
+        {"name": "Service comptable", "email": "compta@dupont.fr", "is_billing_contact": True},
+        by=admin,
+    )
+    return customer
+
+
+@pytest.fixture
+def overdue(debtor, invoice_of):
+    invoice = invoice_of(10, dt.date(2025, 3, 1), cust=debtor, terms_kind="net", terms_days=30)
+    assert (invoice.due_date, invoice.total_incl_vat) == (DUE, D("780.00"))
+    return invoice
+
+
+@pytest.fixture
+def level2(company, admin, overdue):
+    """Level 1 sent on 01/04 by the run; level 2 proposed on 15/04, to validate."""
+    with freeze_time("2025-04-01 09:00:00"):
+        first = run_dunning(company, L1_DAY, by=admin)
+    assert [r.level for r in first.sent] == [1]
+    with freeze_time("2025-04-15 09:00:00"):
+        second = run_dunning(company, L2_DAY, by=admin)
+    (reminder,) = second.proposed
+    assert (reminder.level, reminder.channel, reminder.needs_validation) == (
+        2,
+        "letter_email",
+        True,
+    )
+    return reminder
+
+
+# ---------------------------------------------------------------- list and run
+
+
+def test_run_from_the_page_reports_and_sends_level_one(admin_client, overdue):
+    with freeze_time("2025-04-01 09:00:00"):
+        response = admin_client.post(reverse("web:dunning_run"), {"as_of": "2025-04-01"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Relances du 01/04/2025" in html
+    # One customer, one level-1 reminder: proposed and sent at once (no validation).
+    assert "<strong>1</strong> nouvelle relance proposée" in html
+    assert "<strong>1</strong> envoyée automatiquement" in html
+    assert "<strong>0</strong> envoi automatique impossible" in html
+    reminder = Reminder.objects.get()
+    assert (reminder.status, reminder.sent_on, reminder.principal) == (
+        ReminderStatus.SENT,
+        L1_DAY,
+        D("780.00"),
+    )
+
+
+def test_run_in_the_future_refused_next_to_the_date(admin_client, overdue):
+    with freeze_time("2025-04-01 09:00:00"):
+        response = admin_client.post(reverse("web:dunning_run"), {"as_of": "2025-04-02"})
+    assert response.status_code == 422
+    block = field_block(response.content.decode(), "as_of")
+    assert "La date de relance ne peut pas être dans le futur." in block
+    assert not Reminder.objects.exists()
+
+
+def test_list_filters_and_empty_states(admin_client, level2):
+    url = reverse("web:reminders")
+    with freeze_time("2025-04-15 10:00:00"):
+        # Default: the open ones (the level 2 proposal), not the level 1 sent.
+        html = admin_client.get(url).content.decode()
+        assert f'href="{reverse("web:reminder_detail", args=[level2.pk])}"' in html
+        assert "Envoyée</span>" not in html
+        html = admin_client.get(url, {"status": "sent"}).content.decode()
+        assert "Envoyée</span>" in html and "À valider</span>" not in html
+        html = admin_client.get(url, {"level": "3"}).content.decode()
+        assert "Aucune relance ne correspond à ces filtres." in html
+        html = admin_client.get(url, {"q": "dupont", "status": "all"}).content.decode()
+        assert html.count("Boulangerie Dupont SARL</a>") == 2
+        # "Mes clients": the customer has no collector yet.
+        html = admin_client.get(url, {"mine": "on"}).content.decode()
+        assert "Aucune relance ne correspond à ces filtres." in html
+
+
+def test_empty_list_invites_to_run(admin_client, company):
+    html = admin_client.get(reverse("web:reminders")).content.decode()
+    assert "Aucune relance en cours." in html
+    assert "Lancer les relances" in html
+
+
+def test_export_lists_the_filtered_reminders(admin_client, level2):
+    with freeze_time("2025-04-15 10:00:00"):
+        response = admin_client.get(reverse("web:reminder_export"), {"status": "all"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("N°", "Proposée le", "Client", "Niveau")
+    # Newest first: level 2 proposed on 15/04, then level 1 sent on 01/04.
+    assert [(r[3], r[6], r[7]) for r in rows[1:]] == [(2, "À valider", 780), (1, "Envoyée", 780)]
+
+
+# ---------------------------------------------------------------- one reminder
+
+
+def test_reminder_page_shows_items_message_and_letter(admin_client, level2):
+    with freeze_time("2025-04-15 10:00:00"):
+        response = admin_client.get(reverse("web:reminder_detail", args=[level2.pk]))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Relance formelle" in html and "Courrier et e-mail" in html
+        # The item: due 31/03, 15 days late on 15/04, 780.00 open, level 2 reached now.
+        assert "31/03/2025" in html and "15 j" in html
+        assert "780,00" in html and "nouveau niveau" in html
+        assert "data-message" in html  # the default e-mail text
+        assert "Aperçu de la lettre (PDF)" in html
+        assert "Valider et envoyer" in html
+        pdf = admin_client.get(reverse("web:reminder_letter", args=[level2.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert "apercu-" in pdf["Content-Disposition"]
+
+
+def test_validate_and_send_a_level_two_letter(admin_client, level2):
+    url = reverse("web:reminder_send", args=[level2.pk])
+    with freeze_time("2025-04-15 10:00:00"):
+        response = admin_client.post(
+            url, {"send-to": "", "send-registered_mail_ref": ""}, follow=True
+        )
+    html = response.content.decode()
+    assert f"Relance n° {level2.pk} envoyée le 15/04/2025." in html
+    level2.refresh_from_db()
+    assert (level2.status, level2.sent_on, level2.sent_on) == (
+        ReminderStatus.SENT,
+        L2_DAY,
+        L2_DAY,
+    )
+    assert bytes(level2.letter_pdf).startswith(b"%PDF")
+    assert OutgoingMail.objects.get(pk=level2.mail_id).to == ["compta@dupont.fr"]
+    # The sent letter is the stored one; the registered-mail form is offered now.
+    assert "Lettre envoyée (PDF)" in html and 'name="registered-ref"' in html
+    with freeze_time("2025-04-16 10:00:00"):
+        response = admin_client.post(
+            reverse("web:reminder_registered", args=[level2.pk]),
+            {"registered-ref": "1A 123 456 7890 1"},
+            follow=True,
+        )
+        assert "N° de recommandé 1A 123 456 7890 1 enregistré." in response.content.decode()
+        pdf = admin_client.get(reverse("web:reminder_letter", args=[level2.pk]))
+    assert pdf.content == bytes(level2.letter_pdf)
+
+
+def test_send_to_a_bad_address_shows_the_error_next_to_the_field(admin_client, level2):
+    with freeze_time("2025-04-15 10:00:00"):
+        response = admin_client.post(
+            reverse("web:reminder_send", args=[level2.pk]), {"send-to": "pas-une-adresse"}
+        )
+    assert response.status_code == 422
+    assert 'class="error"' in field_block(response.content.decode(), "send-to")
+    level2.refresh_from_db()
+    assert level2.status == ReminderStatus.PROPOSED
+
+
+def test_edit_then_postpone_then_cancel(admin_client, level2):
+    detail = reverse("web:reminder_detail", args=[level2.pk])
+    with freeze_time("2025-04-15 10:00:00"):
+        response = admin_client.post(
+            reverse("web:reminder_edit", args=[level2.pk]),
+            {"edit-subject": "Facture FA en retard", "edit-body": "Bonjour,\nMerci de régler."},
+            follow=True,
+        )
+        html = response.content.decode()
+        assert "Message enregistré." in html
+        assert "Facture FA en retard" in html and "Bonjour,<br>Merci de régler." in html
+        # Postponing to today is refused next to the date; to a later day it is done.
+        response = admin_client.post(
+            reverse("web:reminder_postpone", args=[level2.pk]), {"postpone-until": "2025-04-15"}
+        )
+        assert response.status_code == 422
+        assert "postérieure à aujourd&#x27;hui" in field_block(
+            response.content.decode(), "postpone-until"
+        )
+        response = admin_client.post(
+            reverse("web:reminder_postpone", args=[level2.pk]),
+            {"postpone-until": "2025-04-22", "postpone-reason": "Client en congés"},
+            follow=True,
+        )
+        assert "Relance reportée au 22/04/2025." in response.content.decode()
+        # Cancelling needs a reason.
+        response = admin_client.post(reverse("web:reminder_cancel", args=[level2.pk]), {})
+        assert response.status_code == 422
+        assert "Indiquez le motif de l&#x27;annulation." in field_block(
+            response.content.decode(), "cancel-reason"
+        )
+        admin_client.post(
+            reverse("web:reminder_cancel", args=[level2.pk]), {"cancel-reason": "Réglé par chèque"}
+        )
+        html = admin_client.get(detail).content.decode()
+    level2.refresh_from_db()
+    assert (level2.status, level2.hold_reason) == (ReminderStatus.CANCELLED, "Réglé par chèque")
+    assert "Valider et envoyer" not in html and "Motif d'annulation" in html
+
+
+def test_read_only_user_sees_no_forms_and_cannot_send(client_of, company, make_user, level2):
+    reader = client_of(make_user("lecteur", company, Role.READ_ONLY))
+    with freeze_time("2025-04-15 10:00:00"):
+        html = reader.get(reverse("web:reminder_detail", args=[level2.pk])).content.decode()
+        assert "Valider et envoyer" not in html and "Lancer les relances" not in html
+        assert reader.post(reverse("web:reminder_send", args=[level2.pk]), {}).status_code == 403
+        assert reader.post(reverse("web:dunning_run"), {"as_of": "2025-04-15"}).status_code == 403
+        assert reader.get(reverse("web:reminders")).status_code == 200
+    level2.refresh_from_db()
+    assert level2.status == ReminderStatus.PROPOSED
+
+
+def test_other_company_reminder_is_not_found(client_of, other_company, make_user, level2):
+    stranger = client_of(make_user("autre", other_company, Role.ADMIN))
+    assert stranger.get(reverse("web:reminder_detail", args=[level2.pk])).status_code == 404
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+def _levels_post(**changes):
+    """The default levels as the form posts them (rank 0 unused)."""
+    data = {
+        "name": "Standard",
+        "block_level": "3",
+        "level-1-used": "1",
+        "level-1-day_offset": "1",
+        "level-1-channel": "email",
+        "level-2-used": "1",
+        "level-2-day_offset": "15",
+        "level-2-channel": "letter_email",
+        "level-2-needs_validation": "1",
+        "level-3-used": "1",
+        "level-3-day_offset": "30",
+        "level-3-channel": "registered",
+        "level-3-needs_validation": "1",
+        "level-4-used": "1",
+        "level-4-day_offset": "45",
+        "level-4-channel": "registered",
+        "level-4-needs_validation": "1",
+        "level-0-day_offset": "-5",
+        "level-0-channel": "email",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_scenarios_listed_with_their_levels(admin_client, company):
+    html = admin_client.get(reverse("web:dunning_scenarios")).content.decode()
+    assert "Standard" in html and "Par défaut" in html
+    assert "J+15" in html and "Lettre recommandée avec AR" in html
+
+
+def test_scenario_edited_courtesy_added(admin_client, company):
+    scenario = default_scenario(company)
+    response = admin_client.post(
+        reverse("web:dunning_scenario_edit", args=[scenario.pk]),
+        _levels_post(**{"level-0-used": "1", "level-2-day_offset": "20"}),
+    )
+    assert response.status_code == 302
+    levels = list(scenario.levels.values_list("rank", "day_offset", "channel"))
+    assert levels == [
+        (0, -5, "email"),
+        (1, 1, "email"),
+        (2, 20, "letter_email"),
+        (3, 30, "registered"),
+        (4, 45, "registered"),
+    ]
+
+
+def test_scenario_error_shown_on_its_level_row(admin_client, company):
+    scenario = default_scenario(company)
+    response = admin_client.post(
+        reverse("web:dunning_scenario_edit", args=[scenario.pk]),
+        _levels_post(**{"level-3-channel": "email"}),
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    row = html.split('name="level-3-used"')[1].split("</tr>")[0]
+    assert "Niveau 3 : une mise en demeure part par courrier" in row
+    # Nothing changed.
+    assert scenario.levels.get(rank=3).channel == "registered"
+
+
+def test_scenario_created_for_a_segment_and_taken_segment_refused(admin_client, company):
+    url = reverse("web:dunning_scenario_create")
+    response = admin_client.post(
+        url, _levels_post(name="Grands comptes", segments=["strategic"], **{"level-0-used": None})
+    )
+    assert response.status_code == 302
+    created = DunningScenario.objects.get(name="Grands comptes")
+    assert (created.segments, created.is_default) == (["strategic"], False)
+    response = admin_client.post(url, _levels_post(name="Autre", segments=["strategic"]))
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "suit déjà le scénario « Grands comptes »" in html.split("data-segments")[1]
+
+
+def test_scenarios_need_the_company_right(client_of, company, make_user):
+    collector = client_of(make_user("recouvreur", company, Role.COLLECTION))
+    scenario = default_scenario(company)
+    assert collector.get(reverse("web:dunning_scenarios")).status_code == 200
+    url = reverse("web:dunning_scenario_edit", args=[scenario.pk])
+    assert collector.get(url).status_code == 403
+    assert collector.post(url, _levels_post()).status_code == 403
+
+
+# ---------------------------------------------------------------- agenda and profile
+
+
+def test_agenda_lists_the_letter_to_validate(admin_client, level2):
+    with freeze_time("2025-04-15 10:00:00"):
+        html = admin_client.get(reverse("web:dunning_desk")).content.decode()
+    assert "Aucun client n'a de gestionnaire de recouvrement" in html
+    section = html.split('id="validate"')[1].split("</section>")[0]
+    assert "Relance formelle (niveau 2)" in section
+    assert reverse("web:reminder_detail", args=[level2.pk]) in section
+    assert reverse("web:collection_file", args=[level2.customer_id]) in section
+
+
+def test_profile_sets_the_collector_and_refuses_a_date_without_reason(admin_client, admin, debtor):
+    url = reverse("web:dunning_profile", args=[debtor.pk])
+    response = admin_client.post(url, {"collector": admin.pk, "excluded_until": "2025-06-30"})
+    assert response.status_code == 422
+    assert "Indiquez le motif de l&#x27;exclusion des relances." in field_block(
+        response.content.decode(), "exclusion_reason"
+    )
+    response = admin_client.post(
+        url,
+        {"collector": admin.pk, "exclusion_reason": "Redressement judiciaire"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Profil de relance enregistré." in html
+    assert "exclu des relances" in html and "Redressement judiciaire" in html
+    debtor.refresh_from_db()
+    assert (debtor.collector, debtor.dunning_excluded_until) == (admin, None)
+
+
+def test_profile_needs_the_customers_right(client_of, company, make_user, debtor):
+    reader = client_of(make_user("lecteur", company, Role.READ_ONLY))
+    assert reader.get(reverse("web:dunning_profile", args=[debtor.pk])).status_code == 403
