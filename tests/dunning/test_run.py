@@ -292,3 +292,27 @@ def test_proposal_validated_postponed_cancelled(company, admin, customers, invoi
         send_reminder(proposal, by=admin, on=D(2025, 4, 4))
     proposal.refresh_from_db()
     assert proposal.status == ReminderStatus.CANCELLED
+
+
+def test_formal_notice_blocks_invoicing(company, admin, customers, invoice_of, make_invoice):
+    from encaisse.audit.models import AuditEntry
+    from encaisse.sales.services import issue_invoice
+
+    automatic(company, admin)
+    alpha = customers["alpha"]
+    invoice_of(10, D(2025, 2, 15), cust=alpha, terms_kind="net", terms_days=30)  # due 17/03
+    for day in (D(2025, 3, 18), D(2025, 4, 1)):  # levels 1 and 2
+        run_dunning(company, day)
+    draft = make_invoice(cust=alpha)
+    assert blocking_level(alpha, D(2025, 4, 2)) == 2
+    issue_invoice(draft, by=admin, on=D(2025, 4, 2))  # level 2: not blocked
+    run_dunning(company, D(2025, 4, 16))  # level 3, the formal notice
+    blocked = make_invoice(cust=alpha)
+    with pytest.raises(Conflict, match="niveau 3") as error:
+        issue_invoice(blocked, by=admin, on=D(2025, 4, 17))
+    assert error.value.code == "blocked_by_dunning"
+    blocked.refresh_from_db()
+    assert blocked.number == ""  # refused: no number consumed
+    issue_invoice(blocked, by=admin, on=D(2025, 4, 17), override_reason="Commande prépayée")
+    entry = AuditEntry.objects.get(action="invoice.dunning_override")
+    assert entry.changes == {"reason": "Commande prépayée", "dunning_level": 3}

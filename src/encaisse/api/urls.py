@@ -9,6 +9,7 @@ from .routers import (
     collection,
     customers,
     disputes,
+    dunning,
     fallback,
     invoices,
     ledger,
@@ -45,6 +46,7 @@ api.add_router("/invoices", invoices.router)
 api.add_router("/invoices", collection.router)
 api.add_router("/disputes", disputes.router)
 api.add_router("/promises", disputes.promises_router)
+api.add_router("/dunning", dunning.router)
 api.add_router("/payments", payments.router)
 api.add_router("/allocations", payments.allocations_router)
 api.add_router("/reports", reports.router)

@@ -12,13 +12,14 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from encaisse.audit import services as audit
 from encaisse.collection.disputes import MANAGE_DISPUTES
 from encaisse.companies.models import Membership
-from encaisse.companies.permissions import EDIT_COMPANY, require
+from encaisse.companies.permissions import CREDIT_OVERRIDE, EDIT_COMPANY, require
 from encaisse.customers.models import Customer, Segment
-from encaisse.errors import ValidationFailed
+from encaisse.errors import Conflict, ValidationFailed
 from encaisse.receivables.services.payments import parse_date
 
 from .models import Channel, DunningLevel, DunningScenario, Template
@@ -308,3 +309,26 @@ def set_dunning_profile(customer: Customer, data: dict, *, by) -> Customer:
             },
         )
     return customer
+
+
+def check_not_blocked(customer: Customer, *, by, override_reason: str = "") -> int | None:
+    """Called when an invoice is issued: a customer reminded at its scenario's block
+    level or above (3, the formal notice, by default) is not invoiced further unless a
+    user with the credit right overrides it with a reason. Returns the level overridden,
+    None when not blocked; raises Conflict otherwise."""
+    from .planning import blocking_level  # planning reads the exclusions from here
+
+    scenario = scenario_for(customer)
+    level = blocking_level(customer, timezone.localdate())
+    if level < scenario.block_level:
+        return None
+    if not (override_reason or "").strip():
+        raise Conflict(
+            "blocked_by_dunning",
+            f"{customer.legal_name} a reçu une relance de niveau {level} sur une facture "
+            f"encore due : la facturation est bloquée à partir du niveau "
+            f"{scenario.block_level}. Un motif de dérogation est nécessaire.",
+            "override_reason",
+        )
+    require(by, customer.company, CREDIT_OVERRIDE)
+    return level

@@ -148,13 +148,14 @@ def issue_invoice(
         totals = compute_totals(lines, allowances)
         # Before the number: a refused invoice consumes none. Credit notes lower the
         # exposure: never blocked.
-        excess = (
-            None
-            if credit_note
-            else credit.check_issue(
+        excess = blocked_level = None
+        if not credit_note:
+            from encaisse.dunning.scenarios import check_not_blocked  # dunning imports sales
+
+            excess = credit.check_issue(
                 customer, totals.incl_vat, by=by, override_reason=override_reason
             )
-        )
+            blocked_level = check_not_blocked(customer, by=by, override_reason=override_reason)
         invoice.issue_date = on
         invoice.delivery_date = invoice.delivery_date or on
         invoice.due_date = due_date(on, invoice.terms_kind, invoice.terms_days)
@@ -239,6 +240,13 @@ def issue_invoice(
                     "exposure": format_eur(excess.exposure),
                     "over_by": format_eur(excess.over_by),
                 },
+            )
+        if blocked_level is not None:
+            audit.record(
+                "invoice.dunning_override",
+                invoice,
+                by=by,
+                changes={"reason": override_reason.strip(), "dunning_level": blocked_level},
             )
         # The document as issued (Factur-X PDF, CII, UBL), rendered once and stored in the
         # archive's chain; in this transaction: no issued document without its files.
