@@ -31,6 +31,7 @@ from encaisse.errors import Conflict, Forbidden, ValidationFailed
 from encaisse.receivables.models import WriteOff
 from encaisse.receivables.selectors import customer_balance
 from encaisse.receivables.services.allocation import allocate
+from encaisse.sales.services import issue_invoice
 
 from .litigation_data import L1, L2, L3, OPENED, REGISTERED, make_debtor, make_invoices, remind
 
@@ -94,7 +95,7 @@ def test_open_case_freezes_the_claim(case, noticed, debtor, admin):
     assert case.formal_notice.registered_mail_ref == REGISTERED
     assert [(e.status, e.date) for e in case.events.all()] == [(CaseStatus.PREPARED, OPENED)]
     audit = AuditEntry.objects.get(action="litigation.opened")
-    assert audit.changes["invoices"] == [a.number, b.number]
+    assert audit.changes["claimed_invoices"] == f"{a.number}, {b.number}"
 
 
 def test_claim_lines_add_up_to_the_case(case, noticed):
@@ -214,10 +215,12 @@ def test_chosen_invoices_must_have_had_the_notice(
     debtor, admin, noticed, make_invoice, service_product
 ):
     a, _ = noticed
-    later = make_invoice(
-        lines=[{"product": service_product.pk, "quantity": "1"}],
-        issue_on=dt.date(2025, 3, 1),
-        cust=debtor,
+    # Invoicing a customer under formal notice needs an override (dunning block level).
+    later = issue_invoice(
+        make_invoice(lines=[{"product": service_product.pk, "quantity": "1"}], cust=debtor),
+        by=admin,
+        on=dt.date(2025, 3, 1),
+        override_reason="Commande ferme acceptée par la direction",
     )
     with pytest.raises(ValidationFailed) as error:
         litigation.open_case(debtor, OPENED, by=admin, invoices=[a, later])

@@ -311,8 +311,9 @@ def open_case(customer, as_of, *, by, invoices=None) -> LitigationCase:
             by=by,
             changes={
                 "customer": customer.legal_name,
-                "invoices": [line.invoice.number for line in lines],
-                "total": format_eur(case.total_claimed),
+                # A joined string: a list would read as an (old, new) pair.
+                "claimed_invoices": ", ".join(line.invoice.number for line in lines),
+                "total_claimed": format_eur(case.total_claimed),
             },
         )
     return case
@@ -404,7 +405,9 @@ def go_to_court(case: LitigationCase, reference: str, on=None, *, by) -> Litigat
         case, on = _transition(case, CaseStatus.COURT, on)
         _event(case, CaseStatus.COURT, on, by, note=f"Procédure : {reference}")
         _set_status(case, CaseStatus.COURT, on, court_reference=reference[:100])
-        audit.record("litigation.court", case, by=by, changes={"reference": reference, "date": on})
+        audit.record(
+            "litigation.court", case, by=by, changes={"court_reference": reference, "date": on}
+        )
     return case
 
 
@@ -506,7 +509,7 @@ def mark_doubtful(case: LitigationCase, on, provision_amount, *, by) -> Litigati
             by=by,
             changes={
                 "transferred": format_eur(transferred),
-                "provision": format_eur(provision),
+                "provision_amount": format_eur(provision),
                 "date": on,
             },
         )
