@@ -359,3 +359,29 @@ def test_a_preview_computes_the_penalties_the_send_will_store(
 def test_the_letter_renders_the_same_bytes_twice(company, customer, two_invoices):
     reminder = proposed(company, customer, SENDS[1])
     assert reminder_pdf(reminder) == reminder_pdf(reminder)
+
+
+def test_a_long_formal_notice_runs_onto_more_pages(company, admin, customer, invoice_of):
+    for _ in range(25):
+        invoice_of(1, dt.date(2025, 5, 2))  # 78,00 € each, due 1 Jun
+    reminder = send_up_to(company, customer, admin, 3)
+    pdf = bytes(reminder.letter_pdf)
+    dump("reminder_3_formal_notice_long", pdf)
+    pages = [flat(page) for page in pages_text(pdf)]
+    assert len(pages) > 1
+    assert "MISE EN DEMEURE DE PAYER n° " in pages[1] and "(suite)" in pages[1]
+    text = " ".join(pages)
+    # Each: 2–30 Jun, 29 d: 78 × 13.15 % × 29 / 365 = 0.814… → 0.81;
+    #   1–15 Jul, 15 d: 78 × 12.15 % × 15 / 365 = 0.389… → 0.39; 1.20 + 40.00 fee.
+    # 25 × 78.00 = 1 950.00; 25 × 1.20 = 30.00; 25 × 40.00 = 1 000.00; total 2 980.00
+    assert (
+        f"FA2025-00025 {eur('78,00 €')} {eur('1,20 €')} {eur('40,00 €')} {eur('119,20 €')}" in text
+    )
+    assert (
+        f"Total réclamé {eur('1 950,00 €')} {eur('30,00 €')} {eur('1 000,00 €')} "
+        f"{eur('2 980,00 €')}" in text
+    )
+    assert text.count(f"01/07/2025 15/07/2025 15 {eur('78,00 €')} 12,15{NBSP}% ") == 25
+    assert "Service recouvrement" in pages[-1] or "Service recouvrement" in pages[-2]
+    # Too many numbers to quote: the letter asks for them.
+    assert "Merci de rappeler les numéros des factures réglées." in text

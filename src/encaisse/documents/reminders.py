@@ -46,6 +46,7 @@ from .rendering import (
 
 logger = logging.getLogger(__name__)
 
+MAX_LISTED_REFERENCES = 6
 FORMAL_NOTICE_DAYS = 8  # the usual delay of a mise en demeure (C. civ. 1344)
 NONE = Outstanding(ZERO, ZERO)
 MONTHS = [
@@ -299,6 +300,10 @@ def _join_dates(dates: list[str]) -> str:
 
 
 def _references(claim: Claim) -> str:
+    """The invoice numbers to quote with the payment, when they fit on a line or two (a
+    long letter just asks for them, as the statement does)."""
+    if len(claim.invoices) > MAX_LISTED_REFERENCES:
+        return ""
     return ", ".join(invoice.number for invoice in claim.invoices)
 
 
