@@ -382,10 +382,16 @@ def letter_texts(reminder: Reminder, claim: Claim, as_of: dt.date, *, letter=Tru
                 f"dû de {total}."
             )
         else:
+            accrued = (
+                f"Au {format_date(as_of)}, les intérêts de retard s'élèvent à "
+                f"{format_eur(claim.total_penalties)}, soit un total dû de {total}. "
+                if claim.total_penalties > 0
+                else ""
+            )
             after.append(
-                "À défaut de règlement, nous serons contraints de vous adresser une mise en "
-                "demeure, à compter de laquelle les sommes dues porteront intérêts au taux "
-                "légal (art. 1231-6 et 1344-1 du Code civil)."
+                f"{accrued}À défaut de règlement, nous serons contraints de vous adresser une "
+                "mise en demeure, à compter de laquelle les sommes dues porteront intérêts au "
+                "taux légal (art. 1231-6 et 1344-1 du Code civil)."
             )
         after.append(
             "Si ce règlement a été effectué entre-temps, nous vous remercions de nous en "
