@@ -162,6 +162,11 @@ class CollectionFile:
         return sum((r.outstanding for r in self.penalties), ZERO)
 
     @property
+    def penalty_errors(self) -> list[str]:
+        """The engine's refusals, each once (a missing rate refuses every invoice)."""
+        return list(dict.fromkeys(r.error for r in self.penalties if r.error))
+
+    @property
     def collector(self):
         return self.customer.collector
 
