@@ -156,3 +156,8 @@ def test_list_filters_by_status(admin_client, case, admin):
     assert case.customer.legal_name in admin_client.get(url, {"status": "court"}).content.decode()
     html = admin_client.get(url, {"status": "agency"}).content.decode()
     assert "Aucun dossier ne correspond à ces filtres." in html
+
+
+def test_customer_page_leads_to_the_file(admin_client, debtor):
+    html = admin_client.get(reverse("web:customer_detail", args=[debtor.pk])).content.decode()
+    assert reverse("web:litigation_open", args=[debtor.pk]) in html
