@@ -247,16 +247,19 @@ def dunning_run(request):
 # ---------------------------------------------------------------- one reminder
 
 
-def _message(reminder):
-    """(subject, body) of the e-mail as it will go: the collector's edits, else the
-    level's default text."""
+def _message(reminder) -> tuple[str, str, str]:
+    """(subject, body, error) of the e-mail as it will go: the collector's edits, else
+    the level's default text. The default text states the penalties: when they cannot
+    be computed (a reference rate missing), the page says why instead of failing."""
+    from encaisse.dunning.messages import default_message
+
     try:
-        from encaisse.dunning.messages import default_message
-    except ImportError:  # the messages land with the letters
-        subject, body = "", ""
-    else:
         subject, body = default_message(reminder)
-    return reminder.subject or subject, reminder.body or body
+    except DomainError as exc:
+        subject, body, error = "", "", exc.message
+    else:
+        error = ""
+    return reminder.subject or subject, reminder.body or body, error
 
 
 @company_view
@@ -266,7 +269,7 @@ def reminder_detail(request, pk, forms_given=None):
     is_open = reminder.status in OPEN_REMINDER_STATUSES
     is_email = reminder.channel in actions.EMAIL_CHANNELS
     is_letter = reminder.channel in actions.LETTER_CHANNELS
-    subject, body = _message(reminder) if is_email else ("", "")
+    subject, body, message_error = _message(reminder) if is_email else ("", "", "")
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     context = {
         "reminder": reminder,
@@ -279,6 +282,7 @@ def reminder_detail(request, pk, forms_given=None):
         "is_held": reminder.status == ReminderStatus.HELD,
         "subject": subject,
         "body": body,
+        "message_error": message_error,
         "edited": bool(reminder.subject or reminder.body),
         "file_url": collection_file_url(reminder.customer_id),
         "may_manage": can(request.user, request.company, MANAGE),
@@ -400,13 +404,14 @@ def reminder_letter(request, pk):
     else:
         from encaisse.documents.reminders import reminder_pdf
 
-        data = reminder_pdf(reminder)
-    try:
-        from encaisse.dunning.messages import letter_filename
-    except ImportError:
-        filename = f"relance-{reminder.pk}.pdf"
-    else:
-        filename = letter_filename(reminder)
+        try:
+            data = reminder_pdf(reminder)
+        except DomainError as exc:
+            messages.error(request, f"Aperçu de la lettre impossible : {exc.message}")
+            return redirect("web:reminder_detail", pk=reminder.pk)
+    from encaisse.dunning.messages import letter_filename
+
+    filename = letter_filename(reminder)
     if reminder.status != ReminderStatus.SENT:
         filename = f"apercu-{filename}"
     return pdf_inline(data, filename)
