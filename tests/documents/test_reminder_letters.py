@@ -337,11 +337,10 @@ def test_formal_notice_to_a_consumer_has_no_recovery_fee(company, admin, make_in
     text = stored_text(reminder, "3_formal_notice_consumer")
     assert "intérêts au taux légal" in text and "art. 1231-6 et 1344-1 du Code civil" in text
     assert "Indemnité" not in text and "40,00" not in text and "D.441-5" not in text
-    # Interest on 15 Jul: 398.79 × 13.15 % × 46 / 365 = 6.609… → 6.61;
-    #   398.79 × 12.15 % × 15 / 365 = 1.991… → 1.99; 6.61 + 1.99 = 8.60
-    # Total 398.79 + 8.60 = 407.39
-    assert f"Total réclamé {eur('398,79 €')} {eur('8,60 €')} {eur('407,39 €')}" in text
-    assert "DÉTAIL DES INTÉRÊTS DE RETARD AU 15/07/2025" in text
+    # A consumer owes legal interest only from the formal notice on (C. civ. 1231-6,
+    # 1344-1): none is claimed yet, no L.441-10 penalty table, the principal only.
+    assert reminder.penalties == 0 and reminder.recovery_fees == 0
+    assert "398,79" in text and "DÉTAIL DES" not in text and "L.441-10" not in text
 
 
 def test_a_preview_computes_the_penalties_the_send_will_store(

@@ -123,9 +123,9 @@ def test_formal_notice_file_name_and_consumer_wording(company, admin, make_invoi
     assert letter_filename(reminder) == f"mise-en-demeure-{reminder.pk}-2025-07-15.pdf"
     subject, body = default_message(reminder)
     assert subject == "Mise en demeure de payer — Atelier Martin SAS"
-    # Interest 6.61 + 1.99 = 8.60 (see the letters' test); no recovery fee for a consumer.
-    assert f"Intérêts au 15/07/2025 : {eur('8,60 €')}" in body.splitlines()
-    assert f"Total dû : {eur('407,39 €')}" in body.splitlines()
+    # A consumer: no penalty, no recovery fee; legal interest only from the notice on.
+    assert "Intérêts au" not in body
+    assert f"Total dû : {eur('398,79 €')}" in body.splitlines()
     assert "Indemnités" not in body and "taux légal" in body
     assert "Date limite de paiement : 23/07/2025." in body.splitlines()
 

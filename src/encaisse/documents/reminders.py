@@ -488,12 +488,14 @@ def reminder_context(reminder: Reminder) -> dict:
     on = letter_date(reminder)
     as_of = amounts_as_of(reminder)
     items = claimed_items(reminder)
-    claim = Claim(reminder, items, as_of, with_penalties=template in CLAIMING)
     professional = customer.is_professional
+    # A consumer owes no L.441-10 penalty nor fee, only legal interest from the formal
+    # notice on (dunning.actions claims none): the letter states it, claims nothing more.
+    claim = Claim(reminder, items, as_of, with_penalties=template in CLAIMING and professional)
     seller = seller_context(seller_snapshot(company), _logo_path(customer))
     texts = letter_texts(reminder, claim, as_of)
     periods, sources, day_count = (
-        _periods_context(claim, as_of) if template in DETAILED else ([], [], 365)
+        _periods_context(claim, as_of) if template in DETAILED and professional else ([], [], 365)
     )
     held = sum((item.held_amount for item in items), ZERO)
     mentions = []

@@ -102,9 +102,17 @@ def _penalties(reminder: Reminder, on: dt.date) -> None:
         outstanding = None
     seen = set()
     items = list(reminder.items.select_related("invoice", "invoice__company", "invoice__customer"))
+    # A consumer owes neither the L.441-10 penalties nor the fee, only interest at the
+    # legal rate from a formal notice on (C. civ. 1231-6, 1344-1): none at the notice.
+    professional = reminder.customer.is_professional
     for item in items:
         item.penalties = item.recovery_fee = ZERO
-        if item.amount_due <= 0 or item.days_late <= 0 or item.invoice_id in seen:
+        if (
+            not professional
+            or item.amount_due <= 0
+            or item.days_late <= 0
+            or item.invoice_id in seen
+        ):
             continue
         seen.add(item.invoice_id)
         if outstanding is not None:
