@@ -99,6 +99,17 @@ def test_run_in_the_future_refused_next_to_the_date(admin_client, overdue):
     assert not Reminder.objects.exists()
 
 
+def test_run_before_the_open_proposals_refused(admin_client, level2):
+    # Level 2 was proposed on 15/04: a run for 10/04 would cancel it (nothing was due
+    # at level 2 yet), so the page refuses it.
+    with freeze_time("2025-04-16 09:00:00"):
+        response = admin_client.post(reverse("web:dunning_run"), {"as_of": "2025-04-10"})
+    assert response.status_code == 422
+    assert "proposées le 15/04/2025" in field_block(response.content.decode(), "as_of")
+    level2.refresh_from_db()
+    assert level2.status == ReminderStatus.PROPOSED
+
+
 def test_list_filters_and_empty_states(admin_client, level2):
     url = reverse("web:reminders")
     with freeze_time("2025-04-15 10:00:00"):

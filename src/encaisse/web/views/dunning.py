@@ -5,6 +5,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from encaisse.dunning.models import (
     OPEN_REMINDER_STATUSES,
     Channel,
     DunningScenario,
+    Reminder,
     ReminderStatus,
     Template,
 )
@@ -228,10 +230,21 @@ def dunning_run(request):
     today = timezone.localdate()
     if form.is_valid():
         as_of = form.cleaned_data["as_of"] or today
+        latest = Reminder.objects.filter(
+            company=request.company, status__in=OPEN_REMINDER_STATUSES
+        ).aggregate(latest=Max("proposed_on"))["latest"]
         if as_of > today:
             # A run in the future would propose letters dated later and fail to send
             # the automatic ones: refused here (the run service accepts any date).
             form.add_error("as_of", "La date de relance ne peut pas être dans le futur.")
+        elif latest and as_of < latest:
+            # A run for an earlier day would cancel the reminders proposed since (nothing
+            # was due yet on that day).
+            form.add_error(
+                "as_of",
+                f"Des relances en cours ont été proposées le {latest:%d/%m/%Y} : lancez les "
+                "relances à cette date ou après.",
+            )
         else:
             try:
                 report = run_dunning(request.company, as_of, by=request.user)
