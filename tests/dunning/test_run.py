@@ -316,3 +316,25 @@ def test_formal_notice_blocks_invoicing(company, admin, customers, invoice_of, m
     issue_invoice(blocked, by=admin, on=D(2025, 4, 17), override_reason="Commande prépayée")
     entry = AuditEntry.objects.get(action="invoice.dunning_override")
     assert entry.changes == {"reason": "Commande prépayée", "dunning_level": 3}
+
+
+def test_a_run_before_the_last_one_is_refused(company, admin, customers, invoice_of):
+    alpha = customers["alpha"]
+    invoice_of(10, D(2025, 2, 15), cust=alpha, terms_kind="net", terms_days=30)  # due 17/03
+    automatic(company, admin)
+    update_scenario(  # level 2 to validate: an open proposal stays
+        default_scenario(company),
+        {
+            "levels": [
+                {"rank": r, "day_offset": o, "channel": c, "needs_validation": r > 1}
+                for r, o, c, _t, _v in DEFAULT_LEVELS
+            ]
+        },
+        by=admin,
+    )
+    run_dunning(company, D(2025, 3, 18))
+    run_dunning(company, D(2025, 4, 1))
+    with pytest.raises(ValidationFailed, match="01/04/2025") as error:
+        run_dunning(company, D(2025, 3, 31))
+    assert error.value.code == "before_last_run"
+    assert Reminder.objects.get(level=2).status == ReminderStatus.PROPOSED

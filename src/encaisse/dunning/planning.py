@@ -26,9 +26,9 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Max, Q
 
+from encaisse.bulk import copy_rows
 from encaisse.collection.disputes import open_in_force
 from encaisse.collection.models import Dispute
 from encaisse.collection.promises import PromiseStatus, promises_as_of
@@ -41,7 +41,7 @@ from .models import (
     ReminderItem,
     ReminderStatus,
 )
-from .scenarios import exclusion_label, is_excluded, scenarios_by_segment
+from .scenarios import exclusion_text, scenarios_by_segment
 
 DAY = dt.timedelta(days=1)
 
@@ -67,7 +67,7 @@ class PlannedItem:
 class Plan:
     """What is due for one customer on a date."""
 
-    customer: Customer
+    customer_id: int
     scenario: object
     items: list[PlannedItem] = field(default_factory=list)
 
@@ -217,7 +217,14 @@ def plan(company, as_of: dt.date, customer_ids=None) -> dict[int, Plan]:
         sent = levels_sent(company, open_on=as_of)
     else:
         sent = levels_sent(company, installment_ids=[row[0] for row in rows])
-    customers = Customer.objects.in_bulk({row[1] for row in rows})
+    # (segment, exclusion reason, excluded until) of every customer: model instances
+    # for a hundred thousand customers cost seconds, and the plan needs three fields.
+    customers = {
+        pk: rest
+        for pk, *rest in Customer.objects.filter(company=company).values_list(
+            "pk", "segment", "dunning_exclusion_reason", "dunning_excluded_until"
+        )
+    }
     disputes, pending, broken = _holds(company, as_of, customer_ids)
     levels_of = {
         s.pk: {level.rank: level for level in s.levels.all()}
@@ -226,8 +233,8 @@ def plan(company, as_of: dt.date, customer_ids=None) -> dict[int, Plan]:
     plans: dict[int, Plan] = {}
     disputed_left = {pk: amount for pk, (amount, _) in disputes.items()}
     for pk, customer_id, invoice_id, number, due_date, open_amount in rows:
-        customer = customers[customer_id]
-        scenario = by_segment.get(customer.segment, default)
+        segment, exclusion, excluded_until = customers[customer_id]
+        scenario = by_segment.get(segment, default)
         levels = levels_of[scenario.pk]
         days_late = (as_of - due_date).days
         last = sent.get(pk)
@@ -244,8 +251,9 @@ def plan(company, as_of: dt.date, customer_ids=None) -> dict[int, Plan]:
             level if level is not None else current,
             level is not None,
         )
-        if is_excluded(customer, as_of):
-            item.held_amount, item.hold_reason = open_amount, exclusion_label(customer)
+        if exclusion and (excluded_until is None or excluded_until >= as_of):
+            item.held_amount = open_amount
+            item.hold_reason = exclusion_text(exclusion, excluded_until)
         elif invoice_id in pending:
             item.held_amount, item.hold_reason = open_amount, pending[invoice_id]
         elif disputed_left.get(invoice_id, ZERO) > 0:
@@ -255,7 +263,7 @@ def plan(company, as_of: dt.date, customer_ids=None) -> dict[int, Plan]:
             item.hold_reason = f"Litige {', '.join(disputes[invoice_id][1])} en cours" + (
                 "" if held == open_amount else f" ({format_eur(held)} contestés)"
             )
-        plans.setdefault(customer_id, Plan(customer, scenario)).items.append(item)
+        plans.setdefault(customer_id, Plan(customer_id, scenario)).items.append(item)
     # A customer is reminded when one item advances; listed as held when an item that
     # would advance is held back; else (items only recalled) there is nothing to do.
     return {
@@ -315,43 +323,31 @@ def fill(reminder: Reminder, p: Plan, as_of: dt.date) -> None:
 
 
 def write_items(reminders_and_plans) -> None:
-    """Create the items of (reminder, plan) pairs. On PostgreSQL with COPY: a first run
-    over a large book writes an item per open installment, a million rows, and the ORM's
-    INSERT spends most of its time preparing values (see docs/benchmarks.md)."""
-    rows = (
+    """Create the items of (reminder, plan) pairs, in bulk (encaisse.bulk)."""
+    copy_rows(
+        ReminderItem,
+        ITEM_COLUMNS,
         (
-            reminder.pk,
-            i.installment_id,
-            i.invoice_id,
-            i.level,
-            i.advances,
-            i.due_date,
-            i.open_amount,
-            i.held_amount,
-            i.hold_reason[:300],
-            ZERO,
-            ZERO,
-        )
-        for reminder, p in reminders_and_plans
-        for i in p.items
+            (
+                reminder.pk,
+                i.installment_id,
+                i.invoice_id,
+                i.level,
+                i.advances,
+                i.due_date,
+                i.open_amount,
+                i.held_amount,
+                i.hold_reason[:300],
+                ZERO,
+                ZERO,
+            )
+            for reminder, p in reminders_and_plans
+            for i in p.items
+        ),
     )
-    if connection.vendor != "postgresql":
-        ReminderItem.objects.bulk_create(
-            (ReminderItem(**dict(zip(ITEM_COLUMNS, row, strict=True))) for row in rows),
-            batch_size=2000,
-        )
-        return
-    table = ReminderItem._meta.db_table
-    columns = ", ".join(ReminderItem._meta.get_field(name).column for name in ITEM_COLUMNS)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
 
 
-ITEM_COLUMNS = (
+ITEM_COLUMNS = [
     "reminder_id",
     "installment_id",
     "invoice_id",
@@ -363,4 +359,4 @@ ITEM_COLUMNS = (
     "hold_reason",
     "penalties",
     "recovery_fee",
-)
+]

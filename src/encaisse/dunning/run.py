@@ -10,8 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from encaisse.bulk import insert
 from encaisse.errors import DomainError, ValidationFailed
 
 from .actions import send_reminder
@@ -61,12 +63,21 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
     if not isinstance(as_of, dt.date):
         raise ValidationFailed("invalid_date", "Date de relance invalide.", "as_of")
     report = RunReport(as_of)
-    plans = plan(company, as_of, customer_ids)
     open_reminders = Reminder.objects.filter(
         company=company, status__in=OPEN_REMINDER_STATUSES
     ).defer("letter_pdf")
     if customer_ids is not None:
         open_reminders = open_reminders.filter(customer_id__in=customer_ids)
+    # A run for a day before the last one would cancel what was proposed since.
+    last = open_reminders.aggregate(last=Max("proposed_on"))["last"]
+    if last is not None and as_of < last:
+        raise ValidationFailed(
+            "before_last_run",
+            f"Les relances ont déjà été passées au {last:%d/%m/%Y} : un passage à une date "
+            "antérieure est refusé.",
+            "as_of",
+        )
+    plans = plan(company, as_of, customer_ids)
     existing = {r.customer_id: r for r in open_reminders}
     to_send = []
     with transaction.atomic():
@@ -80,7 +91,7 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
         for customer_id, p in plans.items():
             reminder = existing.get(customer_id)
             if reminder is None:
-                reminder = Reminder(company=company, customer=p.customer)
+                reminder = Reminder(company=company, customer_id=p.customer_id)
                 fill(reminder, p, as_of)
                 reminder.digest = p.digest
                 new.append((reminder, p))
@@ -96,7 +107,7 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
             else:
                 carried.append(reminder)  # only a day later
             report.updated.append(reminder)
-        Reminder.objects.bulk_create([r for r, _ in new], batch_size=2000)
+        insert(Reminder, [r for r, _ in new])
         now = timezone.now()
         for reminder, _ in changed:
             reminder.updated_at = now  # bulk_update skips auto_now

@@ -250,10 +250,9 @@ def is_excluded(customer: Customer, as_of: dt.date) -> bool:
     )
 
 
-def exclusion_label(customer: Customer) -> str:
-    until = customer.dunning_excluded_until
+def exclusion_text(reason: str, until: dt.date | None) -> str:
     when = f"jusqu'au {until:%d/%m/%Y}" if until else "sans date de fin"
-    return f"Client exclu des relances {when} : {customer.dunning_exclusion_reason}"
+    return f"Client exclu des relances {when} : {reason}"
 
 
 def set_dunning_profile(customer: Customer, data: dict, *, by) -> Customer:
