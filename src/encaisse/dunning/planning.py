@@ -69,6 +69,7 @@ class Plan:
 
     customer_id: int
     scenario: object
+    levels: dict  # {rank: DunningLevel} of the scenario
     items: list[PlannedItem] = field(default_factory=list)
 
     @property
@@ -263,7 +264,7 @@ def plan(company, as_of: dt.date, customer_ids=None) -> dict[int, Plan]:
             item.hold_reason = f"Litige {', '.join(disputes[invoice_id][1])} en cours" + (
                 "" if held == open_amount else f" ({format_eur(held)} contestés)"
             )
-        plans.setdefault(customer_id, Plan(customer_id, scenario)).items.append(item)
+        plans.setdefault(customer_id, Plan(customer_id, scenario, levels)).items.append(item)
     # A customer is reminded when one item advances; listed as held when an item that
     # would advance is held back; else (items only recalled) there is nothing to do.
     return {
@@ -300,9 +301,8 @@ def fill(reminder: Reminder, p: Plan, as_of: dt.date) -> None:
     # Every planned level exists in the scenario (_level_due reads it from there), but a
     # held-only plan may name an item's level of a scenario since edited: fall back to
     # the highest level the scenario has.
-    levels = {level.rank: level for level in p.scenario.levels.all()}
-    level = levels.get(p.level) or levels[max(levels)]
-    reminder.scenario = p.scenario
+    level = p.levels.get(p.level) or p.levels[max(p.levels)]
+    reminder.scenario_id = p.scenario.pk
     reminder.level = p.level
     reminder.channel = level.channel
     reminder.template = level.template
