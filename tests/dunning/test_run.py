@@ -338,3 +338,19 @@ def test_a_run_before_the_last_one_is_refused(company, admin, customers, invoice
         run_dunning(company, D(2025, 3, 31))
     assert error.value.code == "before_last_run"
     assert Reminder.objects.get(level=2).status == ReminderStatus.PROPOSED
+
+
+def test_only_collection_roles_send(company, admin, customers, invoice_of, make_user):
+    from encaisse.companies.models import Role
+    from encaisse.errors import Forbidden
+
+    alpha = customers["alpha"]
+    invoice_of(10, D(2025, 2, 15), cust=alpha, terms_kind="net", terms_days=30)
+    run_dunning(company, D(2025, 3, 18))
+    (reminder,) = run_dunning(company, D(2025, 4, 1)).proposed  # level 2, to validate
+    for role in (Role.SALES, Role.READ_ONLY):
+        with pytest.raises(Forbidden):
+            send_reminder(reminder, by=make_user(f"u-{role}", company, role), on=D(2025, 4, 1))
+    collector = make_user("recouvreur", company, Role.COLLECTION)
+    sent = send_reminder(reminder, by=collector, on=D(2025, 4, 1))
+    assert sent.status == ReminderStatus.SENT and sent.sent_by == collector

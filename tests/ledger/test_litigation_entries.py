@@ -194,6 +194,9 @@ def test_entries_are_numbered_and_the_fec_exports(company, case, debtor, admin):
     assert accounts["6817"] == "Dotations aux dépréciations des actifs circulants"
     assert accounts["7817"] == "Reprises sur dépréciations des actifs circulants"
     assert accounts["654"] == "Pertes sur créances irrécouvrables"
+    # 411 and 416 lines carry the customer's subledger account (CompAuxNum), 491 not.
+    aux = {row[4]: row[6] for row in rows}
+    assert aux["411"] and aux["416"] == aux["411"] and aux["491"] == ""
     events = CaseEvent.objects.filter(case=case, status__in=["doubtful", "irrecoverable"])
     assert events.count() == 2
     # Σ debit = Σ credit over the file (fec_lines refuses an unbalanced year).

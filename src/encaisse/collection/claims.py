@@ -25,14 +25,13 @@ from django.db.models import Max, Sum
 from encaisse.audit import services as audit
 from encaisse.catalog.models import ItemKind, Unit
 from encaisse.catalog.vat import DEFAULT_REASONS, Exemption
-from encaisse.companies.permissions import EDIT_INVOICES, ISSUE_INVOICES, require
+from encaisse.companies.permissions import COLLECT, EDIT_INVOICES, ISSUE_INVOICES, require
 from encaisse.errors import Conflict, NotFound, ValidationFailed
 from encaisse.money import ZERO, format_eur, q2
 from encaisse.receivables.services.payments import not_in_future, parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 from encaisse.sales.services import create_invoice, issue_invoice
 
-from .disputes import MANAGE_DISPUTES
 from .models import PenaltyClaim, PenaltyClaimKind
 from .penalties import DAY, PenaltyTable
 from .penalties import penalties as penalty_table
@@ -276,7 +275,7 @@ def _note(late: list[Invoice], as_of: dt.date) -> str:
 def waive_penalties(invoice: Invoice, as_of, reason: str, *, by) -> PenaltyClaim:
     """Record that what is outstanding on `invoice` up to `as_of` (penalties and fee)
     is not claimed, for `reason` (required): later figures start from there."""
-    require(by, invoice.company, MANAGE_DISPUTES)
+    require(by, invoice.company, COLLECT)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(

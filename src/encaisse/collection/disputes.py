@@ -15,7 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from encaisse.audit import services as audit
-from encaisse.companies.permissions import EDIT_CUSTOMERS, require
+from encaisse.companies.permissions import COLLECT, EDIT_CUSTOMERS, require
 from encaisse.errors import Conflict, NotFound, ValidationFailed
 from encaisse.money import HUNDRED, ZERO, format_decimal, format_eur, percent_of, q2
 from encaisse.receivables.selectors import installments_as_of
@@ -32,11 +32,6 @@ from .models import (
     DisputeCategory,
     DisputeStatus,
 )
-
-# No collection permission exists yet: handling disputes is collection work, and the
-# roles that do it (admin, accounting, sales, collection) all hold EDIT_CUSTOMERS. The
-# credit note itself still needs ISSUE_CREDIT_NOTES, checked by the sales services.
-MANAGE_DISPUTES = EDIT_CUSTOMERS
 
 
 class Outcome:
@@ -94,7 +89,9 @@ def open_dispute(company, data: dict, *, by) -> Dispute:
     already disputed), category, customer_words, owner (user id), department,
     target_date, opened_on (default today).
     """
-    require(by, company, MANAGE_DISPUTES)
+    # Whoever hears the customer complain records it (a salesperson often does); the
+    # collection roles resolve it.
+    require(by, company, EDIT_CUSTOMERS)
     invoice = Invoice.objects.filter(
         company=company, pk=data.get("invoice") if str(data.get("invoice", "")).isdigit() else None
     ).first()
@@ -273,7 +270,7 @@ def resolve_dispute(
     remainder as a full credit note when that is what is disputed), or of `amount` TTC,
     or of `lines` ([{"line": id, "quantity": q}]). Correction and rejection need a reason.
     """
-    require(by, dispute.company, MANAGE_DISPUTES)
+    require(by, dispute.company, COLLECT)
     if outcome not in Outcome.ALL:
         raise ValidationFailed("invalid_outcome", "Issue de litige inconnue.", "outcome")
     reason = (reason or "").strip()

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from encaisse.audit import services as audit
-from encaisse.companies.permissions import require
+from encaisse.companies.permissions import COLLECT, require
 from encaisse.customers.models import Customer
 from encaisse.errors import NotFound, ValidationFailed
 from encaisse.money import ZERO, format_eur
@@ -26,7 +26,6 @@ from encaisse.receivables.services.payments import parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 from encaisse.validation import parse_decimal
 
-from .disputes import MANAGE_DISPUTES
 from .models import PromiseChannel, PromiseToPay
 
 MAX_TOLERANCE_DAYS = 30
@@ -99,7 +98,7 @@ def record_promise(company, data: dict, *, by) -> PromiseToPay:
     """Record a customer's promise: customer, invoices (ids, issued, theirs), amount,
     promised_on, promised_by (the person's name), channel, tolerance_days (default 3),
     note, recorded_on (default today)."""
-    require(by, company, MANAGE_DISPUTES)
+    require(by, company, COLLECT)
     customer = Customer.objects.filter(
         company=company,
         pk=data.get("customer") if str(data.get("customer", "")).isdigit() else None,

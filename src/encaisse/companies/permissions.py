@@ -20,6 +20,11 @@ SEND_STATEMENTS = "statements.send"
 # right for both: whoever may set the limit could raise it to pass anyway, and a
 # salesperson, who may issue invoices, must not be able to do either.
 CREDIT_OVERRIDE = "credit.override"
+# Collection: disputes, promises, reminders (run, send, postpone), calls, penalty
+# waivers, pre-litigation files. Not the sales role: a salesperson must not be able to
+# send a formal notice nor waive penalties (the credit note of a dispute still needs
+# ISSUE_CREDIT_NOTES).
+COLLECT = "collection.manage"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -36,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             EXPORT_LEDGER,
             SEND_STATEMENTS,
             CREDIT_OVERRIDE,
+            COLLECT,
         }
     ),
     Role.SALES: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES}),
@@ -52,9 +58,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             EXPORT_LEDGER,
             SEND_STATEMENTS,
             CREDIT_OVERRIDE,
+            COLLECT,
         }
     ),
-    Role.COLLECTION: frozenset({VIEW, EDIT_CUSTOMERS, SEND_STATEMENTS}),
+    Role.COLLECTION: frozenset({VIEW, EDIT_CUSTOMERS, SEND_STATEMENTS, COLLECT}),
     Role.READ_ONLY: frozenset({VIEW}),
 }
 
@@ -70,6 +77,7 @@ ACTION_LABELS = {
     EXPORT_LEDGER: "exporter les écritures comptables (FEC)",
     SEND_STATEMENTS: "envoyer les relevés de compte",
     CREDIT_OVERRIDE: "gérer les limites de crédit",
+    COLLECT: "gérer le recouvrement (relances, litiges, promesses, appels)",
 }
 
 

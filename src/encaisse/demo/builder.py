@@ -33,6 +33,7 @@ from encaisse.receivables.services.payments import record_payment
 from encaisse.sales.services import create_credit_note, create_invoice, issue_invoice
 
 from . import names
+from .collection import make_collection
 
 SEED = 20261123
 # The demo seller's SIREN: a fixed body with its Luhn key, so the demo is found again.
@@ -602,6 +603,7 @@ def build(*, seed: int = SEED, today: dt.date | None = None, invoices: int = INV
         credit_notes = builder.make_credit_notes(issued)
         drafts = builder.make_drafts(company, DRAFTS)
         payments = builder.make_payments(company, issued, credit_notes)
+        notes += make_collection(company, builder.users, builder.today)
         summary = Summary(
             company=company,
             customers=len(builder.customers),

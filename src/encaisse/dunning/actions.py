@@ -7,8 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from encaisse.audit import services as audit
-from encaisse.collection.disputes import MANAGE_DISPUTES
-from encaisse.companies.permissions import require
+from encaisse.companies.permissions import COLLECT, require
 from encaisse.errors import Conflict, NotFound, ValidationFailed
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables.services.payments import parse_date
@@ -139,7 +138,7 @@ def send_reminder(
     for the e-mail channels. `automatic`: sent by the run, for a level that needs no
     validation (no user then)."""
     if not automatic:
-        require(by, reminder.company, MANAGE_DISPUTES)
+        require(by, reminder.company, COLLECT)
     today = timezone.localdate()
     on = today if on is None else on
     if on > today:
@@ -227,7 +226,7 @@ def _send(reminder: Reminder, on, by, to, ref, automatic) -> None:
 def edit_reminder(reminder: Reminder, data: dict, *, by) -> Reminder:
     """Change the subject and message of a reminder not yet sent (blank: the level's
     default text)."""
-    require(by, reminder.company, MANAGE_DISPUTES)
+    require(by, reminder.company, COLLECT)
     subject = " ".join((data.get("subject") or "").split())
     if len(subject) > 255:
         raise ValidationFailed("too_long", "L'objet a 255 caractères au plus.", "subject")
@@ -249,7 +248,7 @@ def edit_reminder(reminder: Reminder, data: dict, *, by) -> Reminder:
 
 def postpone_reminder(reminder: Reminder, until, *, by, reason: str = "") -> Reminder:
     """Postpone to a later day: the runs until then leave it aside (updating its items)."""
-    require(by, reminder.company, MANAGE_DISPUTES)
+    require(by, reminder.company, COLLECT)
     if not until:
         raise ValidationFailed("required", "Indiquez la date de report.", "until")
     until = parse_date(until, "until", "La date de report")
@@ -277,7 +276,7 @@ def postpone_reminder(reminder: Reminder, until, *, by, reason: str = "") -> Rem
 def cancel_reminder(reminder: Reminder, reason: str, *, by) -> Reminder:
     """Drop a proposal. The items stay at their level: the next run proposes them again
     when they are still due."""
-    require(by, reminder.company, MANAGE_DISPUTES)
+    require(by, reminder.company, COLLECT)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("required", "Indiquez le motif de l'annulation.", "reason")
@@ -293,7 +292,7 @@ def cancel_reminder(reminder: Reminder, reason: str, *, by) -> Reminder:
 
 def record_registered_mail(reminder: Reminder, ref: str, *, by) -> Reminder:
     """The registered-mail number of a letter sent: proof of the formal notice."""
-    require(by, reminder.company, MANAGE_DISPUTES)
+    require(by, reminder.company, COLLECT)
     ref = " ".join((ref or "").split())
     if not ref:
         raise ValidationFailed("required", "Indiquez le numéro du recommandé.", "ref")

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from encaisse.audit import services as audit
-from encaisse.collection.disputes import MANAGE_DISPUTES, open_dispute
+from encaisse.collection.disputes import open_dispute
 from encaisse.collection.models import PromiseChannel
 from encaisse.collection.promises import record_promise
-from encaisse.companies.permissions import require
+from encaisse.companies.permissions import COLLECT, require
 from encaisse.customers.models import Contact, Customer
 from encaisse.errors import Conflict, DomainError, NotFound, ValidationFailed
 from encaisse.mailing.services import queue_mail
@@ -76,7 +76,7 @@ def log_call(company, data: dict, *, by) -> Call:
     dispute_category, dispute_words, dispute_owner, dispute_department,
     dispute_target_date.
     """
-    require(by, company, MANAGE_DISPUTES)
+    require(by, company, COLLECT)
     customer = Customer.objects.filter(
         company=company, pk=data.get("customer") if _is_id(data.get("customer")) else None
     ).first()
@@ -296,7 +296,7 @@ def send_confirmation(call: Call, data: dict, *, by) -> Call:
     """Queue the written confirmation of `call` in the outbox. data: to, subject, body
     (each defaults to the prepared message). Once only: a second confirmation of the
     same call is refused."""
-    require(by, call.company, MANAGE_DISPUTES)
+    require(by, call.company, COLLECT)
     to, subject, body = confirmation_message(call)
     data = data or {}
     with transaction.atomic():

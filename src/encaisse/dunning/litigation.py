@@ -27,9 +27,8 @@ from django.utils import timezone
 
 from encaisse.audit import services as audit
 from encaisse.collection.claims import outstanding
-from encaisse.collection.disputes import MANAGE_DISPUTES
 from encaisse.collection.penalties import PenaltyTable, penalties
-from encaisse.companies.permissions import ALLOCATE, require
+from encaisse.companies.permissions import ALLOCATE, COLLECT, require
 from encaisse.errors import Conflict, NotFound, ValidationFailed
 from encaisse.ledger import chart, posting
 from encaisse.ledger.models import JournalEntry, JournalLine
@@ -56,7 +55,7 @@ FORMAL_NOTICE_LEVEL = 3  # glossary: level 3 is the formal notice, 4 pre-litigat
 CLOSED = (CaseStatus.RECOVERED, CaseStatus.IRRECOVERABLE)
 # Who may write a debt off or provision it: the accountants' right (the same as for the
 # small write-offs of receivables.services.allocation.write_off), since it posts to the
-# books. A collector (MANAGE_DISPUTES) builds the file and follows the procedure.
+# books. A collector (COLLECT) builds the file and follows the procedure.
 WRITE_OFF = ALLOCATE
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -268,7 +267,7 @@ def open_case(customer, as_of, *, by, invoices=None) -> LitigationCase:
     principal, penalties and recovery fees frozen, the last formal notice, the PDF and
     the zip of the exhibits."""
     company = customer.company
-    require(by, company, MANAGE_DISPUTES)
+    require(by, company, COLLECT)
     as_of = not_in_future(parse_date(as_of, "opened_on", "La date du dossier"), "opened_on")
     with transaction.atomic():
         # One case at a time per customer: the customer row is the lock two clicks meet.
@@ -377,7 +376,7 @@ def _set_status(case, status, on, **fields) -> LitigationCase:
 
 def transfer_to_agency(case: LitigationCase, agency: str, on=None, *, by) -> LitigationCase:
     """The file handed to a collection agency."""
-    require(by, case.company, MANAGE_DISPUTES)
+    require(by, case.company, COLLECT)
     agency = (agency or "").strip()
     if not agency:
         raise ValidationFailed(
@@ -393,7 +392,7 @@ def transfer_to_agency(case: LitigationCase, agency: str, on=None, *, by) -> Lit
 
 def go_to_court(case: LitigationCase, reference: str, on=None, *, by) -> LitigationCase:
     """A court procedure started (injonction de payer, référé-provision, assignation)."""
-    require(by, case.company, MANAGE_DISPUTES)
+    require(by, case.company, COLLECT)
     reference = (reference or "").strip()
     if not reference:
         raise ValidationFailed(
@@ -432,7 +431,7 @@ def _unpaid(case: LitigationCase, on: dt.date) -> dict[int, Decimal]:
 def mark_recovered(case: LitigationCase, on=None, *, by) -> LitigationCase:
     """The debt was paid (the payments are recorded and allocated as usual): the case is
     closed; a doubtful debt goes back from 416 to 411 and its provision is reversed."""
-    require(by, case.company, MANAGE_DISPUTES)
+    require(by, case.company, COLLECT)
     if case.provision_amount is not None:
         require(by, case.company, WRITE_OFF)
     with transaction.atomic():

@@ -15,9 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from encaisse.audit import services as audit
-from encaisse.collection.disputes import MANAGE_DISPUTES
 from encaisse.companies.models import Membership
-from encaisse.companies.permissions import CREDIT_OVERRIDE, EDIT_COMPANY, require
+from encaisse.companies.permissions import COLLECT, CREDIT_OVERRIDE, EDIT_COMPANY, require
 from encaisse.customers.models import Customer, Segment
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.receivables.services.payments import parse_date
@@ -258,7 +257,7 @@ def exclusion_text(reason: str, until: dt.date | None) -> str:
 def set_dunning_profile(customer: Customer, data: dict, *, by) -> Customer:
     """data: collector (user id of a member, or empty), exclusion_reason, excluded_until
     (empty with a reason: until lifted). An empty reason lifts the exclusion."""
-    require(by, customer.company, MANAGE_DISPUTES)
+    require(by, customer.company, COLLECT)
     collector = data.get("collector") or None
     if collector is not None:
         member = Membership.objects.filter(

@@ -13,7 +13,7 @@ from django.db.models import Sum
 
 from encaisse.errors import ValidationFailed
 
-from .chart import CUSTOMERS, customer_account_code
+from .chart import CUSTOMERS, DOUBTFUL, customer_account_code
 from .models import FiscalYear, JournalEntry, JournalLine
 
 COLUMNS = [
@@ -80,7 +80,8 @@ def fec_lines(company, start: dt.date, end: dt.date) -> list[str]:
     lines = [SEPARATOR.join(COLUMNS)]
     for row in rows:
         entry = row.entry
-        aux = row.customer is not None and row.account.number == CUSTOMERS
+        # Doubtful debts (416) stay in the customer's subledger, like 411.
+        aux = row.customer is not None and row.account.number in (CUSTOMERS, DOUBTFUL)
         lines.append(
             SEPARATOR.join(
                 [

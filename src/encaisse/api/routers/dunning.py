@@ -5,8 +5,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema
 
-from encaisse.collection.disputes import MANAGE_DISPUTES
-from encaisse.companies.permissions import require
+from encaisse.companies.permissions import COLLECT, require
 from encaisse.dunning import actions
 from encaisse.dunning.models import ReminderStatus
 from encaisse.dunning.run import run_dunning
@@ -118,7 +117,7 @@ def list_proposals(request, filters: Query[ProposalFilters]):
     summary="Passer les relances d'une date (idempotent)",
 )
 def run(request, payload: RunIn):
-    require(request.user, request.company, MANAGE_DISPUTES)
+    require(request.user, request.company, COLLECT)
     report = run_dunning(request.company, as_of_date(payload.as_of), by=request.user)
     return {
         "as_of": report.as_of,

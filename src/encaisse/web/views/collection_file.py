@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from encaisse.collection.disputes import MANAGE_DISPUTES
 from encaisse.collection.models import Department, DisputeCategory
-from encaisse.companies.permissions import can, require
+from encaisse.companies.permissions import COLLECT, can, require
 from encaisse.customers.models import Customer
 from encaisse.dunning import calls as services
 from encaisse.dunning.collection_file import KIND_LABELS, collection_file
@@ -135,7 +134,7 @@ def _page(request, customer, *, call_form=None, confirm_form=None, confirm_call=
     as_of_form = AsOfForm(request.GET)
     as_of = as_of_form.as_of_date()
     file = collection_file(customer, as_of)
-    may_log = can(request.user, request.company, MANAGE_DISPUTES)
+    may_log = can(request.user, request.company, COLLECT)
     today = timezone.localdate()
     if call_form is None and may_log:
         call_form = CallForm(
@@ -199,7 +198,7 @@ def collection_file_view(request, pk):
 @company_view
 def call_log(request, pk):
     customer = _customer(request, pk)
-    require(request.user, request.company, MANAGE_DISPUTES)
+    require(request.user, request.company, COLLECT)
     owed = set(
         open_installments(request.company, timezone.localdate(), customer).values_list(
             "invoice_id", flat=True

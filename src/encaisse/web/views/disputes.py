@@ -17,7 +17,7 @@ from encaisse.collection.models import (
     PromiseChannel,
 )
 from encaisse.collection.promises import PromiseStatus, promises_as_of, record_promise
-from encaisse.companies.permissions import ISSUE_CREDIT_NOTES, can, require
+from encaisse.companies.permissions import EDIT_CUSTOMERS, ISSUE_CREDIT_NOTES, can, require
 from encaisse.customers.models import Customer
 from encaisse.errors import DomainError
 from encaisse.money import format_decimal, format_eur
@@ -28,7 +28,7 @@ from ..exports import Column, xlsx_response
 from ..forms import date_field, members_of, text
 from ..shortcuts import add_domain_error, company_view, page_of
 
-MANAGE = services.MANAGE_DISPUTES
+MANAGE = services.COLLECT
 
 
 # ---------------------------------------------------------------- forms
@@ -174,7 +174,7 @@ def dispute_export(request):
 
 @company_view
 def dispute_create(request, invoice_pk):
-    require(request.user, request.company, MANAGE)
+    require(request.user, request.company, EDIT_CUSTOMERS)  # as services.open_dispute
     invoice = get_object_or_404(
         Invoice.objects.select_related("customer"),
         company=request.company,

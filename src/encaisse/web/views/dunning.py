@@ -11,8 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from encaisse.collection.disputes import MANAGE_DISPUTES
-from encaisse.companies.permissions import EDIT_COMPANY, can, require
+from encaisse.companies.permissions import COLLECT, EDIT_COMPANY, can, require
 from encaisse.customers.models import Customer, Segment
 from encaisse.documents.responses import pdf_inline
 from encaisse.dunning import actions, scenarios
@@ -33,7 +32,7 @@ from ..exports import Column, xlsx_response
 from ..forms import date_field, members_of, text
 from ..shortcuts import add_domain_error, company_view, page_of
 
-MANAGE = MANAGE_DISPUTES
+MANAGE = COLLECT
 LEVEL_LABELS = {
     0: "0 — Rappel avant échéance",
     1: "1 — Relance amiable",

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from encaisse.collection.disputes import MANAGE_DISPUTES
-from encaisse.companies.permissions import can, require
+from encaisse.companies.permissions import COLLECT, can, require
 from encaisse.customers.models import Customer
 from encaisse.documents.litigation import case_filename
 from encaisse.documents.responses import pdf_inline
@@ -143,7 +142,7 @@ def case_list(request):
             "page": page,
             "filtered": bool(status),
             "candidates": _candidates(request.company)[:50],
-            "may_open": can(request.user, request.company, MANAGE_DISPUTES),
+            "may_open": can(request.user, request.company, COLLECT),
             "nav": "litigation",
         },
     )
@@ -154,7 +153,7 @@ def case_list(request):
 
 @company_view
 def case_open(request, customer_pk):
-    require(request.user, request.company, MANAGE_DISPUTES)
+    require(request.user, request.company, COLLECT)
     customer = get_object_or_404(Customer, company=request.company, pk=customer_pk)
     current = services.open_case_of(customer)
     if current is not None:
@@ -229,7 +228,7 @@ def case_open(request, customer_pk):
 
 def _detail(request, case, forms_by_action=None, status=200):
     allowed = services.allowed_transitions(case)
-    may_manage = can(request.user, request.company, MANAGE_DISPUTES)
+    may_manage = can(request.user, request.company, COLLECT)
     may_book = can(request.user, request.company, services.WRITE_OFF)
     today = timezone.localdate()
     forms_by_action = forms_by_action or {}

@@ -8,9 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from encaisse.collection import claims as services
-from encaisse.collection.disputes import MANAGE_DISPUTES
 from encaisse.collection.penalties import penalties as penalty_table
-from encaisse.companies.permissions import EDIT_INVOICES, ISSUE_INVOICES, can, require
+from encaisse.companies.permissions import COLLECT, EDIT_INVOICES, ISSUE_INVOICES, can, require
 from encaisse.errors import DomainError
 from encaisse.money import format_eur
 from encaisse.sales.models import Invoice
@@ -64,7 +63,7 @@ def invoice_context(request, invoice: Invoice) -> dict:
         context["penalty_invoice_form"] = PenaltyInvoiceForm(initial=initial)
     if "waiver" in bound:
         context["penalty_waiver_form"] = bound["waiver"]
-    elif open_ and can(user, company, MANAGE_DISPUTES):
+    elif open_ and can(user, company, COLLECT):
         context["penalty_waiver_form"] = WaiverForm(initial=initial)
     return context
 
@@ -112,7 +111,7 @@ def penalty_invoice(request, pk):
 @require_POST
 @company_view
 def penalty_waiver(request, pk):
-    require(request.user, request.company, MANAGE_DISPUTES)
+    require(request.user, request.company, COLLECT)
     invoice = _invoice(request, pk)
     form = WaiverForm(request.POST)
     if form.is_valid():

@@ -1,0 +1,164 @@
+"""The demo's collection history: the last weeks of dunning as a collector would have
+worked them, so the reminders, the agenda and the collection files have something to
+show. Through the services, like the rest of the demo."""
+
+import contextlib
+import datetime as dt
+
+from encaisse.collection.disputes import open_dispute
+from encaisse.collection.models import ReferenceRate
+from encaisse.collection.promises import record_promise
+from encaisse.collection.rates import half_year_end
+from encaisse.companies.models import Role
+from encaisse.customers.models import Customer
+from encaisse.dunning.actions import send_reminder
+from encaisse.dunning.calls import log_call
+from encaisse.dunning.models import CallOutcome, CallStep, ReminderStatus
+from encaisse.dunning.run import run_dunning
+from encaisse.dunning.scenarios import set_dunning_profile
+from encaisse.errors import DomainError
+from encaisse.money import q2
+from encaisse.receivables import selectors
+
+HISTORY_DAYS = 75
+RUN_EVERY = 3  # days between two runs of the history
+DEMO_RATE_SOURCE = (
+    "Démonstration : valeur fictive, reprise du semestre précédent faute de taux publié "
+    "dans la table livrée — remplacez-la par le taux officiel"
+)
+
+
+def fill_missing_rates(today: dt.date) -> list[str]:
+    """Half-years up to today that the shipped table does not cover yet get the previous
+    half-year's rate, labelled as a demo value (never in a real database: the penalty
+    engine refuses a date with no rate, and the admin enters the published one)."""
+    notes = []
+    for kind in (ReferenceRate.Kind.ECB_MRO, ReferenceRate.Kind.LEGAL_INTEREST_PRO):
+        last = ReferenceRate.objects.filter(kind=kind).order_by("-valid_from").first()
+        if last is None:
+            continue
+        day = half_year_end(last.valid_from) + dt.timedelta(days=1)
+        while day <= today:
+            ReferenceRate.objects.create(
+                kind=kind, valid_from=day, rate=last.rate, source=DEMO_RATE_SOURCE
+            )
+            notes.append(
+                f"Taux fictif de démonstration : {ReferenceRate.Kind(kind).label} au "
+                f"{day:%d/%m/%Y} ({last.rate} %), à remplacer par le taux publié."
+            )
+            day = half_year_end(day) + dt.timedelta(days=1)
+    return notes
+
+
+def _late_customers(company, day: dt.date, days: int) -> list[int]:
+    """Customers with an item at least `days` late on `day`, most late first."""
+    rows = (
+        selectors.open_installments(company, day)
+        .filter(due_date__lte=day - dt.timedelta(days=days))
+        .order_by("due_date", "pk")
+        .values_list("customer_id", "invoice_id", "open_amount")
+    )
+    seen: dict[int, tuple] = {}
+    for customer_id, invoice_id, amount in rows:
+        seen.setdefault(customer_id, (invoice_id, q2(amount)))  # SQLite: a float
+    return list(seen.items())
+
+
+def make_collection(company, users: dict, today: dt.date) -> list[str]:
+    notes = fill_missing_rates(today)
+    collector, admin = users[Role.COLLECTION], users[Role.ADMIN]
+    for customer in Customer.objects.filter(company=company).order_by("pk"):
+        set_dunning_profile(customer, {"collector": collector.pk}, by=admin)
+    start = today - dt.timedelta(days=HISTORY_DAYS)
+    events = {
+        today - dt.timedelta(days=21): _broken_promise,
+        today - dt.timedelta(days=12): _dispute,
+        today - dt.timedelta(days=3): _call_with_promise,
+    }
+    day, done = start, set()
+    while day < today:
+        for when, event in events.items():
+            if when <= day and when not in done:
+                done.add(when)
+                event(company, collector, day)
+        report = run_dunning(company, day, by=collector)
+        for reminder in report.proposed + report.updated:
+            if reminder.status == ReminderStatus.PROPOSED:
+                # Refused sends (no e-mail address...) stay proposed, as in real life.
+                with contextlib.suppress(DomainError):
+                    send_reminder(
+                        reminder,
+                        by=collector,
+                        on=day,
+                        registered_mail_ref=f"1A {reminder.pk:05d} {day:%d%m} 9"
+                        if reminder.level >= 3
+                        else "",
+                    )
+        day += dt.timedelta(days=RUN_EVERY)
+    # Today's run: what the collector finds to validate this morning.
+    run_dunning(company, today, by=collector)
+    return notes
+
+
+def _broken_promise(company, collector, day):
+    late = _late_customers(company, day, 20)
+    if not late:
+        return
+    customer_id, (invoice_id, amount) = late[0]
+    record_promise(
+        company,
+        {
+            "customer": customer_id,
+            "invoices": [invoice_id],
+            "amount": amount,
+            "promised_on": day + dt.timedelta(days=7),
+            "promised_by": "Service comptabilité",
+            "channel": "phone",
+            "tolerance_days": 3,
+            "recorded_on": day,
+        },
+        by=collector,
+    )
+
+
+def _dispute(company, collector, day):
+    late = _late_customers(company, day, 10)
+    if len(late) < 2:
+        return
+    _, (invoice_id, _) = late[1]
+    open_dispute(
+        company,
+        {
+            "invoice": invoice_id,
+            "category": "quality",
+            "customer_words": "Le four livré chauffe mal : nous ne réglerons qu'après "
+            "l'intervention du technicien.",
+            "owner": collector.pk,
+            "department": "logistics",
+            "target_date": day + dt.timedelta(days=10),
+            "opened_on": day,
+        },
+        by=collector,
+    )
+
+
+def _call_with_promise(company, collector, day):
+    late = _late_customers(company, day, 15)
+    if len(late) < 3:
+        return
+    customer_id, (invoice_id, amount) = late[2]
+    log_call(
+        company,
+        {
+            "customer": customer_id,
+            "contact_name": "Mme Lefèvre, comptabilité",
+            "called_on": day,
+            "steps": list(CallStep.values),
+            "outcome": CallOutcome.PROMISE,
+            "note": "Trésorerie tendue ce mois-ci ; règlement par virement promis.",
+            "promise_invoices": [invoice_id],
+            "promise_amount": amount,
+            "promised_on": day + dt.timedelta(days=10),
+        },
+        by=collector,
+    )
