@@ -22,6 +22,7 @@ from encaisse.receivables import selectors
 
 HISTORY_DAYS = 75
 RUN_EVERY = 3  # days between two runs of the history
+LEFT_TO_VALIDATE = 7  # the proposals of the last days are left for the collector
 DEMO_RATE_SOURCE = (
     "Démonstration : valeur fictive, reprise du semestre précédent faute de taux publié "
     "dans la table livrée — remplacez-la par le taux officiel"
@@ -82,6 +83,8 @@ def make_collection(company, users: dict, today: dt.date) -> list[str]:
                 done.add(when)
                 event(company, collector, day)
         report = run_dunning(company, day, by=collector)
+        if day > today - dt.timedelta(days=LEFT_TO_VALIDATE):
+            continue  # the collector's last days: proposals wait for today
         for reminder in report.proposed + report.updated:
             if reminder.status == ReminderStatus.PROPOSED:
                 # Refused sends (no e-mail address...) stay proposed, as in real life.

@@ -82,8 +82,12 @@ class Plan:
 
     @property
     def level(self) -> int:
-        items = self.advancing or self.held
-        return max(i.level for i in items)
+        """The letter's level: the highest of the items it claims, recalls included (a
+        customer under formal notice for old invoices is not sent a friendly letter
+        because a new invoice reaches level 1); a held reminder's, the held items'."""
+        if not self.advancing:
+            return max(i.level for i in self.held)
+        return max(i.level for i in self.items if i.amount_due > 0)
 
     @property
     def is_held(self) -> bool:
