@@ -354,3 +354,17 @@ def test_only_collection_roles_send(company, admin, customers, invoice_of, make_
     collector = make_user("recouvreur", company, Role.COLLECTION)
     sent = send_reminder(reminder, by=collector, on=D(2025, 4, 1))
     assert sent.status == ReminderStatus.SENT and sent.sent_by == collector
+
+
+def test_the_letter_takes_the_highest_level_it_claims(company, admin, customers, invoice_of):
+    automatic(company, admin)
+    alpha = customers["alpha"]
+    a1 = invoice_of(10, D(2025, 2, 15), cust=alpha, terms_kind="net", terms_days=30)  # 17/03
+    a2 = invoice_of(10, D(2025, 3, 10), cust=alpha, terms_kind="net", terms_days=30)  # 09/04
+    for day in (D(2025, 3, 18), D(2025, 4, 1)):  # a1: levels 1 and 2
+        run_dunning(company, day)
+    (reminder,) = run_dunning(company, D(2025, 4, 10)).proposed  # a2 reaches level 1
+    items = {i.invoice_id: (i.level, i.advances) for i in reminder.items.all()}
+    assert items == {a1.pk: (2, False), a2.pk: (1, True)}
+    # The customer already had a formal reminder: this one is a formal letter too.
+    assert (reminder.level, reminder.template) == (2, "formal")
