@@ -9,6 +9,7 @@ One customer, one invoice of 10 hours × 65.00 HT + 20 % VAT = 780.00 TTC issued
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -192,6 +193,22 @@ def test_validate_and_send_a_level_two_letter(admin_client, level2):
         assert "N° de recommandé 1A 123 456 7890 1 enregistré." in response.content.decode()
         pdf = admin_client.get(reverse("web:reminder_letter", args=[level2.pk]))
     assert pdf.content == bytes(level2.letter_pdf)
+
+
+def test_invoice_page_lists_the_reminders_sent(admin_client, level2, overdue):
+    url = reverse("web:invoice_detail", args=[overdue.pk])
+    with freeze_time("2025-04-15 10:00:00"):
+        html = admin_client.get(url).content.decode()
+        # Only level 1 was sent so far (on 01/04); level 2 is a proposal.
+        assert len(re.findall(r'href="/dunning/\d+/"', html)) == 1
+        assert "Relance amiable n° " in html and "01/04/2025" in html
+        assert "Relance formelle" not in html
+        admin_client.post(
+            reverse("web:reminder_send", args=[level2.pk]),
+            {"send-to": "", "send-registered_mail_ref": ""},
+        )
+        html = admin_client.get(url).content.decode()
+    assert f"Relance formelle n° {level2.pk}" in html and "15/04/2025" in html
 
 
 def test_send_to_a_bad_address_shows_the_error_next_to_the_field(admin_client, level2):

@@ -624,3 +624,16 @@ def dunning_profile(request, pk):
         },
         status=422 if form.errors else 200,
     )
+
+
+def invoice_context(request, invoice) -> dict:
+    """What the invoice page shows of the dunning: every reminder sent that claimed it,
+    with its level, date, channel and the amount it claimed."""
+    if not invoice.is_issued or invoice.is_credit_note:
+        return {"invoice_reminders": []}
+    items = (
+        invoice.reminder_items.filter(reminder__status=ReminderStatus.SENT)
+        .select_related("reminder")
+        .order_by("-reminder__sent_on", "-reminder_id", "due_date")
+    )
+    return {"invoice_reminders": list(items)}

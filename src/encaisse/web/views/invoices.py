@@ -38,6 +38,7 @@ from ..forms import (
     InvoiceHeaderForm,
 )
 from ..shortcuts import add_domain_error, company_view, error_targets, page_of
+from . import dunning as dunning_views
 from . import einvoicing as einvoicing_views
 from . import mailing as mailing_views
 from . import penalty_claims as penalty_claim_views
@@ -379,6 +380,7 @@ def invoice_detail(request, pk):
             **penalty_claim_views.invoice_context(request, invoice),
             **mailing_views.invoice_context(request, invoice),
             **einvoicing_views.invoice_context(request, invoice),
+            **dunning_views.invoice_context(request, invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",
             "downloads": DOWNLOADS,
             **_actions(request, invoice),
