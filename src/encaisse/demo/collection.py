@@ -76,8 +76,8 @@ def make_collection(company, users: dict, today: dt.date) -> list[str]:
         today - dt.timedelta(days=12): _dispute,
         today - dt.timedelta(days=3): _call_with_promise,
     }
-    day, done = start, set()
-    while day < today:
+    done = set()
+    for day in _days(start, today, RUN_EVERY):
         for when, event in events.items():
             if when <= day and when not in done:
                 done.add(when)
@@ -97,10 +97,17 @@ def make_collection(company, users: dict, today: dt.date) -> list[str]:
                         if reminder.level >= 3
                         else "",
                     )
-        day += dt.timedelta(days=RUN_EVERY)
     # Today's run: what the collector finds to validate this morning.
     run_dunning(company, today, by=collector)
     return notes
+
+
+def _days(start: dt.date, end: dt.date, step: int):
+    """start, start + step... before `end`."""
+    day = start
+    while day < end:
+        yield day
+        day += dt.timedelta(days=step)
 
 
 def _broken_promise(company, collector, day):
