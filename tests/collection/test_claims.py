@@ -21,6 +21,7 @@ from encaisse.companies.models import Role
 from encaisse.customers.services import create_customer
 from encaisse.documents import einvoice, validation
 from encaisse.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from encaisse.ledger.models import JournalLine
 from encaisse.money import format_eur
 from encaisse.receivables.services.allocation import allocate
 from encaisse.sales.models import Invoice
@@ -133,6 +134,17 @@ def test_a_penalty_invoice_outside_the_scope_of_vat(paid_late, admin, company):
     entry = trail(paid_late).filter(action="invoice.penalties_invoiced").get()
     assert entry.changes["penalty_invoice"] == "FA2025-00002"
     assert entry.changes["penalties"] == format_eur(Decimal("471.98"))
+    # Books: 411 debited 511.98 against other operating income (758), not sales (706).
+    booked = {
+        (line.account.number, line.debit, line.credit)
+        for line in JournalLine.objects.filter(
+            entry__source_type="sales.invoice", entry__source_id=penalty.pk
+        ).select_related("account")
+    }
+    assert booked == {
+        ("411", Decimal("511.98"), Decimal("0.00")),
+        ("758", Decimal("0.00"), Decimal("511.98")),
+    }
 
 
 @freeze_time(TODAY)

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from encaisse.catalog.models import ItemKind
+from encaisse.catalog.vat import Exemption
 from encaisse.companies.models import NumberSequence
 from encaisse.companies.sequences import lock_sequence
 from encaisse.money import ZERO, q2
@@ -65,6 +66,15 @@ def _post(company, journal, *, date, label, piece_ref, piece_date, source, lines
     return entry
 
 
+def _revenue_account(line) -> str:
+    """Goods 707, services 706; a line outside the scope of VAT is no sale (damages,
+    indemnities: the late-payment penalties and recovery fees of a penalty invoice):
+    other operating income, 758."""
+    if line.vat_exemption == Exemption.OUT_OF_SCOPE:
+        return chart.GAINS
+    return chart.GOODS if line.item_kind == ItemKind.GOODS else chart.SERVICES
+
+
 def post_invoice(invoice):
     """Sales journal: 411 (customer) against revenue by nature and VAT by rate; a credit
     note the other way round."""
@@ -72,9 +82,7 @@ def post_invoice(invoice):
     allowances = list(invoice.allowances.all())
     revenue: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
-        revenue[chart.GOODS if line.item_kind == ItemKind.GOODS else chart.SERVICES] += (
-            line.net_amount
-        )
+        revenue[_revenue_account(line)] += line.net_amount
     for item in allowances:
         if item.is_charge:
             revenue[chart.ANCILLARY] += item.amount
