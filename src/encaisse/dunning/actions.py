@@ -13,7 +13,6 @@ from encaisse.money import ZERO, format_eur
 from encaisse.receivables.services.payments import parse_date
 
 from .models import (
-    OPEN_REMINDER_STATUSES,
     Channel,
     Reminder,
     ReminderItem,
@@ -314,7 +313,3 @@ def record_registered_mail(reminder: Reminder, ref: str, *, by) -> Reminder:
             changes={"registered_mail_ref": [before, ref]},
         )
     return reminder
-
-
-def is_open(reminder: Reminder) -> bool:
-    return reminder.status in OPEN_REMINDER_STATUSES

@@ -117,11 +117,9 @@ class Plan:
         return sum((i.amount_due for i in self.items if i.amount_due > 0), ZERO)
 
 
-def levels_sent(
-    company, customer=None, installment_ids=None, open_on=None
-) -> dict[int, tuple[int, dt.date]]:
+def levels_sent(company, installment_ids=None, open_on=None) -> dict[int, tuple[int, dt.date]]:
     """{installment id: (highest level sent, the day it was sent)}, for the installments
-    given, or those of a customer, or those not settled by `open_on`."""
+    given, or those not settled by `open_on`."""
     # Only the items a reminder took to their level: a recall of an item at the level it
     # already had does not restart the gap before the next level.
     rows = ReminderItem.objects.filter(
@@ -133,8 +131,6 @@ def levels_sent(
             | Q(installment__settled_on__gt=open_on)
             | Q(installment__reopened=True)
         )
-    if customer is not None:
-        rows = rows.filter(reminder__customer=customer)
     if installment_ids is not None:
         rows = rows.filter(installment_id__in=installment_ids)
     last: dict[int, tuple[int, dt.date]] = {}
