@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from encaisse.audit import services as audit
 from encaisse.collection.claims import outstanding
 from encaisse.collection.penalties import PenaltyTable, penalties
 from encaisse.companies.permissions import ALLOCATE, COLLECT, require
+from encaisse.customers.models import Customer
 from encaisse.errors import Conflict, NotFound, ValidationFailed
 from encaisse.ledger import chart, posting
 from encaisse.ledger.models import JournalEntry, JournalLine
@@ -215,6 +216,32 @@ def reminded_invoices(customer, as_of: dt.date) -> set[int]:
             reminder__sent_on__lte=as_of,
             level__gte=FORMAL_NOTICE_LEVEL,
         ).values_list("invoice_id", flat=True)
+    )
+
+
+def eligible_invoices(customer, as_of: dt.date) -> list[Invoice]:
+    """The invoices a file made on `as_of` may claim: under formal notice and still due."""
+    unpaid = open_by_invoice(customer.company, customer, reminded_invoices(customer, as_of), as_of)
+    return list(
+        Invoice.objects.filter(pk__in=list(unpaid), customer=customer).order_by(
+            "issue_date", "number"
+        )
+    )
+
+
+def customers_ready(company):
+    """Customers with an item sent at level 3 or 4 and no case in progress."""
+    noticed = ReminderItem.objects.filter(
+        reminder__customer=OuterRef("pk"),
+        reminder__status=ReminderStatus.SENT,
+        level__gte=FORMAL_NOTICE_LEVEL,
+    )
+    in_progress = LitigationCase.objects.filter(customer=OuterRef("pk")).exclude(status__in=CLOSED)
+    return (
+        Customer.objects.filter(company=company)
+        .filter(Exists(noticed))
+        .exclude(Exists(in_progress))
+        .order_by("legal_name")
     )
 
 

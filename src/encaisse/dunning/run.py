@@ -62,6 +62,11 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
     `as_of`. Idempotent for a date."""
     if not isinstance(as_of, dt.date):
         raise ValidationFailed("invalid_date", "Date de relance invalide.", "as_of")
+    if as_of > timezone.localdate():
+        # Letters dated later than today, and automatic sends refused: never.
+        raise ValidationFailed(
+            "future_date", "La date de relance ne peut pas être dans le futur.", "as_of"
+        )
     report = RunReport(as_of)
     open_reminders = Reminder.objects.filter(
         company=company, status__in=OPEN_REMINDER_STATUSES
@@ -73,8 +78,8 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
     if last is not None and as_of < last:
         raise ValidationFailed(
             "before_last_run",
-            f"Les relances ont déjà été passées au {last:%d/%m/%Y} : un passage à une date "
-            "antérieure est refusé.",
+            f"Des relances en cours ont été proposées le {last:%d/%m/%Y} : lancez les "
+            "relances à cette date ou après.",
             "as_of",
         )
     plans = plan(company, as_of, customer_ids)

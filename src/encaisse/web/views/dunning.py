@@ -5,7 +5,6 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -20,7 +19,6 @@ from encaisse.dunning.models import (
     OPEN_REMINDER_STATUSES,
     Channel,
     DunningScenario,
-    Reminder,
     ReminderStatus,
     Template,
 )
@@ -228,31 +226,15 @@ def dunning_run(request):
     form = RunForm(request.POST)
     today = timezone.localdate()
     if form.is_valid():
-        as_of = form.cleaned_data["as_of"] or today
-        latest = Reminder.objects.filter(
-            company=request.company, status__in=OPEN_REMINDER_STATUSES
-        ).aggregate(latest=Max("proposed_on"))["latest"]
-        if as_of > today:
-            # A run in the future would propose letters dated later and fail to send
-            # the automatic ones: refused here (the run service accepts any date).
-            form.add_error("as_of", "La date de relance ne peut pas être dans le futur.")
-        elif latest and as_of < latest:
-            # A run for an earlier day would cancel the reminders proposed since (nothing
-            # was due yet on that day).
-            form.add_error(
-                "as_of",
-                f"Des relances en cours ont été proposées le {latest:%d/%m/%Y} : lancez les "
-                "relances à cette date ou après.",
+        # The service refuses a future day and a day before the open proposals.
+        try:
+            report = run_dunning(
+                request.company, form.cleaned_data["as_of"] or today, by=request.user
             )
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
-            try:
-                report = run_dunning(request.company, as_of, by=request.user)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                return reminder_list(
-                    request, run_form=RunForm(initial={"as_of": today}), report=report
-                )
+            return reminder_list(request, run_form=RunForm(initial={"as_of": today}), report=report)
     return reminder_list(request, run_form=form)
 
 

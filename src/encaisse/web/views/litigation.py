@@ -4,7 +4,6 @@ events and journal entries."""
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,11 +15,10 @@ from encaisse.customers.models import Customer
 from encaisse.documents.litigation import case_filename
 from encaisse.documents.responses import pdf_inline
 from encaisse.dunning import litigation as services
-from encaisse.dunning.models import CaseStatus, LitigationCase, ReminderItem, ReminderStatus
+from encaisse.dunning.models import CaseStatus
 from encaisse.errors import DomainError, NotFound
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables.services.payments import parse_date
-from encaisse.sales.models import Invoice
 
 from .. import audit
 from ..forms import date_field, text
@@ -110,24 +108,6 @@ ACTIONS = {
 # ---------------------------------------------------------------- list
 
 
-def _candidates(company):
-    """Customers with an item sent at level 3 or 4 and no case in progress."""
-    noticed = ReminderItem.objects.filter(
-        reminder__customer=OuterRef("pk"),
-        reminder__status=ReminderStatus.SENT,
-        level__gte=services.FORMAL_NOTICE_LEVEL,
-    )
-    in_progress = LitigationCase.objects.filter(customer=OuterRef("pk")).exclude(
-        status__in=services.CLOSED
-    )
-    return (
-        Customer.objects.filter(company=company)
-        .filter(Exists(noticed))
-        .exclude(Exists(in_progress))
-        .order_by("legal_name")
-    )
-
-
 @company_view
 def case_list(request):
     form = CaseFilterForm(request.GET)
@@ -141,7 +121,7 @@ def case_list(request):
             "form": form,
             "page": page,
             "filtered": bool(status),
-            "candidates": _candidates(request.company)[:50],
+            "candidates": services.customers_ready(request.company)[:50],
             "may_open": can(request.user, request.company, COLLECT),
             "nav": "litigation",
         },
@@ -166,13 +146,7 @@ def case_open(request, customer_pk):
         as_of = min(parse_date(asked, "opened_on", "La date") if asked else today, today)
     except DomainError:
         as_of = today
-    reminded = services.reminded_invoices(customer, as_of)
-    unpaid = services.open_by_invoice(request.company, customer, reminded, as_of)
-    eligible = list(
-        Invoice.objects.filter(pk__in=list(unpaid), customer=customer).order_by(
-            "issue_date", "number"
-        )
-    )
+    eligible = services.eligible_invoices(customer, as_of)
     form = OpenCaseForm(
         request.POST or None,
         invoices=eligible,

@@ -24,8 +24,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         as_of = options["as_of"] or timezone.localdate()
-        if as_of > timezone.localdate():
-            raise CommandError("Une relance ne part pas dans le futur.")
         companies = Company.objects.order_by("pk")
         if options["company"]:
             companies = companies.filter(siren=options["company"])
