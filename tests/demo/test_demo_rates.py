@@ -74,9 +74,9 @@ def test_a_second_company_gets_the_refusal_for_a_half_year_the_demo_filled(
     # H2 2026 filled for the demo only, labelled; not a row added to the published table.
     assert notes == [
         "Taux fictif de démonstration : Taux BCE (opérations principales de refinancement) "
-        "au 01/07/2026 (2.150 %), propre à la société de démonstration.",
+        "au 01/07/2026 (2,15 %), propre à la société de démonstration.",
         "Taux fictif de démonstration : Taux de l'intérêt légal (autres cas) au 01/07/2026 "
-        "(2.620 %), propre à la société de démonstration.",
+        "(2,62 %), propre à la société de démonstration.",
     ]
     assert set(ReferenceRate.objects.filter(company__isnull=True).values_list("pk")) == published
     filled = ReferenceRate.objects.filter(company=demo)

@@ -17,7 +17,7 @@ from encaisse.dunning.models import CallOutcome, CallStep, ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import set_dunning_profile
 from encaisse.errors import DomainError
-from encaisse.money import q2
+from encaisse.money import format_decimal, q2
 from encaisse.receivables import selectors
 
 HISTORY_DAYS = 75
@@ -48,7 +48,8 @@ def fill_missing_rates(company, today: dt.date) -> list[str]:
             )
             notes.append(
                 f"Taux fictif de démonstration : {ReferenceRate.Kind(kind).label} au "
-                f"{day:%d/%m/%Y} ({last.rate} %), propre à la société de démonstration."
+                f"{day:%d/%m/%Y} ({format_decimal(last.rate)} %), propre à la société de "
+                "démonstration."
             )
             day = next_half_year(day)
     return notes
