@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from encaisse.audit.models import AuditEntry
@@ -105,3 +106,65 @@ def test_an_admin_adds_a_rate_and_it_is_audited(client):
     assert rate_on(ECB, dt.date(2026, 9, 1))[0] == Decimal("2.15")
     entry = AuditEntry.objects.get(action="referencerate.created_in_admin")
     assert entry.actor == staff
+
+
+# --- rows of one company (the demo's fictitious values)
+
+
+def own_row(company, kind=ECB, day=dt.date(2026, 7, 1), rate="9.99", **extra):
+    return ReferenceRate.objects.create(
+        kind=kind, valid_from=day, rate=rate, source="reprise", company=company, **extra
+    )
+
+
+def test_a_company_row_is_read_by_that_company_only(company, other_company):
+    own_row(company, is_demo=True)
+    day = dt.date(2026, 9, 1)
+    assert rate_on(ECB, day, company) == (
+        Decimal("9.99"),
+        "Valeur fictive de démonstration — reprise",
+    )
+    for reader in (other_company, None):
+        with pytest.raises(ValidationFailed) as error:
+            rate_on(ECB, day, reader)
+        assert error.value.message == (
+            "Aucun taux BCE connu au 01/09/2026 : complétez la table des taux."
+        )
+
+
+def test_a_company_row_wins_over_the_published_row_of_its_day(company, other_company):
+    ReferenceRate.objects.create(
+        kind=ECB, valid_from=dt.date(2026, 7, 1), rate="2.40", source="publié"
+    )
+    own_row(company)
+    assert rate_on(ECB, dt.date(2026, 7, 1), company) == (Decimal("9.99"), "reprise")
+    assert rate_on(ECB, dt.date(2026, 7, 1), other_company) == (Decimal("2.40"), "publié")
+    # The half-year rule holds for a company's rows as for the others.
+    with pytest.raises(ValidationFailed):
+        rate_on(ECB, dt.date(2027, 1, 1), company)
+
+
+def test_a_company_may_hold_a_row_on_a_published_day_but_not_two(company):
+    own_row(company, day=dt.date(2026, 1, 1))  # the shipped table has 1 Jan 2026 too
+    with pytest.raises(IntegrityError), transaction.atomic():
+        own_row(company, day=dt.date(2026, 1, 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReferenceRate.objects.create(
+            kind=ECB, valid_from=dt.date(2026, 1, 1), rate="2.15", source="doublon"
+        )
+
+
+def test_a_demo_value_names_its_company(client):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        own_row(None, is_demo=True)
+    staff = get_user_model().objects.create_superuser("support", "s@example.fr", "pw-test-123")
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:collection_referencerate_add"),
+        {"kind": ECB, "valid_from": "2026-07-01", "rate": "2.15", "source": "x", "is_demo": "on"},
+    )
+    assert response.status_code == 200
+    assert "Une valeur fictive de démonstration est réservée à une société" in (
+        response.content.decode()
+    )
+    assert not ReferenceRate.objects.filter(valid_from=dt.date(2026, 7, 1)).exists()

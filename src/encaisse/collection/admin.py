@@ -8,10 +8,13 @@ from .models import Dispute, PenaltyClaim, PromiseToPay, ReferenceRate
 @admin.register(ReferenceRate)
 class ReferenceRateAdmin(AuditedAdmin):
     """Support staff add each half-year's rates here (logged): penalties refuse a day that
-    no row covers rather than guess."""
+    no row covers rather than guess. The ECB rate can also be read from the ECB by
+    `encaisse rates update`; the legal interest rates are entered here, with the arrêté
+    as their source. Rows with a company (the demo's fictitious values) are shown as
+    such."""
 
-    list_display = ["kind", "valid_from", "rate", "source"]
-    list_filter = ["kind"]
+    list_display = ["kind", "valid_from", "rate", "source", "company", "is_demo"]
+    list_filter = ["kind", "is_demo", "company"]
     search_fields = ["source"]
     date_hierarchy = "valid_from"
 

@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.db import models
 
+# Printed before the source of every demo value (letters, pages, admin).
+DEMO_LABEL = "Valeur fictive de démonstration"
+
 
 class ReferenceRate(models.Model):
     """A published rate, in force from `valid_from` until the next row of the same kind,
@@ -11,6 +14,11 @@ class ReferenceRate(models.Model):
 
     Penalties are computed from these rows only: a day no row covers is an error to fix
     by adding the missing rate (in the admin), never a silent zero.
+
+    Rows without a company are the published rates, read by every company. A row with a
+    company is read by that company only, and wins over the published row of the same
+    day: the demo's fictitious values live there (`is_demo`), so a real company on the
+    same database never computes with them.
     """
 
     class Kind(models.TextChoices):
@@ -25,6 +33,16 @@ class ReferenceRate(models.Model):
     valid_from = models.DateField("en vigueur à partir du")
     rate = models.DecimalField("taux (%)", max_digits=6, decimal_places=3)
     source = models.CharField("source", max_length=300)
+    company = models.ForeignKey(
+        "companies.Company",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="réservé à la société",
+        help_text="Vide pour un taux publié (toutes les sociétés).",
+    )
+    is_demo = models.BooleanField("valeur fictive de démonstration", default=False)
 
     class Meta:
         verbose_name = "taux de référence"
@@ -32,12 +50,37 @@ class ReferenceRate(models.Model):
         ordering = ["kind", "-valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "valid_from"], name="reference_rate_unique_day"
+                fields=["kind", "valid_from"],
+                condition=models.Q(company__isnull=True),
+                name="reference_rate_unique_day",
+                violation_error_message="Un taux publié de ce type existe déjà à cette date.",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "valid_from", "company"],
+                condition=models.Q(company__isnull=False),
+                name="reference_rate_unique_day_company",
+                violation_error_message="Cette société a déjà un taux de ce type à cette date.",
+            ),
+            # A fictitious value is never a published one: it always names its company.
+            models.CheckConstraint(
+                condition=models.Q(is_demo=False) | models.Q(company__isnull=False),
+                name="reference_rate_demo_has_company",
+                violation_error_message="Une valeur fictive de démonstration est réservée à "
+                "une société : choisissez-la.",
             ),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.rate} % au {self.valid_from:%d/%m/%Y}"
+        demo = " (démonstration)" if self.is_demo else ""
+        return f"{self.get_kind_display()} {self.rate} % au {self.valid_from:%d/%m/%Y}{demo}"
+
+    @property
+    def labelled_source(self) -> str:
+        """The source as printed on letters and pages: a demo value says so, whatever
+        its source text."""
+        if self.is_demo:
+            return f"{DEMO_LABEL} — {self.source}"
+        return self.source
 
 
 # --- disputes and promises

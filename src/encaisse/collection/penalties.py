@@ -80,7 +80,7 @@ def _rate_function(invoice):
 
     def legal(day):
         start = half_year_start(day)
-        ecb, source = rate_on(ReferenceRate.Kind.ECB_MRO, start)
+        ecb, source = rate_on(ReferenceRate.Kind.ECB_MRO, start, invoice.company)
         return (
             ecb + LEGAL_MARGIN,
             f"Taux BCE au {start:%d/%m/%Y} ({format_decimal(ecb)} %) + 10 points — {source}",

@@ -1,8 +1,9 @@
 """The reference rates shipped with encaisse, loaded by migration 0001.
 
 Plain data (no model import) so that the migration can use it with historical models.
-Each row names its source; only rates checked against that source are listed. Later rates
-are added by an admin (Django admin, audited).
+Each row names its source; only rates checked against that source are listed. Later ECB
+rates are recorded by `encaisse rates update` (collection/ecb.py), later legal interest
+rates entered by an admin (Django admin, audited).
 
 A row is in force from its date until the next row of its kind, and never past the end of
 its half-year (see rates.rate_on): the law reads the ECB rate in force on 1 January and

@@ -130,7 +130,7 @@ def check_late_penalty_rate(value, instance: Company | None):
     if rate is None or (instance is not None and instance.late_penalty_rate == rate):
         return rate
     today = timezone.localdate()
-    legal, _ = rate_on(ReferenceRate.Kind.LEGAL_INTEREST_PRO, today)
+    legal, _ = rate_on(ReferenceRate.Kind.LEGAL_INTEREST_PRO, today, instance)
     if rate < 3 * legal:
         raise ValidationFailed(
             "penalty_rate_too_low",

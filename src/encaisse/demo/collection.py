@@ -8,7 +8,7 @@ import datetime as dt
 from encaisse.collection.disputes import open_dispute
 from encaisse.collection.models import ReferenceRate
 from encaisse.collection.promises import record_promise
-from encaisse.collection.rates import half_year_end
+from encaisse.collection.rates import KINDS_IN_USE, next_half_year, rates_for
 from encaisse.companies.models import Role
 from encaisse.customers.models import Customer
 from encaisse.dunning.actions import send_reminder
@@ -17,37 +17,41 @@ from encaisse.dunning.models import CallOutcome, CallStep, ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import set_dunning_profile
 from encaisse.errors import DomainError
-from encaisse.money import q2
+from encaisse.money import format_decimal, q2
 from encaisse.receivables import selectors
 
 HISTORY_DAYS = 75
 RUN_EVERY = 3  # days between two runs of the history
 LEFT_TO_VALIDATE = 7  # the proposals of the last days are left for the collector
-DEMO_RATE_SOURCE = (
-    "Démonstration : valeur fictive, reprise du semestre précédent faute de taux publié "
-    "dans la table livrée — remplacez-la par le taux officiel"
-)
 
 
-def fill_missing_rates(today: dt.date) -> list[str]:
-    """Half-years up to today that the shipped table does not cover yet get the previous
-    half-year's rate, labelled as a demo value (never in a real database: the penalty
-    engine refuses a date with no rate, and the admin enters the published one)."""
+def fill_missing_rates(company, today: dt.date) -> list[str]:
+    """Half-years up to today that the published table does not cover yet get the last
+    known rate, as the demo company's own fictitious value (`is_demo`): its letters show
+    penalties, labelled as such, and no other company on the database ever reads them
+    (rates.rate_on). A real company refuses those dates until the published rate is
+    entered."""
     notes = []
-    for kind in (ReferenceRate.Kind.ECB_MRO, ReferenceRate.Kind.LEGAL_INTEREST_PRO):
-        last = ReferenceRate.objects.filter(kind=kind).order_by("-valid_from").first()
+    for kind in KINDS_IN_USE:
+        last = rates_for(company, kind).order_by("-valid_from").first()
         if last is None:
             continue
-        day = half_year_end(last.valid_from) + dt.timedelta(days=1)
+        day = next_half_year(last.valid_from)
         while day <= today:
             ReferenceRate.objects.create(
-                kind=kind, valid_from=day, rate=last.rate, source=DEMO_RATE_SOURCE
+                kind=kind,
+                valid_from=day,
+                rate=last.rate,
+                company=company,
+                is_demo=True,
+                source=f"taux du {last.valid_from:%d/%m/%Y} repris faute de taux publié",
             )
             notes.append(
                 f"Taux fictif de démonstration : {ReferenceRate.Kind(kind).label} au "
-                f"{day:%d/%m/%Y} ({last.rate} %), à remplacer par le taux publié."
+                f"{day:%d/%m/%Y} ({format_decimal(last.rate)} %), propre à la société de "
+                "démonstration."
             )
-            day = half_year_end(day) + dt.timedelta(days=1)
+            day = next_half_year(day)
     return notes
 
 
@@ -66,7 +70,7 @@ def _late_customers(company, day: dt.date, days: int) -> list[int]:
 
 
 def make_collection(company, users: dict, today: dt.date) -> list[str]:
-    notes = fill_missing_rates(today)
+    notes = fill_missing_rates(company, today)
     collector, admin = users[Role.COLLECTION], users[Role.ADMIN]
     for customer in Customer.objects.filter(company=company).order_by("pk"):
         set_dunning_profile(customer, {"collector": collector.pk}, by=admin)

@@ -74,6 +74,7 @@ ACTION_LABELS = {
     "fiscal_year.closed": "Exercice clôturé",
     "api_token.created": "Jeton d'API créé",
     "api_token.revoked": "Jeton d'API révoqué",
+    "referencerate.recorded_from_ecb": "Taux BCE enregistré depuis le portail de la BCE",
 }
 
 # Keys of `changes` that are not model fields.

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from encaisse.collection.rates import missing_rates
+from encaisse.companies.models import Role
 from encaisse.companies.permissions import companies_of
 from encaisse.reporting.aged_balance import aged_balance
 from encaisse.sales import selectors
@@ -54,6 +56,10 @@ def home(request):
             "figures": selectors.key_figures(request.company, today.year),
             "recent": selectors.invoices(request.company)[:10],
             "receivables": receivables,
+            # Those who can have the rates entered are told which ones are missing.
+            "missing_rates": missing_rates(today, request.company)
+            if request.role in (Role.ADMIN, Role.ACCOUNTING)
+            else [],
             "nav": "home",
         },
     )
