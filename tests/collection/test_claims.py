@@ -203,7 +203,7 @@ def test_several_late_invoices_of_one_customer_on_one_penalty_invoice(ten_thousa
 
 
 @freeze_time(TODAY)
-def test_a_consumer_is_invoiced_penalties_without_the_fee(company, admin, ten_thousand, pay):
+def test_a_consumer_is_never_sent_a_penalty_invoice(company, admin, ten_thousand, pay):
     consumer = create_customer(
         company,
         {
@@ -217,8 +217,12 @@ def test_a_consumer_is_invoiced_penalties_without_the_fee(company, admin, ten_th
     )
     invoice = ten_thousand(cust=consumer)
     settle(invoice, pay, admin, "10000.00", SEP30, cust=consumer)
-    penalty = invoice_penalties(company, [invoice], OCT31, by=admin)
-    assert [amount for _, amount, _, _ in lines_of(penalty)] == [Decimal("471.98")]
+    error = refused(Conflict, lambda: invoice_penalties(company, [invoice], OCT31, by=admin))
+    assert error.code == "consumer_penalty_invoice"
+    assert error.message.startswith(
+        "Pas de facture de pénalités pour un particulier : Mme Claire Petit ne doit ni "
+        "pénalités de retard (art. L.441-10 du Code de commerce) ni indemnité forfaitaire"
+    )
 
 
 # ---------------------------------------------------------------- refused

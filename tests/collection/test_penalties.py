@@ -18,6 +18,8 @@ from encaisse.collection.penalties import penalties
 from encaisse.companies.services import update_company
 from encaisse.customers.services import create_customer
 from encaisse.errors import Conflict, ValidationFailed
+from encaisse.legal import LatePaymentRegime
+from encaisse.money import ZERO
 from encaisse.receivables.services.allocation import allocate, undo_allocation
 
 ISSUED = dt.date(2025, 4, 15)
@@ -143,7 +145,7 @@ def test_the_snapshot_wins_over_a_later_company_change(company, admin, ten_thous
     assert [p.rate for p in table.periods] == [Decimal("13.15")]
 
 
-def test_consumer_customer_pays_no_recovery_fee(company, admin, ten_thousand, pay):
+def test_a_consumer_owes_nothing_before_a_formal_notice(company, admin, ten_thousand, pay):
     consumer = create_customer(
         company,
         {
@@ -158,8 +160,14 @@ def test_consumer_customer_pays_no_recovery_fee(company, admin, ten_thousand, pa
     invoice = ten_thousand(cust=consumer)
     settle(invoice, pay, admin, "10000.00", SEP30, cust=consumer)
     table = penalties(invoice, SEP30)
-    assert table.recovery_fee == Decimal("0.00")
-    assert table.total == table.penalties == Decimal("471.98")
+    # Paid 138 days late, but no formal notice was sent: no L.441-10 penalty, no fee,
+    # and legal interest only runs from a formal notice (C. civ. 1231-6, 1344-1).
+    assert (table.regime, table.late, table.formal_notice_on) == (
+        LatePaymentRegime.CONSUMER,
+        True,
+        None,
+    )
+    assert (table.periods, table.penalties, table.recovery_fee) == ([], ZERO, ZERO)
 
 
 def test_paid_on_its_due_date_owes_nothing(ten_thousand, pay, admin):
@@ -272,18 +280,21 @@ def test_each_installment_runs_from_its_own_due_date(ten_thousand):
     assert (table.penalties, table.recovery_fee) == (Decimal("100.88"), Decimal("40.00"))
 
 
-def test_an_undone_allocation_brings_the_base_back(ten_thousand, pay, admin):
+def test_an_undone_allocation_never_paid_the_invoice(ten_thousand, pay, admin):
     invoice = ten_thousand()
     payment = pay("10000.00", dt.date(2025, 6, 30))
     [allocation] = allocate(
         payment, [(invoice.installments.get(), "10000.00")], by=admin, on=dt.date(2025, 6, 30)
     )
     undo_allocation(allocation, by=admin, reason="Mauvais client", on=dt.date(2025, 7, 15))
+    # As of 10 July the allocation is in force: the base falls from 1 July, 165.73 as
+    # above, and that figure stays whatever happened after 10 July.
+    assert penalties(invoice, dt.date(2025, 7, 10)).penalties == Decimal("165.73")
+    # As of 31 July it is undone: that payment was never this invoice's, so nothing was
+    # paid. 16 May–30 Jun: 165.73; 1–31 Jul: 31 days, 10 000 at 12.15 %:
+    #   1 215 × 31 / 365 = 37 665 / 365 = 103.191… → 103.19
     table = penalties(invoice, dt.date(2025, 7, 31))
-    # 16 May–30 Jun: 165.73 as above; settled 1–15 Jul (the allocation counts until the
-    # day before its undoing); 16–31 Jul: 16 days, 10 000 at 12.15 %:
-    #   1 215 × 16 / 365 = 19 440 / 365 = 53.260… → 53.26
     assert [(p.start, p.end, p.amount) for p in table.periods] == [
         (dt.date(2025, 5, 16), dt.date(2025, 6, 30), Decimal("165.73")),
-        (dt.date(2025, 7, 16), dt.date(2025, 7, 31), Decimal("53.26")),
+        (dt.date(2025, 7, 1), dt.date(2025, 7, 31), Decimal("103.19")),
     ]

@@ -92,7 +92,8 @@ class TimelineEntry:
 @dataclass
 class Behaviour:
     """Installments settled in the 12 months up to the date; a settled installment is
-    late by settled_on − due_date days (0 when paid by the due date)."""
+    late by settled_on − due_date days (0 when paid by the due date), settled_on being
+    the day its last money came in (Allocation.paid_on), not the day it was matched."""
 
     since: dt.date  # exclusive
     settled_count: int = 0
@@ -280,7 +281,8 @@ def _weighted_days(rows) -> Decimal | None:
 
 def payment_behaviour(customer, as_of: dt.date) -> Behaviour:
     """Over the installments settled in the 12 months up to `as_of` (settled: fully
-    allocated by allocations in force on `as_of`, on the day of the last one): average
+    allocated by allocations in force on `as_of`, on the latest of their credits' dates,
+    Allocation.paid_on): average
     days late weighted by amount, share paid late by count and by amount, and the trend
     of the last 3 months against the 3 before."""
     since = as_of - relativedelta(months=BEHAVIOUR_MONTHS)
@@ -292,10 +294,11 @@ def payment_behaviour(customer, as_of: dt.date) -> Behaviour:
             company=customer.company,
             customer=customer,
             installment__isnull=False,
+            paid_on__lte=as_of,  # a cheque remitted after as_of was not money in yet
         )
         .order_by()
         .values("installment_id", "installment__amount", "installment__due_date")
-        .annotate(total=Sum("amount"), settled_on=Max("allocated_on"))
+        .annotate(total=Sum("amount"), settled_on=Max("paid_on"))
         .filter(settled_on__gt=since)
     )
     behaviour = Behaviour(since=since)
