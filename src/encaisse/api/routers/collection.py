@@ -6,6 +6,8 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema
 
 from encaisse.collection.penalties import penalties
+from encaisse.legal import RECOVERY_FEE
+from encaisse.money import format_eur
 from encaisse.sales.models import Invoice
 
 from ..fields import DecimalOut
@@ -31,9 +33,10 @@ class PenaltyPeriodOut(Schema):
 
 class PenaltiesOut(Schema):
     as_of: dt.date
-    regime: Literal["commercial", "consumer"] = Field(
+    regime: Literal["commercial", "consumer"] = Field(  # LatePaymentRegime's values
         description="commercial : pénalités de l'art. L.441-10 du Code de commerce dès le "
-        "lendemain de l'échéance et indemnité forfaitaire de 40 € (client professionnel) ; "
+        f"lendemain de l'échéance et indemnité forfaitaire de {format_eur(RECOVERY_FEE)} "
+        "(client professionnel) ; "
         "consumer : intérêts au taux légal à compter du lendemain de la mise en demeure "
         "(art. 1231-6 et 1344-1 du Code civil), sans indemnité (client particulier)."
     )
@@ -48,7 +51,8 @@ class PenaltiesOut(Schema):
         "(hors champ de la TVA)."
     )
     recovery_fee: MoneyOut = Field(
-        description="Indemnité forfaitaire de recouvrement (40 €, client professionnel seulement)."
+        description=f"Indemnité forfaitaire de recouvrement ({format_eur(RECOVERY_FEE)}, client "
+        "professionnel seulement)."
     )
     total: MoneyOut = Field(description="Pénalités (ou intérêts) + indemnité réclamées.")
 
