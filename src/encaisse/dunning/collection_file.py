@@ -20,6 +20,7 @@ from encaisse.collection.models import Dispute, DisputeStatus
 from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.collection.promises import PromiseStatus, promises_as_of
 from encaisse.errors import DomainError
+from encaisse.legal import LatePaymentRegime, late_payment_regime
 from encaisse.money import HUNDRED, ZERO, format_eur, q2
 from encaisse.receivables.models import Allocation, Payment
 from encaisse.receivables.selectors import active_on, customer_balance, open_installments
@@ -161,6 +162,11 @@ class CollectionFile:
     @property
     def outstanding_total(self) -> Decimal:
         return sum((r.outstanding for r in self.penalties), ZERO)
+
+    @property
+    def consumer(self) -> bool:
+        """A private person: legal interest from the formal notice, no penalty nor fee."""
+        return late_payment_regime(self.customer) is LatePaymentRegime.CONSUMER
 
     @property
     def penalty_errors(self) -> list[str]:
