@@ -364,3 +364,18 @@ def test_a_penalty_invoice_bears_no_penalties_itself(paid_late, admin, company):
             lambda: invoice_penalties(company, [penalty], dt.date(2025, 12, 31), by=admin),
         )
     assert error.message.endswith(": c'est une facture de pénalités.")
+
+
+@freeze_time(TODAY)
+def test_a_payment_matched_late_is_invoiced_up_to_the_day_it_came_in(ten_thousand, pay, admin):
+    invoice = ten_thousand()
+    payment = pay("10000.00", SEP30)
+    allocate(payment, [(invoice.installments.get(), "10000.00")], by=admin, on=OCT31)
+    penalty = invoice_penalties(invoice.company, [invoice], OCT31, by=admin)
+    # Received on 30 Sep, matched on 31 Oct: 165.73 + 306.25 = 471.98 up to 30 Sep (see
+    # test_penalties.py), not up to 31 Oct; and the 40.00 fee.
+    assert [amount for _, amount, _, _ in lines_of(penalty)] == [
+        Decimal("471.98"),
+        Decimal("40.00"),
+    ]
+    assert "du 16/05/2025 au 30/09/2025" in lines_of(penalty)[0][0]
