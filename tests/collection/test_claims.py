@@ -379,3 +379,15 @@ def test_a_payment_matched_late_is_invoiced_up_to_the_day_it_came_in(ten_thousan
         Decimal("40.00"),
     ]
     assert "du 16/05/2025 au 30/09/2025" in lines_of(penalty)[0][0]
+
+
+@freeze_time(TODAY)
+def test_a_consumers_interest_before_any_notice_is_nothing_to_waive(consumer, ten_thousand, admin):
+    invoice = ten_thousand(cust=consumer)  # unpaid since 15 May, no formal notice
+    error = refused(
+        ValidationFailed, lambda: waive_penalties(invoice, OCT31, "Geste commercial", by=admin)
+    )
+    assert error.message == (
+        "Rien à réclamer sur la facture FA2025-00001 au 31/10/2025 : aucun intérêt ne court "
+        "avant la mise en demeure d'un particulier."
+    )
