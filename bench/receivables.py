@@ -142,19 +142,19 @@ SELECT n, %(company)s, customer_id, 'RG-' || lpad(n::text, 8, '0'), paid_on, amo
        kind = 'undone', now()
 FROM pay;
 INSERT INTO receivables_allocation (
-    company_id, customer_id, installment_id, payment_id, amount, allocated_on, undone_on,
-    undo_reason, created_at)
-SELECT %(company)s, customer_id, n, n, amount, paid_on,
+    company_id, customer_id, installment_id, payment_id, amount, allocated_on, paid_on,
+    undone_on, undo_reason, created_at)
+SELECT %(company)s, customer_id, n, n, amount, paid_on, paid_on,
        CASE WHEN kind = 'undone' THEN paid_on + 2 END,
        CASE WHEN kind = 'undone' THEN 'Erreur de lettrage' ELSE '' END, now()
 FROM pay WHERE kind <> 'on_account'
 UNION ALL
-SELECT %(company)s, customer_id, n, n, amount, paid_on + 2, NULL, '', now()
+SELECT %(company)s, customer_id, n, n, amount, paid_on + 2, paid_on, NULL, '', now()
 FROM pay WHERE kind = 'undone';
 INSERT INTO receivables_allocation (
-    company_id, customer_id, installment_id, credit_note_id, amount, allocated_on,
+    company_id, customer_id, installment_id, credit_note_id, amount, allocated_on, paid_on,
     undo_reason, created_at)
-SELECT %(company)s, customer_id, n, %(invoices)s + n, amount, issued, '', now()
+SELECT %(company)s, customer_id, n, %(invoices)s + n, amount, issued, issued, '', now()
 FROM note;
 SELECT setval(pg_get_serial_sequence('sales_invoice', 'id'), (SELECT max(id) FROM sales_invoice));
 SELECT setval(pg_get_serial_sequence('receivables_installment', 'id'),

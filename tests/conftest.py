@@ -47,6 +47,14 @@ CUSTOMER = {
     "billing_city": "Lyon",
 }
 
+CONSUMER = {
+    "legal_name": "Mme Claire Petit",
+    "kind": "consumer",
+    "billing_line1": "5 rue Haute",
+    "billing_postal_code": "13001",
+    "billing_city": "Marseille",
+}
+
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL."""
@@ -95,6 +103,12 @@ def admin(company, make_user):
 @pytest.fixture
 def customer(company, admin):
     return create_customer(company, CUSTOMER, by=admin)
+
+
+@pytest.fixture
+def consumer(company, admin):
+    """A private person (B2C): legal.late_payment_regime gives the consumer regime."""
+    return create_customer(company, CONSUMER, by=admin)
 
 
 @pytest.fixture

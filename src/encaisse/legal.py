@@ -13,6 +13,9 @@ RECOVERY_FEE = Decimal("40.00")  # per invoice paid late, professionals only (C.
 LEGAL_MARGIN = Decimal("10")  # points over the ECB main refinancing rate (C. com. L.441-10)
 CONTRACTUAL_RATE_FLOOR = 3  # × the legal interest rate, the lowest agreed rate (L.441-10)
 FORMAL_NOTICE_DAYS = 8  # the usual deadline of a mise en demeure (C. civ. 1344)
+# Legal interest is a yearly rate applied to the days elapsed (C. mon. fin. L.313-2);
+# 365 whatever the company chose for its contractual penalties (a term of its B2B sales).
+LEGAL_INTEREST_DAY_COUNT = 365
 
 
 class LatePaymentRegime(enum.Enum):

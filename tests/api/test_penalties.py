@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from encaisse.receivables.services.allocation import allocate
+from tests.documents.test_reminder_letters import send_up_to
 
 from .conftest import assert_error
 
@@ -62,3 +63,39 @@ def test_no_known_rate_is_422_with_the_message(api, invoice_of):
 def test_a_draft_is_409(api, make_invoice):
     response = api.get(f"/api/invoices/{make_invoice().pk}/penalties")
     assert_error(response, 409, "not_an_issued_invoice")
+
+
+def test_matching_late_does_not_change_the_figures(api, invoice_of, pay, admin):
+    invoice = invoice_of(100, dt.date(2025, 4, 15))
+    payment = pay("7800.00", SEP30)
+    allocate(payment, [(invoice.installments.get(), "7800.00")], by=admin, on=dt.date(2025, 10, 14))
+    body = api.get(f"/api/invoices/{invoice.pk}/penalties", {"as_of": "2025-10-15"}).json()
+    # Received on 30 Sep, matched on 14 Oct: the same 368.14 + 40.00 as test_penalty_table.
+    assert (body["regime"], body["penalties"], body["total"]) == ("commercial", "368.14", "408.14")
+    assert body["periods"][-1]["to"] == "2025-09-30"
+
+
+def test_a_consumer_owes_no_penalty_nor_fee_before_a_formal_notice(api, invoice_of, consumer):
+    invoice = invoice_of(100, dt.date(2025, 4, 15), cust=consumer)  # 7 800,00 € unpaid
+    body = api.get(f"/api/invoices/{invoice.pk}/penalties", {"as_of": "2025-10-15"}).json()
+    assert (body["regime"], body["formal_notice_on"], body["periods"]) == ("consumer", None, [])
+    assert (body["penalties"], body["recovery_fee"], body["total"]) == ("0.00", "0.00", "0.00")
+
+
+def test_a_consumer_owes_legal_interest_after_the_formal_notice(
+    api, invoice_of, consumer, company, admin
+):
+    invoice = invoice_of(100, dt.date(2025, 4, 15), cust=consumer)  # 7 800,00 € due 15 May
+    send_up_to(company, consumer, admin, 3)  # the formal notice goes on 15 Jul
+    body = api.get(f"/api/invoices/{invoice.pk}/penalties", {"as_of": "2025-07-31"}).json()
+    # 16–31 Jul, 16 days at 2.76 % (legal interest, H2 2025), 365 days:
+    #   7 800 × 0.0276 × 16 / 365 = 3 444.48 / 365 = 9.436… → 9.44; no fee.
+    assert [(p["from"], p["to"], p["days"], p["rate"], p["amount"]) for p in body["periods"]] == [
+        ("2025-07-16", "2025-07-31", 16, "2.76", "9.44")
+    ]
+    assert (body["regime"], body["formal_notice_on"], body["day_count"]) == (
+        "consumer",
+        "2025-07-15",
+        365,
+    )
+    assert (body["penalties"], body["recovery_fee"], body["total"]) == ("9.44", "0.00", "9.44")

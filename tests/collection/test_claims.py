@@ -203,7 +203,7 @@ def test_several_late_invoices_of_one_customer_on_one_penalty_invoice(ten_thousa
 
 
 @freeze_time(TODAY)
-def test_a_consumer_is_invoiced_penalties_without_the_fee(company, admin, ten_thousand, pay):
+def test_a_consumer_is_never_sent_a_penalty_invoice(company, admin, ten_thousand, pay):
     consumer = create_customer(
         company,
         {
@@ -217,8 +217,12 @@ def test_a_consumer_is_invoiced_penalties_without_the_fee(company, admin, ten_th
     )
     invoice = ten_thousand(cust=consumer)
     settle(invoice, pay, admin, "10000.00", SEP30, cust=consumer)
-    penalty = invoice_penalties(company, [invoice], OCT31, by=admin)
-    assert [amount for _, amount, _, _ in lines_of(penalty)] == [Decimal("471.98")]
+    error = refused(Conflict, lambda: invoice_penalties(company, [invoice], OCT31, by=admin))
+    assert error.code == "consumer_penalty_invoice"
+    assert error.message.startswith(
+        "Pas de facture de pénalités pour un particulier : Mme Claire Petit ne doit ni "
+        "pénalités de retard (art. L.441-10 du Code de commerce) ni indemnité forfaitaire"
+    )
 
 
 # ---------------------------------------------------------------- refused
@@ -360,3 +364,30 @@ def test_a_penalty_invoice_bears_no_penalties_itself(paid_late, admin, company):
             lambda: invoice_penalties(company, [penalty], dt.date(2025, 12, 31), by=admin),
         )
     assert error.message.endswith(": c'est une facture de pénalités.")
+
+
+@freeze_time(TODAY)
+def test_a_payment_matched_late_is_invoiced_up_to_the_day_it_came_in(ten_thousand, pay, admin):
+    invoice = ten_thousand()
+    payment = pay("10000.00", SEP30)
+    allocate(payment, [(invoice.installments.get(), "10000.00")], by=admin, on=OCT31)
+    penalty = invoice_penalties(invoice.company, [invoice], OCT31, by=admin)
+    # Received on 30 Sep, matched on 31 Oct: 165.73 + 306.25 = 471.98 up to 30 Sep (see
+    # test_penalties.py), not up to 31 Oct; and the 40.00 fee.
+    assert [amount for _, amount, _, _ in lines_of(penalty)] == [
+        Decimal("471.98"),
+        Decimal("40.00"),
+    ]
+    assert "du 16/05/2025 au 30/09/2025" in lines_of(penalty)[0][0]
+
+
+@freeze_time(TODAY)
+def test_a_consumers_interest_before_any_notice_is_nothing_to_waive(consumer, ten_thousand, admin):
+    invoice = ten_thousand(cust=consumer)  # unpaid since 15 May, no formal notice
+    error = refused(
+        ValidationFailed, lambda: waive_penalties(invoice, OCT31, "Geste commercial", by=admin)
+    )
+    assert error.message == (
+        "Rien à réclamer sur la facture FA2025-00001 au 31/10/2025 : aucun intérêt ne court "
+        "avant la mise en demeure d'un particulier."
+    )

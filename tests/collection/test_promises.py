@@ -17,6 +17,7 @@ from encaisse.collection.promises import (
 from encaisse.companies.models import Role
 from encaisse.customers.services import create_customer
 from encaisse.errors import Forbidden, NotFound, ValidationFailed
+from encaisse.receivables.services.payments import create_remittance_slip
 from tests.conftest import CUSTOMER
 
 KEPT, PENDING, BROKEN = PromiseStatus.KEPT, PromiseStatus.PENDING, PromiseStatus.BROKEN
@@ -188,3 +189,24 @@ def test_invoices_of_another_customer_or_company_are_refused(
     with pytest.raises(Forbidden):
         record_promise(company, {**data, "customer": customer.pk}, by=reader)
     assert not PromiseToPay.objects.exists()
+
+
+def test_a_cheque_keeps_the_promise_on_the_day_it_is_remitted(promise, pay, company, admin):
+    # Two cheques received on 12 March (before the due date, the 13th), one remitted on
+    # the 13th and one on the 16th: the money of a cheque counts from its remittance,
+    # as for the penalties.
+    on_time = pay("200.00", day(12), method="cheque")
+    late = pay("100.00", day(12), method="cheque")
+    assert promise_status(promise, day(13)) == KEPT  # in hand, counted from the 12th
+    create_remittance_slip(company, [on_time.pk], by=admin, on=day(13))
+    create_remittance_slip(company, [late.pk], by=admin, on=day(16))
+    # 200.00 by the 13th; the other 100.00 on the 16th, past the due date: broken.
+    assert received_for(promise, day(20)) == 200
+    assert promise_status(promise, day(20)) == BROKEN
+
+
+def test_a_cheque_received_before_the_promise_and_remitted_after_counts(promise, pay, admin):
+    cheque = pay("300.00", dt.date(2026, 3, 1), method="cheque")  # before the 2 March record
+    assert promise_status(promise, day(5)) == PENDING
+    create_remittance_slip(promise.company, [cheque.pk], by=admin, on=day(5))
+    assert promise_status(promise, day(5)) == KEPT

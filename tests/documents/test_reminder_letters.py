@@ -38,6 +38,7 @@ from encaisse.dunning.actions import send_reminder
 from encaisse.dunning.models import Reminder, ReminderStatus, Template
 from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import DEFAULT_LEVELS, default_scenario, update_scenario
+from encaisse.receivables.services.allocation import allocate
 
 from .test_pdf import NBSP, dump, eur, pages_text, pdfa_id
 from .test_statement_pdf import flat
@@ -384,3 +385,55 @@ def test_a_long_formal_notice_runs_onto_more_pages(company, admin, customer, inv
     assert "Service recouvrement" in pages[-1] or "Service recouvrement" in pages[-2]
     # Too many numbers to quote: the letter asks for them.
     assert "Merci de rappeler les numéros des factures réglées." in text
+
+
+def test_a_payment_matched_late_is_counted_from_the_day_it_came_in(
+    company, admin, customer, two_invoices, pay
+):
+    big, _small = two_invoices
+    send_up_to(company, customer, admin, 2)
+    # 4 000,00 received on 20 Jun, matched only on 14 Jul, the day before the notice.
+    payment = pay("4000.00", dt.date(2025, 6, 20))
+    allocate(payment, [(big.installments.get(), "4000.00")], by=admin, on=dt.date(2025, 7, 14))
+    reminder = send_reminder(proposed(company, customer, SENDS[3]), by=admin, on=SENDS[3], to=MAIL)
+    text = stored_text(reminder, "3_formal_notice_matched_late")
+    # FA2025-00001: 16 May–20 Jun, 36 d, 10 000 at 13.15 %: 1 315 × 36 / 365 = 129.698… → 129.70
+    #   21–30 Jun, 10 d, 6 000 at 13.15 %: 789 × 10 / 365 = 21.616… → 21.62
+    #   1–15 Jul, 15 d, 6 000 at 12.15 %: 729 × 15 / 365 = 29.958… → 29.96
+    #   129.70 + 21.62 + 29.96 = 181.28; FA2025-00002: 6.02 (as above)
+    for row in (
+        f"FA2025-00001 16/05/2025 20/06/2025 36 {eur('10 000,00 €')} 13,15{NBSP}% "
+        f"{eur('129,70 €')}",
+        f"FA2025-00001 21/06/2025 30/06/2025 10 {eur('6 000,00 €')} 13,15{NBSP}% {eur('21,62 €')}",
+        f"FA2025-00001 01/07/2025 15/07/2025 15 {eur('6 000,00 €')} 12,15{NBSP}% {eur('29,96 €')}",
+    ):
+        assert row in text, row
+    # Principal 6 000 + 390 = 6 390.00; penalties 181.28 + 6.02 = 187.30; fees 80.00:
+    # 6 390.00 + 187.30 + 80.00 = 6 657.30
+    assert (
+        f"Total réclamé {eur('6 390,00 €')} {eur('187,30 €')} {eur('80,00 €')} "
+        f"{eur('6 657,30 €')}" in text
+    )
+    assert reminder.total == Decimal("6657.30")
+
+
+def test_the_last_notice_to_a_consumer_claims_the_legal_interest_since_the_notice(
+    company, admin, consumer, big_invoice
+):
+    big_invoice(cust=consumer)  # 10 000,00 € due 15 May
+    reminder = send_up_to(company, consumer, admin, 4)  # notice 15 Jul, last notice 30 Jul
+    text = stored_text(reminder, "4_pre_litigation_consumer")
+    # 16–30 Jul, 15 days at 2.76 % (legal interest, H2 2025), 365 days:
+    #   10 000 × 2.76 % × 15 / 365 = 4 140 / 365 = 11.342… → 11.34; no fee.
+    assert (reminder.penalties, reminder.recovery_fees) == (Decimal("11.34"), 0)
+    assert (
+        f"FA2025-00001 16/07/2025 30/07/2025 15 {eur('10 000,00 €')} 2,76{NBSP}% "
+        f"{eur('11,34 €')}" in text
+    )
+    assert (
+        "intérêts au taux légal courus depuis notre mise en demeure, arrêtés au 30/07/2025 "
+        f"({eur('11,34 €')})" in text
+    )
+    assert "Intérêts au taux légal calculés par période" in text and "/ 365" in text
+    assert f"Total réclamé {eur('10 000,00 €')} {eur('11,34 €')} {eur('10 011,34 €')}" in text
+    assert "40,00" not in text and "L.441-10" not in text and "Indemnité" not in text

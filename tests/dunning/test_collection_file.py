@@ -275,3 +275,28 @@ def test_reminder_status_check(company, customer, history):
         (2, ReminderStatus.SENT),
         (1, ReminderStatus.SENT),
     ]
+
+
+def test_behaviour_weighs_the_days_to_the_money_not_to_the_matching(
+    customer, invoice_of, pay, admin
+):
+    # 780.00 due 31 Oct 2024, received 10 Nov (10 days late), matched 30 Nov (30 days
+    # after the due date); 390.00 due 31 Dec, received and matched 20 Jan (20 days late).
+    i1, i2 = invoice_of(10, dt.date(2024, 10, 1)), invoice_of(5, dt.date(2024, 12, 1))
+    allocate(
+        pay("780.00", dt.date(2024, 11, 10)),
+        [(i1.installments.get(), "780")],
+        by=admin,
+        on=dt.date(2024, 11, 30),
+    )
+    allocate(
+        pay("390.00", dt.date(2025, 1, 20)),
+        [(i2.installments.get(), "390")],
+        by=admin,
+        on=dt.date(2025, 1, 20),
+    )
+    behaviour = payment_behaviour(customer, dt.date(2025, 2, 1))
+    # (780 × 10 + 390 × 20) / 1 170 = 15 600 / 1 170 = 13.33 -> 13.3 (with the matching
+    # day it would be (780 × 30 + 390 × 20) / 1 170 = 26.7)
+    assert (behaviour.settled_count, behaviour.average_days_late) == (2, D("13.3"))
+    assert (behaviour.late_count, behaviour.late_amount) == (2, D("1170.00"))

@@ -335,3 +335,33 @@ def test_transition_map():
             assert not allowed
         else:
             assert closed <= allowed
+
+
+def test_a_consumers_file_claims_legal_interest_from_the_notice(
+    company, admin, make_invoice, product, service_product, pay
+):
+    debtor = make_debtor(company, admin, kind="consumer", siren="", legal_name="M. Paul Lemaire")
+    make_invoices(debtor, make_invoice, product, service_product, pay, admin)
+    remind(company, admin)  # the formal notice goes on 3 Mar
+    case = litigation.open_case(debtor, OPENED, by=admin)
+    # Interest at the legal rate of H1 2025 (3.71 %) from 4 to 15 Mar, 12 days, no fee:
+    #   A: 780 × 3.71 % × 12 / 365 = 347.256 / 365 = 0.951… → 0.95
+    #   B: 500 × 3.71 % × 12 / 365 = 222.6 / 365 = 0.609… → 0.61
+    assert (case.principal, case.penalties, case.recovery_fees) == (
+        D("1280.00"),
+        D("1.56"),
+        D("0.00"),
+    )
+    text = plain("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(case.file_pdf)).pages))
+    for expected in (
+        "Intérêts au taux légal (C. civ. 1231-6)",
+        "DÉCOMPTE DES INTÉRÊTS AU TAUX LÉGAL",  # a section title, in capitals
+        "04/03/2025",
+        "3,71 %",
+        "1 281,56 €",  # 1 280.00 + 1.56
+        "L.218-2",
+        "01/02/2027",  # 2 years after the oldest due date
+    ):
+        assert expected in text, expected
+    assert "Indemnités forfaitaires" not in text and "13,15 %" not in text
+    assert "Pénalités de retard (L.441-10)" not in text

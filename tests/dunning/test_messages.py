@@ -144,3 +144,14 @@ def test_courtesy_message_before_the_due_date(company, admin, customer):
     assert "(échéance à venir)" in body and "arrive prochainement à échéance" in body
     assert "Date limite" not in body and "Pénalités" not in body
     assert letter_filename(reminder) == f"rappel-echeance-{reminder.pk}-2025-05-10.pdf"
+
+
+def test_the_last_notice_to_a_consumer_states_the_legal_interest(company, admin, consumer, request):
+    request.getfixturevalue("big_invoice")(cust=consumer)  # 10 000,00 € due 15 May; notice 15 Jul
+    reminder = send_up_to(company, consumer, admin, 4)
+    _subject, body = default_message(reminder)
+    # 16–30 Jul at 2.76 %: 10 000 × 2.76 % × 15 / 365 = 11.34 (see the letters' tests)
+    lines = body.splitlines()
+    assert f"Intérêts au taux légal au 30/07/2025 : {eur('11,34 €')}" in lines
+    assert f"Total dû : {eur('10 011,34 €')}" in lines
+    assert "Pénalités" not in body and "Indemnités" not in body

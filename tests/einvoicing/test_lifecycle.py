@@ -1,6 +1,7 @@
 """Lifecycle statuses by hand, and "encaissée" (212) set when an invoice is fully paid."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -11,7 +12,7 @@ from encaisse.companies.services import update_company
 from encaisse.einvoicing.models import EventSource, LifecycleEvent, LifecycleStatus
 from encaisse.einvoicing.services import current_status, requires_collected, set_status
 from encaisse.errors import Conflict, Forbidden, ValidationFailed
-from encaisse.receivables.services.allocation import undo_allocation
+from encaisse.receivables.services.allocation import allocate, undo_allocation
 from encaisse.sales.services import create_credit_note, issue_invoice
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +237,26 @@ def test_a_small_remainder_written_off_completes_the_collection(invoice_of, sett
     )
     event = current_status(invoice)
     assert (event.status, event.date) == ("212", dt.date(2026, 3, 12))
+
+
+def test_collected_on_the_day_the_money_came_in_for_the_amount_paid(invoice_of, pay, admin):
+    invoice = invoice_of(2, MARCH_2)  # 156.00 TTC
+    # A credit note of 10.00 HT + 20 % = 12.00 on 4 Mar, then 144.00 received on 10 Mar
+    # and matched on 25 Mar.
+    issue_invoice(
+        create_credit_note(invoice, by=admin, mode="amount", amount="10.00", vat_rate="20",
+                           reason="Geste commercial"),
+        by=admin,
+        on=dt.date(2026, 3, 4),
+    )  # fmt: skip
+    payment = pay("144.00", dt.date(2026, 3, 10))
+    allocate(payment, [(invoice.installments.get(), "144.00")], by=admin, on=dt.date(2026, 3, 25))
+    event = current_status(invoice)
+    # Dated by the money (10 Mar), not the matching (25 Mar); 144.00 collected, the
+    # credit note's 12.00 being no money.
+    assert (event.status, event.date, event.amount) == (
+        "212",
+        dt.date(2026, 3, 10),
+        Decimal("144.00"),
+    )
+    assert event.note == "Facture réglée en totalité : 144,00\u00a0€ encaissés."

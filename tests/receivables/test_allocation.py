@@ -187,3 +187,45 @@ def test_remittance_slip_numbers_and_refusals(company, pay, admin):
     assert slip.number == 1 and slip.payments.count() == 2
     with pytest.raises(ValidationFailed, match="déjà sur le Bordereau n° 1"):
         create_remittance_slip(company, [cheques[0].pk], by=admin, on=JAN)
+
+
+def test_each_allocation_keeps_the_day_its_money_came_in(invoice_of, pay, admin, company):
+    """Allocation.paid_on: the credit's own date, whatever the day of the matching."""
+    one, two, three = invoice_of(1, JAN), invoice_of(2, JAN), invoice_of(3, JAN)
+    transfer = pay("78.00", dt.date(2026, 1, 20))
+    allocate(transfer, [(one.installments.get(), "78.00")], by=admin, on=dt.date(2026, 2, 3))
+    cheque = pay("156.00", dt.date(2026, 1, 21), method="cheque")
+    allocate(cheque, [(two.installments.get(), "152.00")], by=admin, on=dt.date(2026, 1, 22))
+    write_off(two.installments.get(), "4.00", by=admin, reason="Frais", on=dt.date(2026, 2, 4))
+    note = issue_invoice(
+        create_credit_note(three, by=admin, mode="full", reason="Annulation"),
+        by=admin,
+        on=dt.date(2026, 1, 25),
+    )
+    money_back = refund(cheque, "4.00", by=admin, on=dt.date(2026, 2, 5))
+    dates = {
+        (a.payment_id, a.write_off_id, a.credit_note_id, a.refund_id): (a.allocated_on, a.paid_on)
+        for a in Allocation.objects.all()
+    }
+    loss = two.installments.get().allocations.get(write_off__isnull=False).write_off_id
+    assert dates == {
+        # matched on 3 Feb, received on 20 Jan
+        (transfer.pk, None, None, None): (dt.date(2026, 2, 3), dt.date(2026, 1, 20)),
+        # a cheque not yet remitted: the day it was received
+        (cheque.pk, None, None, None): (dt.date(2026, 1, 22), dt.date(2026, 1, 21)),
+        (None, loss, None, None): (dt.date(2026, 2, 4), dt.date(2026, 2, 4)),
+        (None, None, note.pk, None): (dt.date(2026, 1, 25), dt.date(2026, 1, 25)),
+        (cheque.pk, None, None, money_back.pk): (dt.date(2026, 2, 5), dt.date(2026, 1, 21)),
+    }
+    # The slip moves the cheque's day on every allocation of it, the matching's does not
+    # move; the transfer's allocation is left alone.
+    create_remittance_slip(company, [cheque.pk], by=admin, on=dt.date(2026, 2, 6))
+    assert sorted(
+        Allocation.objects.filter(payment=cheque).values_list("allocated_on", "paid_on")
+    ) == [
+        (dt.date(2026, 1, 22), dt.date(2026, 2, 6)),
+        (dt.date(2026, 2, 5), dt.date(2026, 2, 6)),
+    ]
+    assert Allocation.objects.get(payment=transfer).paid_on == dt.date(2026, 1, 20)
+    cheque.refresh_from_db()
+    assert (cheque.date, cheque.received_on) == (dt.date(2026, 1, 21), dt.date(2026, 2, 6))

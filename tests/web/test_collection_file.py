@@ -203,3 +203,10 @@ def test_log_a_callback(admin_client, customer):
     assert call.callback_on == dt.date(2026, 6, 18)
     page = admin_client.get(url(customer)).content.decode()
     assert "Appel : rappeler le 18/06/2026" in page
+
+
+def test_a_consumers_file_speaks_of_legal_interest(admin_client, consumer, invoice_of):
+    invoice_of(10, dt.date(2026, 3, 2), cust=consumer)  # 780.00, due 1 April, no notice
+    page = plain(admin_client.get(url(consumer)).content.decode())
+    assert "Intérêts au taux légal" in page and "sans indemnité" in page
+    assert "L.441-10" not in page and "Pénalités de retard" not in page

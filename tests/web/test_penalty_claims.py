@@ -18,6 +18,7 @@ from encaisse.collection.models import PenaltyClaim
 from encaisse.companies.models import Role
 from encaisse.receivables.services.allocation import allocate
 from encaisse.sales.models import Invoice
+from tests.documents.test_reminder_letters import send_up_to
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -29,8 +30,8 @@ def frozen():
 
 
 @pytest.fixture
-def late(company, admin, make_invoice, pay):
-    big = create_product(
+def oven(company, admin):
+    return create_product(
         company,
         {
             "reference": "FOUR-01",
@@ -41,8 +42,12 @@ def late(company, admin, make_invoice, pay):
         },
         by=admin,
     )
+
+
+@pytest.fixture
+def late(admin, make_invoice, pay, oven):
     invoice = make_invoice(
-        lines=[{"product": big.pk, "quantity": "1"}], issue_on=dt.date(2025, 4, 15)
+        lines=[{"product": oven.pk, "quantity": "1"}], issue_on=dt.date(2025, 4, 15)
     )
     payment = pay("10000.00", dt.date(2025, 9, 30))
     allocate(payment, [(invoice.installments.get(), "10000.00")], by=admin, on=payment.date)
@@ -158,3 +163,53 @@ def test_another_companys_invoice_is_not_found(client_of, other_company, make_us
     )
     assert response.status_code == 404
     assert not PenaltyClaim.objects.exists()
+
+
+# ---------------------------------------------------------------- consumers
+
+
+@pytest.fixture
+def consumer_late(make_invoice, oven, consumer):
+    """10 000,00 € TTC to a private person, issued 15 Apr 2025, due 15 May, unpaid."""
+    return make_invoice(
+        lines=[{"product": oven.pk, "quantity": "1"}], issue_on=dt.date(2025, 4, 15), cust=consumer
+    )
+
+
+def test_a_consumer_sees_no_interest_before_the_formal_notice(admin_client, consumer_late):
+    html = page(admin_client, consumer_late)
+    assert "Intérêts de retard au taux légal" in html
+    assert 'id="no-interest">Aucun intérêt avant mise en demeure.' in html
+    # Neither the L.441-10 table nor the 40 € fee, nor anything to invoice or waive.
+    assert "Taux BCE" not in html and "40,00" not in html
+    assert "Indemnité forfaitaire pour frais" not in html
+    assert "penalty-invoice-form" not in html and "penalty-waiver-form" not in html
+
+
+def test_a_consumer_sees_the_legal_interest_since_the_notice(
+    admin_client, company, admin, consumer, consumer_late
+):
+    send_up_to(company, consumer, admin, 3)  # formal notice sent on 15 Jul
+    html = page(admin_client, consumer_late)
+    assert "Mise en demeure envoyée le 15/07/2025." in html
+    # 16 Jul–31 Oct, 16 + 31 + 30 + 31 = 108 days at 2.76 %:
+    #   10 000 × 2.76 % × 108 / 365 = 29 808 / 365 = 81.665… → 81.67
+    assert "16/07/2025" in html and "108" in html and "2,76 %" in html
+    assert "Total des intérêts" in html and "81,67" in html
+    assert "40,00" not in html and "Total des pénalités" not in html
+    # Waived, never invoiced.
+    assert "penalty-invoice-form" not in html
+    assert "Renoncer aux intérêts" in html and "Intérêts arrêtés au" in html
+
+
+def test_a_penalty_invoice_to_a_consumer_is_refused_on_the_page(
+    admin_client, company, admin, consumer, consumer_late
+):
+    send_up_to(company, consumer, admin, 3)
+    response = admin_client.post(
+        reverse("web:penalty_invoice", args=[consumer_late.pk]), {"penalty-as_of": "2025-10-31"}
+    )
+    assert response.status_code == 422
+    assert "Pas de facture de pénalités pour un particulier" in response.content.decode()
+    assert not PenaltyClaim.objects.exists()
+    assert Invoice.objects.count() == 1

@@ -7,6 +7,10 @@ is the engine's figure minus the rows (never below zero: a payment dated back af
 claim can lower the engine's figure), and the 40 EUR recovery fee is due once per
 invoice, whatever the number of reminders or claims (D.441-5).
 
+A consumer owes no L.441-10 penalty nor fee, only interest at the legal rate from the
+formal notice (collection.penalties): it may be waived here, and is claimed by the
+reminders, but a penalty invoice is never issued to a consumer.
+
 A penalty invoice is an ordinary invoice (sales services: numbered, archived, posted,
 sent as an e-invoice) whose lines are outside the scope of VAT: penalties and the fee
 are damages, not the price of a supply (CGI art. 256; BOI-TVA-BASE-10-10-10). They are
@@ -27,6 +31,7 @@ from encaisse.catalog.models import ItemKind, Unit
 from encaisse.catalog.vat import DEFAULT_REASONS, Exemption
 from encaisse.companies.permissions import COLLECT, EDIT_INVOICES, ISSUE_INVOICES, require
 from encaisse.errors import Conflict, NotFound, ValidationFailed
+from encaisse.legal import LatePaymentRegime, late_payment_regime
 from encaisse.money import ZERO, format_eur, q2
 from encaisse.receivables.services.payments import not_in_future, parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
@@ -137,9 +142,23 @@ def _check_issued(invoice: Invoice) -> None:
         )
 
 
+def _check_commercial(invoice: Invoice) -> None:
+    if late_payment_regime(invoice) is LatePaymentRegime.CONSUMER:
+        name = invoice.customer.legal_name
+        raise Conflict(
+            "consumer_penalty_invoice",
+            f"Pas de facture de pénalités pour un particulier : {name} ne doit ni "
+            "pénalités de retard (art. L.441-10 du Code de commerce) ni indemnité "
+            "forfaitaire (art. D.441-5), seulement des intérêts au taux légal à compter de "
+            "la mise en demeure (art. 1231-6 du Code civil), que réclament les relances.",
+        )
+
+
 def _nothing_outstanding(invoice: Invoice, as_of: dt.date, table: PenaltyTable):
     why = (
         "elle n'était pas en retard"
+        if not table.late
+        else "aucun intérêt ne court avant la mise en demeure d'un particulier"
         if not table.periods
         else "c'est une facture de pénalités"
         if is_penalty_invoice(invoice)
@@ -172,7 +191,8 @@ def invoice_penalties(company, invoices, as_of, *, by, override_reason: str = ""
     outstanding; one line per late invoice and amount, outside the scope of VAT.
 
     Refuses (changing nothing) invoices of another company, not issued, of several
-    customers, or with nothing outstanding. `override_reason` goes to issue_invoice for
+    customers, of a consumer (who owes no penalties: `_check_commercial`), or with
+    nothing outstanding. `override_reason` goes to issue_invoice for
     a customer over its credit limit (the issuing right to override is checked there).
     """
     require(by, company, ISSUE_INVOICES)
@@ -182,6 +202,7 @@ def invoice_penalties(company, invoices, as_of, *, by, override_reason: str = ""
         late = _locked(company, invoices)
         for invoice in late:
             _check_issued(invoice)
+            _check_commercial(invoice)
         customers = {invoice.customer_id for invoice in late}
         if len(customers) > 1:
             raise ValidationFailed(

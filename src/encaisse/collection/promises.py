@@ -2,9 +2,11 @@
 derived for a date from the customer's payments, never stored (a stored flag would be
 stale the day a payment arrives or is recorded late).
 
-A promise is kept once the customer's payments dated from the day it was recorded to
+A promise is kept once the customer's payments received from the day it was recorded to
 its due date (promised date + tolerance days), allocated or not, add up to its amount;
-pending while its due date has not passed; broken after.
+pending while its due date has not passed; broken after. A payment counts on the day its
+money came in (Payment.received_on: a remitted cheque on its slip's date), the same day
+that stops the penalties (collection.penalties) and makes an invoice paid.
 """
 
 import datetime as dt
@@ -21,7 +23,7 @@ from encaisse.customers.models import Customer
 from encaisse.errors import NotFound, ValidationFailed
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables.models import Payment
-from encaisse.receivables.selectors import MONEY
+from encaisse.receivables.selectors import MONEY, payment_received_on
 from encaisse.receivables.services.payments import parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 from encaisse.validation import parse_decimal
@@ -43,16 +45,20 @@ def promises_as_of(company, as_of: dt.date):
     """Promises recorded by `as_of`, annotated with `received` (payments counted for
     each by that day) and `status`."""
     received = (
-        Payment.objects.filter(
+        Payment.objects.annotate(received_on=payment_received_on())
+        .filter(
             # company first: the (company, customer, date) index of payments serves it.
             company=OuterRef("company"),
             customer=OuterRef("customer"),
-            date__gte=OuterRef("recorded_on"),
+            # A cheque is never remitted before it is received: bounding the date too
+            # keeps the index useful.
+            date__lte=OuterRef("due_by"),
+            received_on__gte=OuterRef("recorded_on"),
             # Payments after the due date do not keep the promise, nor those not yet
             # received on `as_of`.
-            date__lte=OuterRef("due_by"),
+            received_on__lte=OuterRef("due_by"),
         )
-        .filter(date__lte=as_of)
+        .filter(received_on__lte=as_of)
         .order_by()
         .values("customer")
         .annotate(total=Sum("amount"))

@@ -17,6 +17,7 @@ import zipfile
 from decimal import Decimal
 
 from encaisse.dunning.litigation import claim_lines, sent_reminders
+from encaisse.legal import LEGAL_MARGIN, RECOVERY_FEE, LatePaymentRegime, late_payment_regime
 from encaisse.money import ZERO, format_decimal, format_eur
 from encaisse.sales.services.issuing import buyer_snapshot, seller_snapshot
 
@@ -30,16 +31,51 @@ LIMITATION_YEARS_CONSUMER = 2  # C. consom. L.218-2
 # (C. proc. civ. exéc. L.125-1, R.125-1).
 SMALL_CLAIM_CAP = Decimal("5000.00")
 
-LEGAL_BASES = [
-    "C. com. art. L.441-10 : pénalités de retard exigibles de plein droit, sans rappel, "
-    "dès le lendemain de l'échéance, au taux figurant sur la facture ou, à défaut, au "
-    "taux de refinancement de la BCE majoré de 10 points.",
-    "C. com. art. D.441-5 : indemnité forfaitaire pour frais de recouvrement de 40 € par "
-    "facture payée en retard, due par le débiteur professionnel.",
+NOTICE_BASE = (
     "C. civ. art. 1344 : le débiteur est mis en demeure de payer par une sommation ou un "
-    "acte portant interpellation suffisante ; art. 1231-6 : intérêts moratoires.",
-    "Les pénalités et l'indemnité forfaitaire sont des dommages-intérêts, hors du champ de la TVA.",
-]
+    "acte portant interpellation suffisante ; art. 1231-6 : intérêts moratoires."
+)
+# What the file prints per regime (legal.late_payment_regime of the debtor): the legal
+# bases and the labels of the amounts and tables.
+BASIS = {
+    LatePaymentRegime.COMMERCIAL: {
+        "legal": [
+            "C. com. art. L.441-10 : pénalités de retard exigibles de plein droit, sans "
+            "rappel, dès le lendemain de l'échéance, au taux figurant sur la facture ou, à "
+            f"défaut, au taux de refinancement de la BCE majoré de {LEGAL_MARGIN} points.",
+            "C. com. art. D.441-5 : indemnité forfaitaire pour frais de recouvrement de "
+            f"{format_eur(RECOVERY_FEE)} par facture payée en retard, due par le débiteur "
+            "professionnel.",
+            NOTICE_BASE,
+            "Les pénalités et l'indemnité forfaitaire sont des dommages-intérêts, hors du "
+            "champ de la TVA.",
+        ],
+        "labels": {
+            "penalties": "Pénalités de retard (L.441-10)",
+            "fees": "Indemnités forfaitaires (D.441-5)",
+            "column": "Pénalités",
+            "table_title": "Décompte des pénalités de retard",
+            "from": "de l'échéance",
+        },
+    },
+    LatePaymentRegime.CONSUMER: {
+        "legal": [
+            NOTICE_BASE,
+            "C. civ. art. 1231-6 et 1344-1 : la mise en demeure fait courir l'intérêt au taux "
+            "légal (celui des créanciers autres que les particuliers, fixé par semestre).",
+            "Débiteur consommateur : ni pénalités de l'art. L.441-10 ni indemnité forfaitaire "
+            "de l'art. D.441-5 du Code de commerce.",
+            "Les intérêts moratoires sont des dommages-intérêts, hors du champ de la TVA.",
+        ],
+        "labels": {
+            "penalties": "Intérêts au taux légal (C. civ. 1231-6)",
+            "fees": "",
+            "column": "Intérêts",
+            "table_title": "Décompte des intérêts au taux légal",
+            "from": "de la mise en demeure",
+        },
+    },
+}
 
 
 def case_filename(case, suffix: str = "pdf") -> str:
@@ -112,7 +148,9 @@ def case_context(case) -> dict:
 
     notice = case.formal_notice
     first_due = min((line.due_date for line in lines), default=as_of)
-    professional = customer.is_professional
+    regime = late_payment_regime(customer)
+    professional = regime is LatePaymentRegime.COMMERCIAL
+    basis = BASIS[regime]
     years = LIMITATION_YEARS_B2B if professional else LIMITATION_YEARS_CONSUMER
     limitation = _add_years(first_due, years)
     total_open = sum((line.principal for line in lines), ZERO)
@@ -135,6 +173,15 @@ def case_context(case) -> dict:
             "principal": format_eur(case.principal),
             "penalties": format_eur(case.penalties),
             "fees": format_eur(case.recovery_fees),
+            "rows": [
+                ("Principal (factures TTC restant dues)", format_eur(case.principal)),
+                (basis["labels"]["penalties"], format_eur(case.penalties)),
+                *(
+                    [(basis["labels"]["fees"], format_eur(case.recovery_fees))]
+                    if professional
+                    else []
+                ),
+            ],
             "total": format_eur(case.total_claimed),
             "invoices": str(len(lines)),
         },
@@ -176,7 +223,8 @@ def case_context(case) -> dict:
         ),
         "tables": tables,
         "sources": sources,
-        "legal": LEGAL_BASES,
+        "legal": basis["legal"],
+        "labels": basis["labels"],
         "limitation": {
             "date": format_date(limitation),
             "years": str(years),

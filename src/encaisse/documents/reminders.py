@@ -10,8 +10,9 @@ print the penalty table of every invoice as `collection.penalties.penalties` com
 (period, days, base, rate, amount), so that each figure of the letter can be checked
 against the engine and the claim adds up line by line.
 
-Consumers: no recovery fee, and interest at the legal rate runs from the formal notice
-(C. civ. 1231-6 and 1344-1); the wording says so.
+Consumers (legal.late_payment_regime): no penalty nor fee; interest at the legal rate
+runs from the formal notice (C. civ. 1231-6 and 1344-1), which the engine computes too:
+the letters after a notice claim it, with its table, and the wording says so.
 
 Like the customer statement, a letter prints the company and the customer as they are
 now (`common.typ` header, address box and footer). It is stored with the reminder when
@@ -28,9 +29,14 @@ from decimal import Decimal
 from django.db.models import Count
 
 from encaisse.collection.claims import Outstanding, claimed, outstanding
-from encaisse.collection.penalties import RECOVERY_FEE
 from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.dunning.models import Channel, Reminder, ReminderStatus, Template
+from encaisse.legal import (
+    FORMAL_NOTICE_DAYS,
+    RECOVERY_FEE,
+    LatePaymentRegime,
+    late_payment_regime,
+)
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables.models import Installment
 from encaisse.sales.services.issuing import buyer_snapshot, seller_snapshot
@@ -47,7 +53,6 @@ from .rendering import (
 logger = logging.getLogger(__name__)
 
 MAX_LISTED_REFERENCES = 6
-FORMAL_NOTICE_DAYS = 8  # the usual delay of a mise en demeure (C. civ. 1344)
 NONE = Outstanding(ZERO, ZERO)
 MONTHS = [
     "janvier",
@@ -81,6 +86,12 @@ def long_date(day: dt.date) -> str:
     """1 -> '1er décembre 2026', 29 -> '29 novembre 2026' (a letter's date line)."""
     first = "1er" if day.day == 1 else str(day.day)
     return f"{first} {MONTHS[day.month - 1]} {day.year}"
+
+
+def is_commercial(reminder: Reminder) -> bool:
+    """Whether the letter speaks of L.441-10 penalties and the fee (a professional) or
+    of interest at the legal rate from the formal notice (a consumer)."""
+    return late_payment_regime(reminder.customer) is LatePaymentRegime.COMMERCIAL
 
 
 def letter_date(reminder: Reminder) -> dt.date:
@@ -315,7 +326,7 @@ def letter_texts(reminder: Reminder, claim: Claim, as_of: dt.date, *, letter=Tru
     (`letter`: False for the e-mail, which says "ce message" for "ce courrier")."""
     this = "ce courrier" if letter else "ce message"
     template = reminder.template
-    professional = reminder.customer.is_professional
+    professional = is_commercial(reminder)
     total = format_eur(claim.total)
     principal = format_eur(claim.total_principal)
     count = len(claim.invoices)
@@ -449,17 +460,17 @@ def _amounts_explained(claim: Claim, as_of: dt.date, professional: bool) -> list
             f"soit {format_eur(claim.total_fees)}. Les pénalités continuent de courir "
             "jusqu'au complet paiement."
         ]
-    text = (
+    if claim.total_penalties > 0:
+        return [
+            f"Cette somme comprend le principal ({format_eur(claim.total_principal)}) et les "
+            "intérêts au taux légal courus depuis notre mise en demeure, arrêtés au "
+            f"{format_date(as_of)} ({format_eur(claim.total_penalties)}) (art. 1231-6 et "
+            "1344-1 du Code civil). Ils continuent de courir jusqu'au complet paiement."
+        ]
+    return [
         "À défaut de paiement, les sommes dues porteront intérêts au taux légal à "
         "compter de la présente mise en demeure (art. 1231-6 et 1344-1 du Code civil)."
-    )
-    if claim.total_penalties > 0:
-        text = (
-            f"Cette somme comprend le principal ({format_eur(claim.total_principal)}) et les "
-            f"intérêts de retard arrêtés au {format_date(as_of)} "
-            f"({format_eur(claim.total_penalties)}). " + text
-        )
-    return [text]
+    ]
 
 
 # ----------------------------------------------------------------------- the letter
@@ -488,14 +499,12 @@ def reminder_context(reminder: Reminder) -> dict:
     on = letter_date(reminder)
     as_of = amounts_as_of(reminder)
     items = claimed_items(reminder)
-    professional = customer.is_professional
-    # A consumer owes no L.441-10 penalty nor fee, only legal interest from the formal
-    # notice on (dunning.actions claims none): the letter states it, claims nothing more.
-    claim = Claim(reminder, items, as_of, with_penalties=template in CLAIMING and professional)
+    professional = is_commercial(reminder)
+    claim = Claim(reminder, items, as_of, with_penalties=template in CLAIMING)
     seller = seller_context(seller_snapshot(company), _logo_path(customer))
     texts = letter_texts(reminder, claim, as_of)
     periods, sources, day_count = (
-        _periods_context(claim, as_of) if template in DETAILED and professional else ([], [], 365)
+        _periods_context(claim, as_of) if template in DETAILED else ([], [], 365)
     )
     held = sum((item.held_amount for item in items), ZERO)
     mentions = []
@@ -509,6 +518,10 @@ def reminder_context(reminder: Reminder) -> dict:
             f"Pénalités calculées par période : base × taux annuel × jours / {day_count}, "
             "arrondies au centime, du lendemain de l'échéance jusqu'au paiement ou au "
             f"{format_date(as_of)}."
+            if professional
+            else "Intérêts au taux légal calculés par période : base × taux annuel × jours / "
+            f"{day_count}, arrondis au centime, du lendemain de la mise en demeure jusqu'au "
+            f"paiement ou au {format_date(as_of)}."
         )
         mentions.extend(f"Taux de {source}" for source in sources)
     if template in (Template.FORMAL_NOTICE, Template.PRE_LITIGATION) and professional:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import COLLECT, require
 from encaisse.errors import Conflict, NotFound, ValidationFailed
+from encaisse.legal import FORMAL_NOTICE_DAYS
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables.services.payments import parse_date
 
@@ -21,9 +22,6 @@ from .models import (
 )
 from .planning import fill, plan, write_items
 
-# The formal notice gives the debtor 8 days (C. civ. 1344; legal-fr.md), and so does the
-# last letter before litigation.
-NOTICE_DAYS = 8
 LETTER_CHANNELS = (Channel.LETTER, Channel.LETTER_AND_EMAIL, Channel.REGISTERED)
 EMAIL_CHANNELS = (Channel.EMAIL, Channel.LETTER_AND_EMAIL)
 # From the formal reminder on, letters state the penalties and fees accrued.
@@ -90,34 +88,20 @@ def _refresh(reminder: Reminder, on: dt.date) -> bool:
 
 
 def _penalties(reminder: Reminder, on: dt.date) -> None:
-    """Put on each item the penalties and recovery fee of its invoice on `on` (on the
-    invoice's first item, the engine computing per invoice)."""
-    from encaisse.collection.penalties import penalties
+    """Put on each item what of its invoice's lateness is still to claim on `on`, on the
+    invoice's first item (the engine computing per invoice): L.441-10 penalties and the
+    recovery fee from a professional, interest at the legal rate since the formal notice
+    from a consumer (collection.penalties applies the invoice's regime)."""
+    from encaisse.collection.claims import outstanding
 
-    try:
-        from encaisse.collection.claims import outstanding
-    except ImportError:  # penalty claims not installed
-        outstanding = None
     seen = set()
     items = list(reminder.items.select_related("invoice", "invoice__company", "invoice__customer"))
-    # A consumer owes neither the L.441-10 penalties nor the fee, only interest at the
-    # legal rate from a formal notice on (C. civ. 1231-6, 1344-1): none at the notice.
-    professional = reminder.customer.is_professional
     for item in items:
         item.penalties = item.recovery_fee = ZERO
-        if (
-            not professional
-            or item.amount_due <= 0
-            or item.days_late <= 0
-            or item.invoice_id in seen
-        ):
+        if item.amount_due <= 0 or item.days_late <= 0 or item.invoice_id in seen:
             continue
         seen.add(item.invoice_id)
-        if outstanding is not None:
-            item.penalties, item.recovery_fee = outstanding(item.invoice, on)
-        else:
-            table = penalties(item.invoice, on)
-            item.penalties, item.recovery_fee = table.penalties, table.recovery_fee
+        item.penalties, item.recovery_fee = outstanding(item.invoice, on)
     ReminderItem.objects.bulk_update(items, ["penalties", "recovery_fee"])
     reminder.penalties = sum((i.penalties for i in items), ZERO)
     reminder.recovery_fees = sum((i.recovery_fee for i in items), ZERO)
@@ -177,7 +161,8 @@ def _send(reminder: Reminder, on, by, to, ref, automatic) -> None:
     if reminder.template in PENALTY_TEMPLATES:
         _penalties(reminder, on)
     if reminder.template in (Template.FORMAL_NOTICE, Template.PRE_LITIGATION):
-        reminder.deadline = on + dt.timedelta(days=NOTICE_DAYS)
+        # The formal notice's deadline, and the last letter's before litigation.
+        reminder.deadline = on + dt.timedelta(days=FORMAL_NOTICE_DAYS)
     reminder.status = ReminderStatus.SENT
     reminder.sent_on = on
     reminder.sent_by = audit.actor(by)

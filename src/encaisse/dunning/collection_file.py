@@ -20,6 +20,7 @@ from encaisse.collection.models import Dispute, DisputeStatus
 from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.collection.promises import PromiseStatus, promises_as_of
 from encaisse.errors import DomainError
+from encaisse.legal import LatePaymentRegime, late_payment_regime
 from encaisse.money import HUNDRED, ZERO, format_eur, q2
 from encaisse.receivables.models import Allocation, Payment
 from encaisse.receivables.selectors import active_on, customer_balance, open_installments
@@ -92,7 +93,8 @@ class TimelineEntry:
 @dataclass
 class Behaviour:
     """Installments settled in the 12 months up to the date; a settled installment is
-    late by settled_on − due_date days (0 when paid by the due date)."""
+    late by settled_on − due_date days (0 when paid by the due date), settled_on being
+    the day its last money came in (Allocation.paid_on), not the day it was matched."""
 
     since: dt.date  # exclusive
     settled_count: int = 0
@@ -160,6 +162,11 @@ class CollectionFile:
     @property
     def outstanding_total(self) -> Decimal:
         return sum((r.outstanding for r in self.penalties), ZERO)
+
+    @property
+    def consumer(self) -> bool:
+        """A private person: legal interest from the formal notice, no penalty nor fee."""
+        return late_payment_regime(self.customer) is LatePaymentRegime.CONSUMER
 
     @property
     def penalty_errors(self) -> list[str]:
@@ -280,7 +287,8 @@ def _weighted_days(rows) -> Decimal | None:
 
 def payment_behaviour(customer, as_of: dt.date) -> Behaviour:
     """Over the installments settled in the 12 months up to `as_of` (settled: fully
-    allocated by allocations in force on `as_of`, on the day of the last one): average
+    allocated by allocations in force on `as_of`, on the latest of their credits' dates,
+    Allocation.paid_on): average
     days late weighted by amount, share paid late by count and by amount, and the trend
     of the last 3 months against the 3 before."""
     since = as_of - relativedelta(months=BEHAVIOUR_MONTHS)
@@ -292,10 +300,11 @@ def payment_behaviour(customer, as_of: dt.date) -> Behaviour:
             company=customer.company,
             customer=customer,
             installment__isnull=False,
+            paid_on__lte=as_of,  # a cheque remitted after as_of was not money in yet
         )
         .order_by()
         .values("installment_id", "installment__amount", "installment__due_date")
-        .annotate(total=Sum("amount"), settled_on=Max("allocated_on"))
+        .annotate(total=Sum("amount"), settled_on=Max("paid_on"))
         .filter(settled_on__gt=since)
     )
     behaviour = Behaviour(since=since)

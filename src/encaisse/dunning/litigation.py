@@ -37,7 +37,7 @@ from encaisse.ledger.periods import ensure_open
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables import selectors
 from encaisse.receivables.models import Allocation, Installment, WriteOff
-from encaisse.receivables.services.allocation import refresh_settled
+from encaisse.receivables.services.allocation import paid_on, refresh_settled
 from encaisse.receivables.services.payments import next_number, not_in_future, parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 from encaisse.validation import parse_decimal
@@ -51,8 +51,8 @@ from .models import (
     ReminderStatus,
     Template,
 )
+from .notices import FORMAL_NOTICE_LEVEL
 
-FORMAL_NOTICE_LEVEL = 3  # glossary: level 3 is the formal notice, 4 pre-litigation
 CLOSED = (CaseStatus.RECOVERED, CaseStatus.IRRECOVERABLE)
 # Who may write a debt off or provision it: the accountants' right (the same as for the
 # small write-offs of receivables.services.allocation.write_off), since it posts to the
@@ -584,6 +584,7 @@ def write_off_irrecoverable(case: LitigationCase, on=None, *, by) -> LitigationC
                 write_off=loss,
                 amount=installment.open_amount,
                 allocated_on=on,
+                paid_on=paid_on(loss),
                 created_by=loss.created_by,
             )
             unpaid[installment.invoice_id] = (

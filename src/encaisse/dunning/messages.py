@@ -13,6 +13,7 @@ from encaisse.documents.reminders import (
     amounts_as_of,
     claimed_items,
     deadline,
+    is_commercial,
     letter_date,
     letter_texts,
 )
@@ -71,7 +72,7 @@ def default_message(reminder: Reminder) -> tuple[str, str]:
     lines += [_item_line(item) for item in items]
     lines.append("")
     if reminder.template in CLAIMING:
-        penalty = "Pénalités de retard" if reminder.customer.is_professional else "Intérêts"
+        penalty = "Pénalités de retard" if is_commercial(reminder) else "Intérêts au taux légal"
         lines.append(f"Principal : {format_eur(claim.total_principal)}")
         if claim.total_penalties > 0:
             lines.append(f"{penalty} au {format_date(as_of)} : {format_eur(claim.total_penalties)}")

@@ -50,6 +50,11 @@ class LifecycleEvent(models.Model):
         "origine", max_length=10, choices=EventSource.choices, default=EventSource.MANUAL
     )
     note = models.CharField("commentaire", max_length=500, blank=True)
+    # 212 "Encaissée": the amount collected (payments, not credit notes nor write-offs),
+    # which the platform reports with the status.
+    amount = models.DecimalField(
+        "montant encaissé", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -6,9 +6,10 @@ import datetime as dt
 import io
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from encaisse.audit import services as audit
@@ -16,7 +17,8 @@ from encaisse.companies.models import Company
 from encaisse.companies.permissions import ISSUE_INVOICES, require
 from encaisse.customers.models import CustomerKind
 from encaisse.errors import Conflict, ValidationFailed
-from encaisse.receivables.models import Allocation, Installment
+from encaisse.money import format_eur, q2
+from encaisse.receivables.models import Allocation
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice, OperationNature
 
 from .models import FINAL_STATUSES, EventSource, LifecycleEvent, LifecycleStatus
@@ -91,7 +93,7 @@ def _check(invoice: Invoice, status: str, on: dt.date, *, where: str = "") -> No
         )
 
 
-def _create(invoice, status, on, *, source, note, by) -> LifecycleEvent:
+def _create(invoice, status, on, *, source, note, by, amount=None) -> LifecycleEvent:
     event = LifecycleEvent.objects.create(
         company=invoice.company,
         invoice=invoice,
@@ -99,6 +101,7 @@ def _create(invoice, status, on, *, source, note, by) -> LifecycleEvent:
         date=on,
         source=source,
         note=note,
+        amount=amount,
         created_by=audit.actor(by),
     )
     audit.record(
@@ -110,6 +113,7 @@ def _create(invoice, status, on, *, source, note, by) -> LifecycleEvent:
             "date": on,
             "source": event.get_source_display(),
             **({"note": note} if note else {}),
+            **({"amount": format_eur(amount)} if amount is not None else {}),
         },
     )
     return event
@@ -136,8 +140,9 @@ def set_status(
         )
 
 
-def mark_collected(invoice: Invoice, on: dt.date) -> LifecycleEvent | None:
-    """Status 212 "Encaissée", set by the system when `invoice` became fully paid on `on`.
+def mark_collected(invoice: Invoice, on: dt.date, amount: Decimal) -> LifecycleEvent | None:
+    """Status 212 "Encaissée", set by the system when `invoice` became fully paid on `on`
+    with `amount` collected.
 
     Does nothing (returns None) when the invoice does not need it, already is
     "encaissée", or its lifecycle is closed: it is called from the allocation of a
@@ -154,14 +159,17 @@ def mark_collected(invoice: Invoice, on: dt.date) -> LifecycleEvent | None:
         LifecycleStatus.COLLECTED,
         max(on, invoice.issue_date),
         source=EventSource.AUTOMATIC,
-        note="Facture réglée en totalité.",
+        note=f"Facture réglée en totalité : {format_eur(amount)} encaissés.",
         by=None,
+        amount=amount,
     )
 
 
 def collect_paid(invoice_ids) -> list[LifecycleEvent]:
     """Called when installments become settled: mark "encaissée" those of the invoices
-    whose installments are now all settled, dated by the last settlement."""
+    whose installments are now all settled, dated by the day the invoice counts as paid
+    (the latest day its credits' money came in, Allocation.paid_on: not the day they
+    were matched), for the amount its payments brought."""
     events = []
     paid = (
         Invoice.objects.filter(pk__in=set(invoice_ids), kind=DocumentKind.INVOICE)
@@ -171,14 +179,14 @@ def collect_paid(invoice_ids) -> list[LifecycleEvent]:
     for invoice in paid:
         if not requires_collected(invoice):
             continue
+        settled = Allocation.objects.filter(
+            installment__invoice=invoice, undone_on__isnull=True
+        ).aggregate(on=Max("paid_on"), collected=Sum("amount", filter=Q(payment__isnull=False)))
         # Settled by a credit note alone is a cancellation, not a collection: no money
         # came in, no VAT became due.
-        if not Allocation.objects.filter(
-            installment__invoice=invoice, payment__isnull=False, undone_on__isnull=True
-        ).exists():
+        if not settled["collected"]:
             continue
-        last = Installment.objects.filter(invoice=invoice).aggregate(last=Max("settled_on"))
-        event = mark_collected(invoice, last["last"])
+        event = mark_collected(invoice, settled["on"], q2(settled["collected"]))
         if event is not None:
             events.append(event)
     return events

@@ -6,7 +6,13 @@ allocation (lettrage) links a credit to a debit for an amount, from a date, unti
 undone (the row stays, with the undo date: the trace). Everything is dated so that any
 figure can be computed as of a date: an allocation counts on day D when
 allocated_on <= D and (undone_on is null or undone_on > D).
+
+Two dates of a settlement are kept apart: when it was matched (allocated_on, for the
+balances of a date) and when the money counted as received (paid_on, the credit's own
+date, for what lateness costs and when an invoice counts as paid).
 """
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
@@ -159,6 +165,13 @@ class Payment(models.Model):
     def __str__(self):
         return f"Règlement {self.get_method_display().lower()} du {self.date:%d/%m/%Y}"
 
+    @property
+    def received_on(self) -> dt.date:
+        """The day the money counts as received: the day the bank credited it (`date`),
+        or for a cheque on a remittance slip the slip's date (until then, the day it was
+        received). selectors.payment_received_on is the same rule in SQL."""
+        return self.remittance.date if self.remittance_id else self.date
+
 
 class Refund(models.Model):
     """Money paid back to a customer out of its credit (a payment or a credit note)."""
@@ -240,6 +253,11 @@ class Allocation(models.Model):
     )
     amount = models.DecimalField("montant lettré", max_digits=14, decimal_places=2)
     allocated_on = models.DateField("lettré le")
+    # The day the credit's money counts as received, whatever the day it was matched:
+    # a payment's received_on (kept in step when a cheque goes on a remittance slip), a
+    # credit note's issue date, a write-off's date. Penalties stop, and an invoice counts
+    # as paid, on this day (services.allocation.paid_on).
+    paid_on = models.DateField("payé le")
     undone_on = models.DateField("délettré le", null=True, blank=True)
     undo_reason = models.CharField("motif du délettrage", max_length=200, blank=True)
     created_by = models.ForeignKey(

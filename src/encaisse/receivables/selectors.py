@@ -26,6 +26,12 @@ def active_on(as_of: dt.date, prefix: str = "") -> Q:
     )
 
 
+def payment_received_on(prefix: str = "") -> Coalesce:
+    """Payment.received_on in SQL: the remittance slip's date of a remitted cheque, else
+    the payment's date."""
+    return Coalesce(F(f"{prefix}remittance__date"), F(f"{prefix}date"))
+
+
 def _difference(total: str) -> Round:
     """`total` − allocated, in cents. SQLite keeps decimals as binary floats, so 780.00 −
     779.60 comes back as 0.399999999999977 and would fail `amount <= open_amount`;

@@ -55,12 +55,16 @@ class Statement:
 def payment_behaviour(customer, as_of: dt.date, months: int = 12) -> PaymentBehaviour:
     """Over the installments settled in the last `months` months before `as_of`: the
     average days between due date and settlement (0 when paid on time) and the share
-    paid late. Settled on the date of the allocation that completed it."""
+    paid late. An installment is settled when the allocations in force on `as_of` cover
+    it, on the day the last of their money came in (Allocation.paid_on), not the day it
+    was matched: matching late does not make a customer look late."""
     since = as_of - dt.timedelta(days=round(months * 30.44))
     rows = (
-        Allocation.objects.filter(active_on(as_of), customer=customer, installment__isnull=False)
+        Allocation.objects.filter(
+            active_on(as_of), customer=customer, installment__isnull=False, paid_on__lte=as_of
+        )
         .values("installment_id", "installment__amount", "installment__due_date")
-        .annotate(total=Sum("amount"), settled_on=Max("allocated_on"))
+        .annotate(total=Sum("amount"), settled_on=Max("paid_on"))
     )
     delays = [
         max(0, (r["settled_on"] - r["installment__due_date"]).days)

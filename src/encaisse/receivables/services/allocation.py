@@ -75,7 +75,20 @@ def _credit_kind(credit) -> str:
 
 
 def _credit_date(credit) -> dt.date:
+    """The day a credit exists from (nothing is matched with it before)."""
     return credit.date if isinstance(credit, Payment) else credit.issue_date
+
+
+def paid_on(credit) -> dt.date:
+    """The day a credit's money counts as received, for Allocation.paid_on: a payment's
+    received_on (a remitted cheque: its slip's date), a credit note's issue date, a
+    write-off's date. Penalties stop on this day, not on the day of the matching (C. com.
+    L.441-10: payment is made when the funds are at the creditor's disposal)."""
+    if isinstance(credit, Payment):
+        return credit.received_on
+    if isinstance(credit, WriteOff):
+        return credit.date
+    return credit.issue_date
 
 
 def available_credit(credit, as_of: dt.date | None = None) -> Decimal:
@@ -201,6 +214,7 @@ def allocate(credit, items, *, by, on: dt.date | None = None) -> list[Allocation
                 installment=installments[pk],
                 amount=amount,
                 allocated_on=on,
+                paid_on=paid_on(credit),
                 created_by=audit.actor(by),
                 **{kind: credit},
             )
@@ -317,6 +331,7 @@ def write_off(
             write_off=loss,
             amount=amount,
             allocated_on=on,
+            paid_on=paid_on(loss),
             created_by=loss.created_by,
         )
         refresh_settled(installments=[installment.pk])
@@ -372,6 +387,7 @@ def refund(
             refund=money_back,
             amount=amount,
             allocated_on=on,
+            paid_on=paid_on(credit),
             created_by=money_back.created_by,
             **{kind: credit},
         )
@@ -407,6 +423,7 @@ def settle_credited_invoice(note: Invoice, *, by) -> list[Allocation]:
                 credit_note=note,
                 amount=amount,
                 allocated_on=note.issue_date,
+                paid_on=paid_on(note),
                 created_by=audit.actor(by),
             )
         )

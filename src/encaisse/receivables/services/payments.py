@@ -18,7 +18,7 @@ from encaisse.ledger.posting import post_payment
 from encaisse.money import format_eur
 from encaisse.validation import parse_decimal
 
-from ..models import Payment, PaymentMethod, RemittanceSlip
+from ..models import Allocation, Payment, PaymentMethod, RemittanceSlip
 
 
 def parse_date(value, field: str, label: str) -> dt.date:
@@ -141,6 +141,9 @@ def create_remittance_slip(
             created_by=audit.actor(by),
         )
         Payment.objects.filter(pk__in=[c.pk for c in cheques]).update(remittance=slip)
+        # A cheque's money counts as received when it is remitted: what it settles
+        # stops accruing penalties from the slip's date on, even if matched earlier.
+        Allocation.objects.filter(payment__in=cheques).update(paid_on=on)
         audit.record(
             "remittance.created",
             slip,

@@ -11,6 +11,7 @@ from encaisse.collection import claims as services
 from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.companies.permissions import COLLECT, EDIT_INVOICES, ISSUE_INVOICES, can, require
 from encaisse.errors import DomainError
+from encaisse.legal import LatePaymentRegime, late_payment_regime
 from encaisse.money import format_eur
 from encaisse.sales.models import Invoice
 
@@ -32,7 +33,9 @@ class WaiverForm(forms.Form):
 def invoice_context(request, invoice: Invoice) -> dict:
     """The penalty block's context: the engine's table as of today (a missing reference
     rate shown as the error it is), what is still to claim, the forms the user may use
-    (bound, with their errors, after a refused POST) and the past claims."""
+    (bound, with their errors, after a refused POST) and the past claims. A consumer's
+    block shows the interest at the legal rate since the formal notice (or that none runs
+    before it), and never offers a penalty invoice."""
     if not invoice.is_issued or invoice.is_credit_note:
         return {}
     # A penalty invoice shows the late invoices it claims for, and bears no penalties.
@@ -40,14 +43,15 @@ def invoice_context(request, invoice: Invoice) -> dict:
     if penalty_of:
         return {"penalty_of": penalty_of}
     today = timezone.localdate()
+    consumer = late_payment_regime(invoice) is LatePaymentRegime.CONSUMER
     past = list(services.claims(invoice))
-    context = {"penalty_claims": past}
+    context = {"penalty_claims": past, "penalty_consumer": consumer}
     try:
         table = penalty_table(invoice, today)
     except DomainError as exc:
         context["penalties_error"] = exc.message
         table = None
-    if table is not None and table.periods:
+    if table is not None and table.late:
         context["penalty_table"] = table
         due = services.outstanding(invoice, today, table=table)
         context["penalties_due"] = due
@@ -59,12 +63,19 @@ def invoice_context(request, invoice: Invoice) -> dict:
     user, company = request.user, request.company
     if "invoice" in bound:
         context["penalty_invoice_form"] = bound["invoice"]
-    elif open_ and can(user, company, ISSUE_INVOICES) and can(user, company, EDIT_INVOICES):
+    elif (
+        open_
+        and not consumer
+        and can(user, company, ISSUE_INVOICES)
+        and can(user, company, EDIT_INVOICES)
+    ):
         context["penalty_invoice_form"] = PenaltyInvoiceForm(initial=initial)
     if "waiver" in bound:
         context["penalty_waiver_form"] = bound["waiver"]
     elif open_ and can(user, company, COLLECT):
         context["penalty_waiver_form"] = WaiverForm(initial=initial)
+        if consumer:
+            context["penalty_waiver_form"].fields["as_of"].label = "Intérêts arrêtés au"
     return context
 
 
