@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from encaisse.audit.services import trail
 from encaisse.companies.models import Role
-from encaisse.customers.models import Customer, Segment
+from encaisse.customers.models import Customer
 from encaisse.money import format_decimal, format_eur
 from encaisse.receivables.models import Payment
 from encaisse.sales.models import Invoice
@@ -98,7 +98,7 @@ EXTRA_LABELS = {
     "allowances": "remises et frais",
     "contact": "contact",
     "credited_invoice": "facture corrigée",
-    "credit_note_draft": "avoir (brouillon n°)",
+    "credit_note_draft": "avoir",
     "mode": "type d'avoir",
     "address": "adresse",
     "customer": "client",
@@ -120,7 +120,6 @@ EXTRA_LABELS = {
     "penalties": "pénalités",
     "recovery_fee": "indemnité forfaitaire",
     "payment": "règlement",
-    "segments": "segments",
     "levels": "niveaux",
     "steps": "étapes",
     "invoices": "factures",
@@ -133,7 +132,6 @@ LIST_KEYS = {"allocations", "segments", "steps", "invoices", "levels"}
 VALUE_LABELS = {
     "mode": {"full": "total", "lines": "par lignes", "amount": "par montant"},
     "role": dict(Role.choices),
-    "segments": dict(Segment.choices),
 }
 # Keys that hold the id of another record: shown by its name or number, with a link.
 REFERENCES = {"payment": Payment, "credit_note_draft": Invoice}
