@@ -7,29 +7,16 @@ Skipped when Playwright or Chromium is missing (as test_dunning_browser.py).
 """
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 from django.urls import reverse
 
 from encaisse.collection.disputes import open_dispute
 from encaisse.customers.services import create_customer
+from tests.web.browser import PASSWORD, launch, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"Chromium not found at {CHROMIUM}"),
-    pytest.mark.django_db,
-]
-PASSWORD = "motdepasse-test"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+pytestmark = [needs_chromium, pytest.mark.django_db]
 # The longest names the database takes: words, and one unbroken 200-character word.
 LONG_WORDS = (
     "Société Coopérative Artisanale des Boulangers Pâtissiers Chocolatiers Glaciers et "
@@ -105,7 +92,7 @@ def test_no_page_is_wider_than_a_phone_and_the_menu_folds(live_url, admin, pages
     # No ORM call while Playwright runs (see test_dunning_browser.py).
     too_wide = {}
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which(CHROMIUM), args=ARGS)
+        browser = launch(p)
         for width in (390, 1280):
             page = browser.new_page(viewport={"width": width, "height": 844})
             page.set_default_timeout(20_000)
