@@ -147,7 +147,7 @@ def _page(request, customer, *, call_form=None, confirm_form=None, confirm_call=
                 "dispute_owner": request.user.pk,
             },
         )
-    if confirm_call is None and request.GET.get("confirm", "").isdigit():
+    if confirm_call is None and may_log and request.GET.get("confirm", "").isdigit():
         confirm_call = Call.objects.filter(
             company=request.company, customer=customer, pk=request.GET["confirm"]
         ).first()
