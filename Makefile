@@ -19,7 +19,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 ## run: install, migrate, load the demo data once, serve the UI on http://$(HOST)
-# HOST=0.0.0.0:8000 (or the machine's address) to open it from another machine: that
+# HOST=192.168.1.20:8000 (the machine's address) to open it from another machine: that
 # host name is then accepted too (ALLOWED_HOSTS, unless set in the environment).
 run: $(VENV)/.installed
 	$(BIN)/encaisse migrate --noinput
