@@ -137,6 +137,7 @@ def world(company, admin, make_user, customer, make_invoice, product, service_pr
         "draft": make_invoice(),
         "issued": issued,
         "payment": pay("100.00", dt.date(2025, 4, 22)),
+        "cheque": pay("50.00", dt.date(2025, 4, 23), method="cheque"),  # to remit
         "allocation": Allocation.objects.filter(company=company).first(),
         "reminder": reminder,
         "dispute": dispute,
@@ -148,6 +149,8 @@ def url_of(world, name, key=None):
     return reverse(name, args=[world[key].pk] if key else [])
 
 
+# Pages shown to every role that are also a form to themselves: the right their form needs.
+SELF_FORMS = {"web:remittances": RECORD_PAYMENTS, "web:company_settings": EDIT_COMPANY}
 # The main pages, and the rights of the actions each offers (to whoever holds them).
 MAIN_PAGES = {
     "home": ("web:home", None, {EDIT_INVOICES, EDIT_CUSTOMERS}),
@@ -166,7 +169,7 @@ MAIN_PAGES = {
     ),
     "payments": ("web:payments", None, {RECORD_PAYMENTS}),
     "payment": ("web:payment_detail", "payment", {ALLOCATE}),
-    "remittances": ("web:remittances", None, set()),
+    "remittances": ("web:remittances", None, {RECORD_PAYMENTS}),
     "reminders": ("web:reminders", None, {COLLECT}),
     "reminder": ("web:reminder_detail", "reminder", {COLLECT}),
     "desk": ("web:dunning_desk", None, set()),
@@ -176,7 +179,7 @@ MAIN_PAGES = {
     "promises": ("web:promises", None, set()),
     "litigation": ("web:litigation", None, set()),
     "case": ("web:litigation_detail", "case", {COLLECT}),
-    "company": ("web:company_settings", None, set()),
+    "company": ("web:company_settings", None, {EDIT_COMPANY}),
     "credit": ("web:credit_positions", None, set()),
     "outbox": ("web:outbox", None, set()),
 }
@@ -197,6 +200,8 @@ def rights_shown(world, client, page) -> tuple[set, list]:
             continue
         if view[1].needs is not None:
             needed.add(view[1].needs)
+        elif target in found.posts and view[0] in SELF_FORMS:
+            needed.add(SELF_FORMS[view[0]])
         elif target in found.links:
             unchecked.append(target)
     return needed, unchecked, found
