@@ -179,6 +179,9 @@ def test_demo_loads_a_valid_year_once():
     out = StringIO()
     call_command("demo", "--if-empty", stdout=out)
     assert "demo1234" in out.getvalue()
+    # `make run HOST=...` passes the address it serves.
+    call_command("demo", "--if-empty", "--url", "http://192.0.2.7:8080/", stdout=out)
+    assert "Ouvrez http://192.0.2.7:8080/ et connectez-vous" in out.getvalue()
     call_command("demo", stdout=out)
     assert "déjà" in out.getvalue()
     assert counts() == before

@@ -120,7 +120,7 @@ def test_form_errors_next_to_the_fields_and_nothing_saved(admin_client, customer
 
 
 def test_log_a_promise_then_send_the_prepared_confirmation(
-    admin_client, customer, contact, invoice
+    admin_client, client_of, make_user, company, customer, contact, invoice
 ):
     response = admin_client.post(
         reverse("web:call_log", args=[customer.pk]),
@@ -147,6 +147,11 @@ def test_log_a_promise_then_send_the_prepared_confirmation(
 
     page = plain(admin_client.get(f"{url(customer)}?confirm={call.pk}").content.decode())
     assert 'id="confirmation"' in page
+    # Not to a role that could not send it.
+    reader = client_of(make_user("lecteur", company, Role.READ_ONLY))
+    assert (
+        'id="confirmation"' not in reader.get(f"{url(customer)}?confirm={call.pk}").content.decode()
+    )
     assert "Confirmation de votre engagement de règlement de 780,00 € au 30/06/2026" in page
     assert "compta@dupont.fr" in page
     assert "Appel : promesse de paiement" in page

@@ -11,8 +11,6 @@ the due date (44 days ago), so level 2 (D+15, 14 days after level 1) is due toda
 """
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 from django.utils import timezone
@@ -24,41 +22,10 @@ from encaisse.customers.services import add_contact
 from encaisse.dunning.models import Reminder, ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import set_dunning_profile
+from tests.web.browser import PASSWORD, launch, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"Chromium not found at {CHROMIUM}"),
-    pytest.mark.django_db,
-]
-PASSWORD = "motdepasse-test"
-
-
-@pytest.fixture
-def live_url(db, monkeypatch):
-    """A live server sharing the test's database connection, so that it sees the data of
-    the test's transaction. pytest-django's live_server needs a transactional database,
-    and flushing it afterwards fails on SQLite: the triggers that freeze issued invoices
-    refuse the DELETE (PostgreSQL truncates)."""
-    from django.db import connections
-    from django.test.testcases import LiveServerThread, _StaticFilesHandler
-
-    # The server closes its connections after each request: not this shared one, whose
-    # transaction the test rolls back at the end.
-    connection = connections["default"]
-    monkeypatch.setattr(connection, "close", lambda: None)
-    connection.inc_thread_sharing()
-    server = LiveServerThread(
-        "127.0.0.1", _StaticFilesHandler, connections_override={"default": connection}
-    )
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    yield f"http://127.0.0.1:{server.port}"
-    server.terminate()
-    connection.dec_thread_sharing()
+pytestmark = [needs_chromium, pytest.mark.django_db]
 
 
 def test_collector_validates_a_letter_and_logs_a_promise(
@@ -92,7 +59,7 @@ def test_collector_validates_a_letter_and_logs_a_promise(
     # records are checked once the browser is closed.
     promised_on = today + dt.timedelta(days=7)
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which(CHROMIUM))
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(20_000)
         page.goto(f"{live_url}/login/")

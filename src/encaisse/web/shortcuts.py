@@ -1,36 +1,51 @@
 """What every back-office view needs: a logged-in member, domain errors shown to people."""
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from encaisse.companies.permissions import require
 from encaisse.errors import DomainError, Forbidden, NotFound
 
 PAGE_SIZE = 25
 
 
-def company_view(view):
+def forbidden(request, message: str):
+    """The 403 page with the reason (the role that lacks the right), in the layout."""
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def company_view(view=None, *, needs: str | None = None):
     """Login required, a current company required; Forbidden -> 403 page, NotFound -> 404.
 
-    The services check the role and raise Forbidden; catching it here keeps the views to
-    "parse, call, render".
+    `needs`: the right (`companies.permissions`) without which the view answers 403 before
+    doing anything, so that a page which is only a form is never shown to someone whose
+    submit the service would refuse. Kept on the view as `.needs` for the tests that check
+    each link and form of a page against the role. The services still check the role
+    themselves; catching their Forbidden here keeps the views to "parse, call, render".
     """
+    if view is None:
+        return partial(company_view, needs=needs)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.company is None:
             return render(request, "encaisse/no_company.html", status=403)
         try:
+            if needs is not None:
+                require(request.user, request.company, needs)
             return view(request, *args, **kwargs)
         except Forbidden as exc:
-            return render(request, "encaisse/forbidden.html", {"message": exc.message}, status=403)
+            return forbidden(request, exc.message)
         except NotFound as exc:
             raise Http404(exc.message) from None
 
-    return login_required(wrapper)
+    wrapper = login_required(wrapper)
+    wrapper.needs = needs
+    return wrapper
 
 
 def page_of(request, queryset):

@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from encaisse.sales.models import DocumentKind
 
@@ -16,6 +18,8 @@ CREDIT_NOTES = {"default_kind": DocumentKind.CREDIT_NOTE}
 
 urlpatterns = [
     path("", base.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page links: the SVG icon.
+    path("favicon.ico", RedirectView.as_view(url=static("encaisse/favicon.svg")), name="favicon"),
     path("login/", base.LoginView.as_view(), name="login"),
     path("logout/", base.LogoutView.as_view(), name="logout"),
     path("company/switch/", base.switch_company, name="switch_company"),

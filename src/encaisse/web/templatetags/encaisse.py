@@ -68,3 +68,24 @@ def get(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def shown(bound_field):
+    """A form field's value as text, for a page shown read-only: a choice's label, oui/non,
+    the text the input would hold, « — » when empty."""
+    value = bound_field.value()
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    choices = getattr(bound_field.field, "choices", None)
+    if choices is not None:
+        labels = {}
+        for key, label in choices:
+            # Grouped choices: (group label, [(key, label), ...]).
+            pairs = label if isinstance(label, list | tuple) else [(key, label)]
+            labels.update({str(k): v for k, v in pairs})
+        return labels.get(str(value), value)
+    # As the input would show it (a localized amount: « 120 000,00 »).
+    return bound_field.field.widget.format_value(value) or "—"

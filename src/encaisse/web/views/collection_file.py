@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from encaisse.collection.models import Department, DisputeCategory
-from encaisse.companies.permissions import COLLECT, can, require
+from encaisse.companies.permissions import COLLECT, can
 from encaisse.customers.models import Customer
 from encaisse.dunning import calls as services
 from encaisse.dunning.collection_file import KIND_LABELS, collection_file
@@ -147,7 +147,7 @@ def _page(request, customer, *, call_form=None, confirm_form=None, confirm_call=
                 "dispute_owner": request.user.pk,
             },
         )
-    if confirm_call is None and request.GET.get("confirm", "").isdigit():
+    if confirm_call is None and may_log and request.GET.get("confirm", "").isdigit():
         confirm_call = Call.objects.filter(
             company=request.company, customer=customer, pk=request.GET["confirm"]
         ).first()
@@ -195,10 +195,9 @@ def collection_file_view(request, pk):
 
 
 @require_POST
-@company_view
+@company_view(needs=COLLECT)
 def call_log(request, pk):
     customer = _customer(request, pk)
-    require(request.user, request.company, COLLECT)
     owed = set(
         open_installments(request.company, timezone.localdate(), customer).values_list(
             "invoice_id", flat=True
@@ -231,7 +230,7 @@ def call_log(request, pk):
 
 
 @require_POST
-@company_view
+@company_view(needs=COLLECT)
 def call_confirm(request, pk, call_pk):
     customer = _customer(request, pk)
     call = get_object_or_404(

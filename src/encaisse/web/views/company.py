@@ -15,7 +15,6 @@ from ..shortcuts import add_domain_error, company_view
 @company_view
 def company_settings(request):
     company = request.company
-    can_edit = can(request.user, company, EDIT_COMPANY)
     form = CompanyForm(request.POST or None, initial=CompanyForm.initial_of(company))
     if request.method == "POST" and form.is_valid():
         try:
@@ -29,5 +28,11 @@ def company_settings(request):
     return render(
         request,
         "encaisse/company/settings.html",
-        {"form": form, "can_edit": can_edit, "trail": audit.entries(company), "nav": "company"},
+        {
+            "form": form,
+            # Shown as text to a role that may not change it: no form to fill in vain.
+            "readonly": not can(request.user, company, EDIT_COMPANY),
+            "trail": audit.entries(company),
+            "nav": "company",
+        },
     )

@@ -100,7 +100,7 @@ def customer_credit(request, customer: Customer, incident_form=None) -> dict:
     }
 
 
-@company_view
+@company_view(needs=EDIT_CUSTOMERS)
 @require_POST
 def incident_add(request, pk):
     from .customers import customer_detail  # the page the form lives on
@@ -140,7 +140,6 @@ def credit_positions(request):
             "page": page_of(request, rows),
             "count": len(rows),
             "near_percent": credit.NEAR_LIMIT_PERCENT,
-            "can_edit": can(request.user, request.company, EDIT_CUSTOMERS),
             "nav": "credit",
         },
     )

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from encaisse.companies.permissions import EDIT_CUSTOMERS, EDIT_INVOICES, can
+from encaisse.companies.permissions import EDIT_CUSTOMERS
 from encaisse.customers import services
 from encaisse.customers.models import Contact, Customer
 from encaisse.errors import DomainError
@@ -29,7 +29,6 @@ def customer_list(request):
             "form": form,
             "query": query,
             "page": page_of(request, services.search(request.company, query)),
-            "can_edit": can(request.user, request.company, EDIT_CUSTOMERS),
             "nav": "customers",
         },
     )
@@ -92,12 +91,12 @@ def _save(request, customer: Customer | None):
     )
 
 
-@company_view
+@company_view(needs=EDIT_CUSTOMERS)
 def customer_create(request):
     return _save(request, None)
 
 
-@company_view
+@company_view(needs=EDIT_CUSTOMERS)
 def customer_edit(request, pk):
     return _save(request, get_object_or_404(Customer, pk=pk, company=request.company))
 
@@ -116,15 +115,13 @@ def customer_detail(request, pk, contact_form=None, incident_form=None):
             "documents": documents[:20],
             "documents_count": documents.count(),
             "trail": audit.entries(customer),
-            "can_edit": can(request.user, request.company, EDIT_CUSTOMERS),
-            "can_invoice": can(request.user, request.company, EDIT_INVOICES),
             **customer_credit(request, customer, incident_form),
             "nav": "customers",
         },
     )
 
 
-@company_view
+@company_view(needs=EDIT_CUSTOMERS)
 @require_POST
 def contact_add(request, pk):
     customer = get_object_or_404(Customer, pk=pk, company=request.company)
@@ -139,7 +136,7 @@ def contact_add(request, pk):
     return customer_detail(request, pk, contact_form=form)
 
 
-@company_view
+@company_view(needs=EDIT_CUSTOMERS)
 @require_POST
 def contact_remove(request, pk, contact_pk):
     contact = get_object_or_404(

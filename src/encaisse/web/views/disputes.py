@@ -17,7 +17,7 @@ from encaisse.collection.models import (
     PromiseChannel,
 )
 from encaisse.collection.promises import PromiseStatus, promises_as_of, record_promise
-from encaisse.companies.permissions import EDIT_CUSTOMERS, ISSUE_CREDIT_NOTES, can, require
+from encaisse.companies.permissions import EDIT_CUSTOMERS, ISSUE_CREDIT_NOTES, can
 from encaisse.customers.models import Customer
 from encaisse.errors import DomainError
 from encaisse.money import format_decimal, format_eur
@@ -172,9 +172,8 @@ def dispute_export(request):
     return xlsx_response("litiges", "Litiges", columns, disputes.iterator())
 
 
-@company_view
+@company_view(needs=EDIT_CUSTOMERS)
 def dispute_create(request, invoice_pk):
-    require(request.user, request.company, EDIT_CUSTOMERS)  # as services.open_dispute
     invoice = get_object_or_404(
         Invoice.objects.select_related("customer"),
         company=request.company,
@@ -242,7 +241,7 @@ def dispute_detail(request, pk, form=None):
 
 
 @require_POST
-@company_view
+@company_view(needs=MANAGE)
 def dispute_resolve(request, pk):
     dispute = services.get_dispute(request.company, pk)
     form = ResolveForm(request.POST)
@@ -268,10 +267,9 @@ def dispute_resolve(request, pk):
 
 
 @require_POST
-@company_view
+@company_view(needs=MANAGE)
 def dispute_escalate(request):
     """Escalate now what the dunning run would escalate: open disputes past their target."""
-    require(request.user, request.company, MANAGE)
     escalated = services.escalate_overdue_disputes(
         request.company, timezone.localdate(), by=request.user
     )
@@ -314,9 +312,8 @@ def promise_list(request):
     )
 
 
-@company_view
+@company_view(needs=MANAGE)
 def promise_create(request, customer_pk):
-    require(request.user, request.company, MANAGE)
     customer = get_object_or_404(Customer, company=request.company, pk=customer_pk)
     form = PromiseForm(request.POST or None, customer=customer, initial={"tolerance_days": 3})
     if request.method == "POST" and form.is_valid():

@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from encaisse.companies.permissions import COLLECT, EDIT_COMPANY, can, require
+from encaisse.companies.permissions import COLLECT, EDIT_COMPANY, can
 from encaisse.customers.models import Customer, Segment
 from encaisse.documents.responses import pdf_inline
 from encaisse.dunning import actions, scenarios
@@ -188,8 +188,6 @@ def reminder_list(request, run_form=None, report=None):
             "run_form": run_form or RunForm(initial={"as_of": today}),
             "report": report,
             "report_lines": _report_lines(report) if report else [],
-            "may_manage": can(request.user, request.company, MANAGE),
-            "may_configure": can(request.user, request.company, EDIT_COMPANY),
             "nav": "dunning",
         },
         status=422 if run_form is not None and run_form.errors else 200,
@@ -220,9 +218,8 @@ def reminder_export(request):
 
 
 @require_POST
-@company_view
+@company_view(needs=MANAGE)
 def dunning_run(request):
-    require(request.user, request.company, MANAGE)
     form = RunForm(request.POST)
     today = timezone.localdate()
     if form.is_valid():
@@ -316,7 +313,7 @@ def _action(request, pk, key, form_class, call, success):
 
 
 @require_POST
-@company_view
+@company_view(needs=MANAGE)
 def reminder_send(request, pk):
     def call(reminder, data):
         return actions.send_reminder(
@@ -336,7 +333,7 @@ def reminder_send(request, pk):
 
 
 @require_POST
-@company_view
+@company_view(needs=MANAGE)
 def reminder_edit(request, pk):
     def call(reminder, data):
         return actions.edit_reminder(reminder, data, by=request.user)
@@ -345,7 +342,7 @@ def reminder_edit(request, pk):
 
 
 @require_POST
-@company_view
+@company_view(needs=MANAGE)
 def reminder_postpone(request, pk):
     def call(reminder, data):
         return actions.postpone_reminder(
@@ -363,7 +360,7 @@ def reminder_postpone(request, pk):
 
 
 @require_POST
-@company_view
+@company_view(needs=MANAGE)
 def reminder_cancel(request, pk):
     def call(reminder, data):
         return actions.cancel_reminder(reminder, data["reason"], by=request.user)
@@ -372,7 +369,7 @@ def reminder_cancel(request, pk):
 
 
 @require_POST
-@company_view
+@company_view(needs=MANAGE)
 def reminder_registered(request, pk):
     def call(reminder, data):
         return actions.record_registered_mail(reminder, data["ref"], by=request.user)
@@ -457,7 +454,6 @@ def _level_rows(scenario, post=None, errors=None):
 
 
 def _scenario_save(request, scenario):
-    require(request.user, request.company, EDIT_COMPANY)
     if scenario is None:
         initial = {"block_level": 3}
     else:
@@ -536,18 +532,17 @@ def scenario_list(request):
             "default": default,
             "untaken": [label for value, label in Segment.choices if value not in taken],
             "level_labels": LEVEL_LABELS,
-            "may_configure": can(request.user, request.company, EDIT_COMPANY),
             "nav": "company",
         },
     )
 
 
-@company_view
+@company_view(needs=EDIT_COMPANY)
 def scenario_create(request):
     return _scenario_save(request, None)
 
 
-@company_view
+@company_view(needs=EDIT_COMPANY)
 def scenario_edit(request, pk):
     scenario = get_object_or_404(DunningScenario, company=request.company, pk=pk)
     return _scenario_save(request, scenario)
@@ -574,10 +569,9 @@ def desk(request):
 # ---------------------------------------------------------------- customer's profile
 
 
-@company_view
+@company_view(needs=MANAGE)
 def dunning_profile(request, pk):
     customer = get_object_or_404(Customer, company=request.company, pk=pk)
-    require(request.user, request.company, MANAGE)
     form = ProfileForm(
         request.POST or None,
         company=request.company,

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from encaisse.companies.permissions import ISSUE_INVOICES, can, require
+from encaisse.companies.permissions import ISSUE_INVOICES, can
 from encaisse.einvoicing import services
 from encaisse.einvoicing.models import LifecycleStatus
 from encaisse.errors import DomainError
@@ -42,7 +42,7 @@ def invoice_context(request, invoice: Invoice, status_form=None) -> dict:
     }
 
 
-@company_view
+@company_view(needs=ISSUE_INVOICES)
 @require_POST
 def invoice_status(request, pk):
     invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
@@ -68,9 +68,8 @@ def invoice_status(request, pk):
     return redirect("web:invoice_detail", pk=pk)
 
 
-@company_view
+@company_view(needs=ISSUE_INVOICES)
 def status_import(request):
-    require(request.user, request.company, ISSUE_INVOICES)
     errors = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

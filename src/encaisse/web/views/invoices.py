@@ -17,6 +17,7 @@ from encaisse.companies.permissions import (
     ISSUE_CREDIT_NOTES,
     ISSUE_INVOICES,
     can,
+    require,
 )
 from encaisse.documents import archive
 from encaisse.documents.models import ArchiveFormat
@@ -70,7 +71,6 @@ def invoice_list(request, default_kind=DocumentKind.INVOICE):
                 if default_kind == DocumentKind.CREDIT_NOTE
                 else "web:invoice_export"
             ),
-            "can_create": can(request.user, request.company, EDIT_INVOICES),
             "nav": "credit_notes" if default_kind == DocumentKind.CREDIT_NOTE else "invoices",
         },
     )
@@ -238,12 +238,12 @@ def _save(request, invoice: Invoice | None):
     )
 
 
-@company_view
+@company_view(needs=EDIT_INVOICES)
 def invoice_create(request):
     return _save(request, None)
 
 
-@company_view
+@company_view(needs=EDIT_INVOICES)
 def invoice_edit(request, pk):
     invoice = get_object_or_404(Invoice, pk=pk, company=request.company, kind=DocumentKind.INVOICE)
     if invoice.is_issued:
@@ -252,7 +252,7 @@ def invoice_edit(request, pk):
     return _save(request, invoice)
 
 
-@company_view
+@company_view(needs=EDIT_INVOICES)
 @require_POST
 def invoice_lines(request):
     """htmx: add a row, remove one, or fill one from the catalog; re-render the rows."""
@@ -280,7 +280,7 @@ def invoice_lines(request):
     )
 
 
-@company_view
+@company_view(needs=EDIT_INVOICES)
 @require_POST
 def invoice_schedule(request):
     """htmx: add an installment (two when there is none: a schedule has at least two) or
@@ -296,7 +296,7 @@ def invoice_schedule(request):
     return render(request, "encaisse/invoices/_schedule.html", {"installments": _numbered(rows)})
 
 
-@company_view
+@company_view(needs=EDIT_INVOICES)
 @require_POST
 def invoice_totals(request):
     """htmx: the totals of the lines as typed, or the service's message about them."""
@@ -311,11 +311,16 @@ def invoice_totals(request):
 # ---------------------------------------------------------------- detail and actions
 
 
+def issue_right(invoice: Invoice) -> str:
+    """The right that issuing this document needs (as `services.issue_invoice`)."""
+    return ISSUE_CREDIT_NOTES if invoice.is_credit_note else ISSUE_INVOICES
+
+
 def _actions(request, invoice: Invoice) -> dict:
     """What the user may do with this document now: role and status together."""
     user, company = request.user, request.company
     draft = not invoice.is_issued
-    issue_action = ISSUE_CREDIT_NOTES if invoice.is_credit_note else ISSUE_INVOICES
+    issue_action = issue_right(invoice)
     creditable = None
     if invoice.is_issued and not invoice.is_credit_note:
         creditable = services.creditable(invoice).incl_vat
@@ -422,6 +427,8 @@ def _fix_links(request, invoice: Invoice) -> dict:
 def invoice_issue(request, pk):
     """GET: the confirmation step; POST: issue. An issued document is final."""
     invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
+    # Before the confirmation page: it is only the button that issues.
+    require(request.user, request.company, issue_right(invoice))
     errors = []
     over_limit = False
     reason = request.POST.get("override_reason", "")
@@ -458,7 +465,7 @@ def invoice_issue(request, pk):
     )
 
 
-@company_view
+@company_view(needs=EDIT_INVOICES)
 def invoice_delete(request, pk):
     invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
     if request.method == "POST":
@@ -475,7 +482,7 @@ def invoice_delete(request, pk):
     return render(request, "encaisse/invoices/delete.html", {"invoice": invoice, "nav": "invoices"})
 
 
-@company_view
+@company_view(needs=ISSUE_CREDIT_NOTES)
 def credit_note_create(request, pk):
     invoice = get_object_or_404(Invoice, pk=pk, company=request.company, kind=DocumentKind.INVOICE)
     originals = list(invoice.lines.all())

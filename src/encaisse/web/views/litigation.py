@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from encaisse.companies.permissions import COLLECT, can, require
+from encaisse.companies.permissions import COLLECT, can
 from encaisse.customers.models import Customer
 from encaisse.documents.litigation import case_filename
 from encaisse.documents.responses import pdf_inline
@@ -122,7 +122,6 @@ def case_list(request):
             "page": page,
             "filtered": bool(status),
             "candidates": services.customers_ready(request.company)[:50],
-            "may_open": can(request.user, request.company, COLLECT),
             "nav": "litigation",
         },
     )
@@ -131,9 +130,8 @@ def case_list(request):
 # ---------------------------------------------------------------- opening
 
 
-@company_view
+@company_view(needs=COLLECT)
 def case_open(request, customer_pk):
-    require(request.user, request.company, COLLECT)
     customer = get_object_or_404(Customer, company=request.company, pk=customer_pk)
     current = services.open_case_of(customer)
     if current is not None:
@@ -250,7 +248,7 @@ def case_detail(request, pk):
     return _detail(request, services.get_case(request.company, pk))
 
 
-@company_view
+@company_view(needs=COLLECT)
 @require_POST
 def case_action(request, pk, action):
     case = services.get_case(request.company, pk)

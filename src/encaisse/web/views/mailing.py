@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from encaisse.companies.permissions import ISSUE_INVOICES, SEND_STATEMENTS, can, require
+from encaisse.companies.permissions import ISSUE_INVOICES, SEND_STATEMENTS, can
 from encaisse.customers.models import Customer
 from encaisse.documents.statements import statement_filename
 from encaisse.errors import DomainError
@@ -52,13 +52,12 @@ def invoice_context(request, invoice: Invoice) -> dict:
     }
 
 
-@company_view
+@company_view(needs=ISSUE_INVOICES)
 def invoice_send(request, pk):
     """GET: the form, prefilled; POST: queue the mail (sent by `encaisse send-mail`)."""
     invoice = get_object_or_404(
         Invoice.objects.select_related("customer", "company"), pk=pk, company=request.company
     )
-    require(request.user, request.company, ISSUE_INVOICES)
     if not invoice.is_issued:
         messages.error(request, "Un brouillon ne s'envoie pas : émettez d'abord le document.")
         return redirect("web:invoice_detail", pk=pk)
@@ -96,13 +95,12 @@ def invoice_send(request, pk):
     )
 
 
-@company_view
+@company_view(needs=SEND_STATEMENTS)
 def statement_send(request, pk):
     """GET: the form, prefilled for the date the account page shows; POST: queue it."""
     customer = get_object_or_404(
         Customer.objects.select_related("company"), pk=pk, company=request.company
     )
-    require(request.user, request.company, SEND_STATEMENTS)
     # The date travels in the query string, GET and POST alike (the form's action keeps it).
     as_of = AsOfForm(request.GET).as_of_date()
     as_of_query = f"?as_of={as_of.isoformat()}"
@@ -142,10 +140,9 @@ def statement_send(request, pk):
     )
 
 
-@company_view
+@company_view(needs=ISSUE_INVOICES)
 def send_today(request):
     """GET: today's invoices and who would get them; POST: queue them."""
-    require(request.user, request.company, ISSUE_INVOICES)
     if request.method == "POST":
         report = sending.send_issued_today(request.company, by=request.user)
         parts = [f"{len(report.queued)} facture(s) mise(s) en file d'envoi"]
@@ -193,13 +190,12 @@ def outbox_list(request):
             "page": page_of(request, mails),
             "status": status,
             "statuses": MailStatus.choices,
-            "can_retry": can(request.user, request.company, ISSUE_INVOICES),
             "nav": "outbox",
         },
     )
 
 
-@company_view
+@company_view(needs=ISSUE_INVOICES)
 @require_POST
 def outbox_retry(request, pk):
     mail = get_object_or_404(OutgoingMail, pk=pk, company=request.company)

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from encaisse.companies.permissions import ALLOCATE, RECORD_PAYMENTS, can, require
+from encaisse.companies.permissions import ALLOCATE, RECORD_PAYMENTS, can
 from encaisse.customers.models import Customer
 from encaisse.documents.responses import pdf_inline
 from encaisse.documents.statements import remittance_filename, remittance_slip_pdf
@@ -131,7 +131,6 @@ def payment_list(request):
             "form": form,
             "page": page_of(request, payments),
             "filtered": any(form.cleaned_data.values()),
-            "can_record": can(request.user, request.company, RECORD_PAYMENTS),
             "nav": "payments",
         },
     )
@@ -158,9 +157,8 @@ def payment_export(request):
 # ---------------------------------------------------------------- record
 
 
-@company_view
+@company_view(needs=RECORD_PAYMENTS)
 def payment_create(request):
-    require(request.user, request.company, RECORD_PAYMENTS)
     initial = {"date": timezone.localdate(), "customer": request.GET.get("customer", "")}
     form = PaymentForm(request.POST or None, company=request.company, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -305,10 +303,9 @@ def _summary(payment, typed: dict[int, str]) -> dict:
     return {"total": total, "left": payment.unallocated - total, "available": payment.unallocated}
 
 
-@company_view
+@company_view(needs=ALLOCATE)
 def payment_allocate(request, pk):
     """The lettrage screen: the proposal as editable amounts; "Valider" calls allocate."""
-    require(request.user, request.company, ALLOCATE)
     payment = _payment(request, pk)
     typed, row_errors, error, date_error = None, {}, None, None
     on = request.POST.get("allocated_on") or timezone.localdate().isoformat()
@@ -363,7 +360,7 @@ def payment_allocate(request, pk):
     )
 
 
-@company_view
+@company_view(needs=ALLOCATE)
 @require_POST
 def payment_allocate_summary(request, pk):
     """htmx: the total typed on the lettrage screen and what would stay unallocated."""
@@ -378,10 +375,9 @@ def payment_allocate_summary(request, pk):
     )
 
 
-@company_view
+@company_view(needs=ALLOCATE)
 def allocation_undo(request, pk):
     """GET: confirm with a reason; POST: undo. The allocation row stays as the trace."""
-    require(request.user, request.company, ALLOCATE)
     allocation = get_object_or_404(
         Allocation.objects.select_related("installment__invoice", "payment", "credit_note"),
         pk=pk,
@@ -413,7 +409,7 @@ def allocation_undo(request, pk):
     )
 
 
-@company_view
+@company_view(needs=ALLOCATE)
 @require_POST
 def payment_write_off(request, pk, installment_pk):
     """Write off the small remainder of an installment this payment settled in part."""
@@ -442,7 +438,7 @@ def payment_write_off(request, pk, installment_pk):
     return payment_detail(request, pk, write_off_forms={installment.pk: form})
 
 
-@company_view
+@company_view(needs=ALLOCATE)
 @require_POST
 def payment_refund(request, pk):
     """Pay back (part of) what the payment still holds unallocated."""
@@ -517,7 +513,6 @@ def remittance_list(request):
             "cheques": _unremitted_cheques(company),
             "chosen": chosen,
             "page": page_of(request, slips),
-            "can_record": can(request.user, company, RECORD_PAYMENTS),
             "nav": "payments",
         },
         status=422 if form.errors else 200,

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from encaisse.collection import claims as services
 from encaisse.collection.penalties import penalties as penalty_table
-from encaisse.companies.permissions import COLLECT, EDIT_INVOICES, ISSUE_INVOICES, can, require
+from encaisse.companies.permissions import COLLECT, EDIT_INVOICES, ISSUE_INVOICES, can
 from encaisse.errors import DomainError
 from encaisse.legal import LatePaymentRegime, late_payment_regime
 from encaisse.money import format_eur
@@ -94,9 +94,8 @@ def _refused(request, pk, key: str, form):
 
 
 @require_POST
-@company_view
+@company_view(needs=ISSUE_INVOICES)
 def penalty_invoice(request, pk):
-    require(request.user, request.company, ISSUE_INVOICES)
     invoice = _invoice(request, pk)
     form = PenaltyInvoiceForm(request.POST)
     if form.is_valid():
@@ -120,9 +119,8 @@ def penalty_invoice(request, pk):
 
 
 @require_POST
-@company_view
+@company_view(needs=COLLECT)
 def penalty_waiver(request, pk):
-    require(request.user, request.company, COLLECT)
     invoice = _invoice(request, pk)
     form = WaiverForm(request.POST)
     if form.is_valid():

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from encaisse.catalog import services
 from encaisse.catalog.models import Product
-from encaisse.companies.permissions import EDIT_CATALOG, can
+from encaisse.companies.permissions import EDIT_CATALOG
 from encaisse.errors import DomainError
 from encaisse.sales import selectors
 
@@ -26,7 +26,6 @@ def product_list(request):
             "form": form,
             "query": query,
             "page": page_of(request, selectors.products(request.company, query)),
-            "can_edit": can(request.user, request.company, EDIT_CATALOG),
             "nav": "products",
         },
     )
@@ -71,12 +70,12 @@ def _save(request, product: Product | None):
     )
 
 
-@company_view
+@company_view(needs=EDIT_CATALOG)
 def product_create(request):
     return _save(request, None)
 
 
-@company_view
+@company_view(needs=EDIT_CATALOG)
 def product_edit(request, pk):
     return _save(request, get_object_or_404(Product, pk=pk, company=request.company))
 
@@ -90,7 +89,6 @@ def product_detail(request, pk):
         {
             "product": product,
             "trail": audit.entries(product),
-            "can_edit": can(request.user, request.company, EDIT_CATALOG),
             "nav": "products",
         },
     )

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from encaisse.companies.permissions import EXPORT_LEDGER, require
+from encaisse.companies.permissions import EXPORT_LEDGER
 from encaisse.customers.models import Customer, RiskClass, Segment
 from encaisse.documents.responses import pdf_inline
 from encaisse.documents.statements import statement_filename, statement_pdf
@@ -276,9 +276,8 @@ def _fiscal_periods(company) -> list[dict]:
     return sorted(periods, key=lambda p: p["end"], reverse=True)
 
 
-@company_view
+@company_view(needs=EXPORT_LEDGER)
 def fec_list(request):
-    require(request.user, request.company, EXPORT_LEDGER)
     return render(
         request,
         "encaisse/reports/fec.html",
@@ -286,9 +285,8 @@ def fec_list(request):
     )
 
 
-@company_view
+@company_view(needs=EXPORT_LEDGER)
 def fec_download(request, year):
-    require(request.user, request.company, EXPORT_LEDGER)
     try:
         name, content = export_fec(request.company, year)
     except DomainError as exc:

@@ -21,8 +21,14 @@ class Command(BaseCommand):
             help="Ne rien charger si la démonstration (ou une autre société) existe déjà ; "
             "afficher seulement les identifiants.",
         )
+        parser.add_argument(
+            "--url",
+            default=names.URL,
+            help=f"Adresse affichée pour se connecter (défaut : {names.URL}) ; "
+            "`make run` donne celle qu'il sert (HOST).",
+        )
 
-    def handle(self, *args, if_empty=False, **options):
+    def handle(self, *args, if_empty=False, url=names.URL, **options):
         existing = builder.demo_company()
         if existing is not None:
             if not if_empty:
@@ -30,7 +36,7 @@ class Command(BaseCommand):
                     f"La démonstration est déjà chargée (« {existing.legal_name} ») : "
                     "rien n'a été créé."
                 )
-            self.print_logins(existing)
+            self.print_logins(existing, url)
             return
         if if_empty and Company.objects.exists():
             self.stdout.write(
@@ -51,12 +57,12 @@ class Command(BaseCommand):
         )
         for note in summary.notes:
             self.stdout.write(self.style.WARNING(note))
-        self.print_logins(summary.company)
+        self.print_logins(summary.company, url)
 
-    def print_logins(self, company):
+    def print_logins(self, company, url):
         self.stdout.write("")
         self.stdout.write(f"Société de démonstration : {company.legal_name}")
-        self.stdout.write(f"Ouvrez {names.URL} et connectez-vous avec l'un de ces comptes :")
+        self.stdout.write(f"Ouvrez {url} et connectez-vous avec l'un de ces comptes :")
         for username, password, role in builder.logins():
             self.stdout.write(f"  {username:<14} mot de passe : {password:<10} ({role})")
         self.stdout.write("(« admin » ouvre aussi l'administration Django : /admin/)")
