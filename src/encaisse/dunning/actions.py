@@ -89,9 +89,11 @@ def _refresh(reminder: Reminder, on: dt.date) -> bool:
     return True
 
 
-def _penalties(reminder: Reminder, on: dt.date) -> None:
-    """Put on each item the penalties and recovery fee of its invoice on `on` (on the
-    invoice's first item, the engine computing per invoice)."""
+def _penalties(reminder: Reminder, on: dt.date) -> list[ReminderItem]:
+    """The reminder's items, each invoice's penalties and recovery fee still claimable on
+    `on` put on its first item (the engine computing per invoice), and their sums on the
+    reminder. Nothing saved: the send stores them (`_send`), the reminder's page and the
+    letter's preview show them (`claimed_amounts`), so that all three say the same."""
     from encaisse.collection.penalties import penalties
 
     try:
@@ -99,7 +101,11 @@ def _penalties(reminder: Reminder, on: dt.date) -> None:
     except ImportError:  # penalty claims not installed
         outstanding = None
     seen = set()
-    items = list(reminder.items.select_related("invoice", "invoice__company", "invoice__customer"))
+    items = list(
+        reminder.items.select_related(
+            "invoice", "invoice__company", "invoice__customer", "installment"
+        )
+    )
     # A consumer owes neither the L.441-10 penalties nor the fee, only interest at the
     # legal rate from a formal notice on (C. civ. 1231-6, 1344-1): none at the notice.
     professional = reminder.customer.is_professional
@@ -118,9 +124,20 @@ def _penalties(reminder: Reminder, on: dt.date) -> None:
         else:
             table = penalties(item.invoice, on)
             item.penalties, item.recovery_fee = table.penalties, table.recovery_fee
-    ReminderItem.objects.bulk_update(items, ["penalties", "recovery_fee"])
     reminder.penalties = sum((i.penalties for i in items), ZERO)
     reminder.recovery_fees = sum((i.recovery_fee for i in items), ZERO)
+    return items
+
+
+def claimed_amounts(reminder: Reminder) -> list[ReminderItem]:
+    """The reminder's items with the penalties and fees its letter claims: as stored
+    once sent; until then as the send will compute them on the letter's date (the day
+    it was proposed; a send on a later day first brings the reminder up to that day).
+    The reminder's `penalties` and `recovery_fees` are set to their sums (not saved).
+    Raises as the engine does when a reference rate is missing."""
+    if reminder.status == ReminderStatus.SENT or reminder.template not in PENALTY_TEMPLATES:
+        return list(reminder.items.select_related("invoice", "installment"))
+    return _penalties(reminder, reminder.proposed_on)
 
 
 def send_reminder(
@@ -175,7 +192,7 @@ def _send(reminder: Reminder, on, by, to, ref, automatic) -> None:
     if reminder.status == ReminderStatus.HELD:
         raise Conflict("held", f"Relance suspendue : {reminder.hold_reason}")
     if reminder.template in PENALTY_TEMPLATES:
-        _penalties(reminder, on)
+        ReminderItem.objects.bulk_update(_penalties(reminder, on), ["penalties", "recovery_fee"])
     if reminder.template in (Template.FORMAL_NOTICE, Template.PRE_LITIGATION):
         reminder.deadline = on + dt.timedelta(days=NOTICE_DAYS)
     reminder.status = ReminderStatus.SENT

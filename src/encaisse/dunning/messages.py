@@ -60,7 +60,7 @@ def default_message(reminder: Reminder) -> tuple[str, str]:
     seller = company.trade_name or company.legal_name
     as_of = amounts_as_of(reminder)
     items = claimed_items(reminder)
-    claim = Claim(reminder, items, as_of, with_penalties=reminder.template in CLAIMING)
+    claim = Claim(items, with_penalties=reminder.template in CLAIMING)
     texts = letter_texts(reminder, claim, as_of, letter=False)
     # A mail header: plain spaces (the outbox folds the no-break ones of the amounts).
     subject = " ".join(f"{texts['subject']} — {seller}".split())

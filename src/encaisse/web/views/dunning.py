@@ -263,11 +263,20 @@ def reminder_detail(request, pk, forms_given=None):
     is_open = reminder.status in OPEN_REMINDER_STATUSES
     is_email = reminder.channel in actions.EMAIL_CHANNELS
     is_letter = reminder.channel in actions.LETTER_CHANNELS
+    # The amounts the letter claims (stored once sent, else computed as the send will).
+    try:
+        items, amounts_error = actions.claimed_amounts(reminder), ""
+    except DomainError as exc:
+        items, amounts_error = reminder.items.select_related("invoice"), exc.message
     subject, body, message_error = _message(reminder) if is_email else ("", "", "")
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    today = timezone.localdate()
     context = {
         "reminder": reminder,
-        "items": reminder.items.select_related("invoice"),
+        "items": items,
+        "amounts_error": amounts_error,
+        "claims_penalties": reminder.template in actions.PENALTY_TEMPLATES,
+        "stale": reminder.status != ReminderStatus.SENT and reminder.proposed_on < today,
+        "today": today,
         "is_open": is_open,
         "is_email": is_email,
         "is_letter": is_letter,
@@ -284,7 +293,7 @@ def reminder_detail(request, pk, forms_given=None):
         "edit_form": forms_given.get("edit")
         or EditForm(prefix="edit", initial={"subject": subject, "body": body}),
         "postpone_form": forms_given.get("postpone")
-        or PostponeForm(prefix="postpone", initial={"until": tomorrow}),
+        or PostponeForm(prefix="postpone", initial={"until": today + dt.timedelta(days=1)}),
         "cancel_form": forms_given.get("cancel") or CancelForm(prefix="cancel"),
         "registered_form": forms_given.get("registered")
         or RegisteredForm(prefix="registered", initial={"ref": reminder.registered_mail_ref}),
