@@ -133,7 +133,10 @@ def test_formal_notice_file_name_and_consumer_wording(company, admin, make_invoi
 @pytest.mark.usefixtures("two_invoices")
 def test_courtesy_message_before_the_due_date(company, admin, customer):
     levels = [{"rank": 0, "day_offset": -5, "channel": "email", "needs_validation": True}]
-    levels += [{"rank": r, "day_offset": o, "channel": c} for r, o, c, _t, _v in DEFAULT_LEVELS]
+    levels += [
+        {"rank": r, "day_offset": o, "channel": c, "needs_validation": v}
+        for r, o, c, _t, v in DEFAULT_LEVELS
+    ]
     update_scenario(default_scenario(company), {"levels": levels}, by=admin)
     run_dunning(company, dt.date(2025, 5, 10))
     reminder = Reminder.objects.get(customer=customer, status=ReminderStatus.PROPOSED)

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from encaisse.companies.models import Role
 from encaisse.customers.services import add_contact
+from encaisse.dunning.actions import send_reminder
 from encaisse.dunning.models import DunningScenario, Reminder, ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import default_scenario
@@ -268,6 +269,45 @@ def test_validate_and_send_a_level_two_letter(admin_client, level2):
         assert "N° de recommandé 1A 123 456 7890 1 enregistré." in response.content.decode()
         pdf = admin_client.get(reverse("web:reminder_letter", args=[level2.pk]))
     assert pdf.content == bytes(level2.letter_pdf)
+
+
+@pytest.fixture
+def notice(company, admin, level2):
+    """Level 2 sent on 15/04; the formal notice (level 3, registered) proposed on 30/04
+    (D+30, and 15 days after level 2)."""
+    with freeze_time("2025-04-15 09:00:00"):
+        send_reminder(level2, by=admin)
+    with freeze_time("2025-04-30 09:00:00"):
+        (reminder,) = run_dunning(company, dt.date(2025, 4, 30), by=admin).proposed
+    assert (reminder.level, reminder.channel) == (3, "registered")
+    return reminder
+
+
+def test_a_registered_letter_is_refused_without_its_number_next_to_the_field(admin_client, notice):
+    url = reverse("web:reminder_send", args=[notice.pk])
+    with freeze_time("2025-04-30 10:00:00"):
+        html = admin_client.get(reverse("web:reminder_detail", args=[notice.pk])).content.decode()
+        assert 'name="send-registered_mail_ref"' in html
+        assert "son numéro (celui de la liasse La Poste) est obligatoire" in html
+        response = admin_client.post(url, {"send-to": "", "send-registered_mail_ref": " "})
+    assert response.status_code == 422
+    html = response.content.decode()
+    block = field_block(html, "send-registered_mail_ref")
+    assert "Indiquez le numéro du recommandé" in block
+    # Once, next to its field: the banner at the top only points to it.
+    assert html.count("Indiquez le numéro du recommandé") == 1
+    notice.refresh_from_db()
+    assert (notice.status, notice.letter_pdf) == (ReminderStatus.PROPOSED, None)
+    with freeze_time("2025-04-30 10:00:00"):
+        response = admin_client.post(
+            url, {"send-to": "", "send-registered_mail_ref": "1A 123 456 7890 1"}, follow=True
+        )
+    html = response.content.decode()
+    assert f"Relance n° {notice.pk} validée (courrier à poster) le 30/04/2025." in html
+    assert '<dd class="mono">1A 123 456 7890 1</dd>' in html
+    assert "Corriger le n° de recommandé" in html
+    notice.refresh_from_db()
+    assert (notice.status, notice.registered_mail_ref) == (ReminderStatus.SENT, "1A 123 456 7890 1")
 
 
 def test_invoice_page_lists_the_reminders_sent(admin_client, level2, overdue):

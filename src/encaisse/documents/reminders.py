@@ -30,7 +30,7 @@ from django.db.models import Count
 from encaisse.collection.claims import Outstanding, claimed
 from encaisse.collection.penalties import RECOVERY_FEE
 from encaisse.collection.penalties import penalties as penalty_table
-from encaisse.dunning.models import Channel, Reminder, ReminderStatus, Template
+from encaisse.dunning.models import Reminder, ReminderStatus, Template
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables.models import Installment
 from encaisse.sales.services.issuing import buyer_snapshot, seller_snapshot
@@ -462,7 +462,7 @@ def _amounts_explained(claim: Claim, as_of: dt.date, professional: bool) -> list
 def registered_mention(reminder: Reminder) -> tuple[str, str]:
     """('Lettre recommandée avec accusé de réception', 'n° …') for registered letters (a
     formal notice always is one); the number once La Poste gave it."""
-    if reminder.channel != Channel.REGISTERED and reminder.template != Template.FORMAL_NOTICE:
+    if not reminder.is_registered:
         return "", ""
     ref = f"n° {reminder.registered_mail_ref}" if reminder.registered_mail_ref else ""
     return "Lettre recommandée avec accusé de réception", ref

@@ -26,6 +26,7 @@ from .planning import fill, plan, write_items
 NOTICE_DAYS = 8
 LETTER_CHANNELS = (Channel.LETTER, Channel.LETTER_AND_EMAIL, Channel.REGISTERED)
 EMAIL_CHANNELS = (Channel.EMAIL, Channel.LETTER_AND_EMAIL)
+REGISTERED_REF_LENGTH = 40  # Reminder.registered_mail_ref
 # From the formal reminder on, letters state the penalties and fees accrued.
 PENALTY_TEMPLATES = (Template.FORMAL, Template.FORMAL_NOTICE, Template.PRE_LITIGATION)
 
@@ -152,14 +153,16 @@ def send_reminder(
     """Validate and send a proposed (or postponed) reminder on `on` (today by default):
     its amounts brought up to that day, the letter rendered and kept, the e-mail queued
     for the e-mail channels. `automatic`: sent by the run, for a level that needs no
-    validation (no user then)."""
+    validation (no user then). A registered letter needs its registered-mail number
+    (`registered_mail_ref`), printed on it: without it, the formal notice proves
+    nothing."""
     if not automatic:
         require(by, reminder.company, COLLECT)
     today = timezone.localdate()
     on = today if on is None else on
     if on > today:
         raise ValidationFailed("future_date", "Une relance ne part pas dans le futur.", "on")
-    ref = " ".join((registered_mail_ref or "").split())[:40]
+    ref = _registered_ref(registered_mail_ref, "registered_mail_ref", required=False)
     with transaction.atomic():
         reminder = _locked(reminder)
         _check_open(reminder)
@@ -191,6 +194,13 @@ def _send(reminder: Reminder, on, by, to, ref, automatic) -> None:
 
     if reminder.status == ReminderStatus.HELD:
         raise Conflict("held", f"Relance suspendue : {reminder.hold_reason}")
+    if reminder.is_registered and not ref:
+        # Checked here, after the refresh: the level (and its channel) is the day's.
+        raise ValidationFailed(
+            "registered_mail_ref_required",
+            "Indiquez le numéro du recommandé : une lettre recommandée ne part pas sans lui.",
+            "registered_mail_ref",
+        )
     if reminder.template in PENALTY_TEMPLATES:
         ReminderItem.objects.bulk_update(_penalties(reminder, on), ["penalties", "recovery_fee"])
     if reminder.template in (Template.FORMAL_NOTICE, Template.PRE_LITIGATION):
@@ -306,14 +316,25 @@ def cancel_reminder(reminder: Reminder, reason: str, *, by) -> Reminder:
     return reminder
 
 
+def _registered_ref(value, field: str, *, required: bool) -> str:
+    """A registered-mail number as typed, its spaces folded (La Poste prints them in
+    groups: "1A 123 456 7890 1")."""
+    ref = " ".join((value or "").split())
+    if required and not ref:
+        raise ValidationFailed("required", "Indiquez le numéro du recommandé.", field)
+    if len(ref) > REGISTERED_REF_LENGTH:
+        raise ValidationFailed(
+            "too_long", f"Le numéro a {REGISTERED_REF_LENGTH} caractères au plus.", field
+        )
+    return ref
+
+
 def record_registered_mail(reminder: Reminder, ref: str, *, by) -> Reminder:
-    """The registered-mail number of a letter sent: proof of the formal notice."""
+    """The registered-mail number of a letter sent: corrects the number given at the
+    send (a registered letter never goes without one), or adds it to an ordinary letter
+    the collector chose to send registered."""
     require(by, reminder.company, COLLECT)
-    ref = " ".join((ref or "").split())
-    if not ref:
-        raise ValidationFailed("required", "Indiquez le numéro du recommandé.", "ref")
-    if len(ref) > 40:
-        raise ValidationFailed("too_long", "Le numéro a 40 caractères au plus.", "ref")
+    ref = _registered_ref(ref, "ref", required=True)
     with transaction.atomic():
         reminder = _locked(reminder)
         if reminder.status != ReminderStatus.SENT or reminder.channel not in LETTER_CHANNELS:

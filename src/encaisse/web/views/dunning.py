@@ -280,7 +280,7 @@ def reminder_detail(request, pk, forms_given=None):
         "is_open": is_open,
         "is_email": is_email,
         "is_letter": is_letter,
-        "is_registered": reminder.channel == Channel.REGISTERED,
+        "is_registered": reminder.is_registered,
         "is_phone": reminder.channel == Channel.PHONE,
         "is_held": reminder.status == ReminderStatus.HELD,
         "subject": subject,
