@@ -157,7 +157,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"Règlement {self.get_method_display().lower()} du {self.date:%d/%m/%Y}"
+        return f"Règlement du {self.date:%d/%m/%Y} ({self.get_method_display()})"
 
 
 class Refund(models.Model):
