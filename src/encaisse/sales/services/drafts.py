@@ -222,6 +222,20 @@ def preview_totals(company: Company, raw_lines, raw_allowances=()) -> Totals:
     return checked_totals(clean_lines(company, raw_lines), clean_allowances(raw_allowances))
 
 
+def preview_lines(company: Company, raw_lines: dict[int, dict]) -> dict:
+    """Lines being typed, by their number on the form: each cleaned as the save would
+    (its amounts computed: `net_amount` is BT-131), or the ValidationFailed refusing it.
+    Nothing saved (the htmx form shows each line's total and each line's error)."""
+    products = _products(company, raw_lines.values())
+    previews = {}
+    for index, raw in raw_lines.items():
+        try:
+            previews[index] = clean_line(company, raw, index, products)
+        except ValidationFailed as exc:
+            previews[index] = exc
+    return previews
+
+
 def _clean_header(company: Company, customer: Customer, data: dict) -> dict:
     header = {k: data[k] for k in HEADER_FIELDS if k in data}
     if not header.get("terms_kind"):

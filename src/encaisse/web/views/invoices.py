@@ -116,25 +116,61 @@ def _line_choices(company) -> dict:
     }
 
 
-def _totals(company, rows) -> tuple:
-    """(totals, error message) of the rows as typed; no totals while there is an error."""
-    try:
-        return services.preview_totals(company, lines.filled(rows)), None
-    except DomainError as exc:
+def _totals(company, rows, previews, shown_errors=None) -> tuple:
+    """(totals, error message) of the rows as typed; no totals while there is an error.
+    A row's error comes from its preview (`_previews`: numbered as the rows are shown,
+    blank ones included). `shown_errors` ({row: {field: message}}, the errors shown next
+    to the fields): an error among them is not repeated, the totals only point to it."""
+    refused = [p for p in previews.values() if isinstance(p, DomainError)]
+    if refused:
+        exc = refused[0]
         where = lines.split_error(exc.field)
+        if where and where[1] in (shown_errors or {}).get(where[0], {}):
+            return None, "Totaux incalculables : corrigez les lignes signalées en rouge."
         # Some line checks (VAT) do not say which line: the preview has no row to put
         # the message next to, so it names it.
         if where and not exc.message.startswith("Ligne"):
             return None, f"Ligne {where[0]} : {exc.message}"
         return None, exc.message
+    try:
+        return services.preview_totals(company, lines.filled(rows)), None
+    except DomainError as exc:
+        return None, exc.message
 
 
-def _numbered(rows, line_errors=None) -> list[dict]:
+def _previews(company, rows) -> dict:
+    """{row number: the line as the save would clean it, or the error refusing it} of
+    the rows typed in (blank rows have none)."""
+    typed = {i: row for i, row in enumerate(rows, start=1) if lines.is_filled(row)}
+    return services.preview_lines(company, typed)
+
+
+def _numbered(rows, line_errors=None, previews=None) -> list[dict]:
+    """The rows as the template shows them: number, values, errors and, for a row that
+    makes a valid line, its total net of discount (BT-131)."""
     line_errors = line_errors or {}
+    previews = previews or {}
     return [
-        {"index": i, "values": row, "errors": line_errors.get(i, {})}
+        {
+            "index": i,
+            "values": row,
+            "errors": line_errors.get(i, {}),
+            "total": getattr(previews.get(i), "net_amount", None),
+        }
         for i, row in enumerate(rows, start=1)
     ]
+
+
+def _preview_errors(previews) -> dict:
+    """{row: {field: message}} of the rows that make no valid line."""
+    errors: dict = {}
+    for preview in previews.values():
+        if isinstance(preview, DomainError):
+            for field, message in error_targets(preview):
+                where = lines.split_error(field)
+                if where:
+                    errors.setdefault(where[0], {}).setdefault(where[1], message)
+    return errors
 
 
 def _editor(
@@ -148,14 +184,20 @@ def _editor(
     schedule_errors=None,
     status=200,
 ):
-    totals, totals_error = _totals(request.company, rows)
+    """The draft form. After a refused save (`line_errors` given), every row's errors
+    are shown next to their fields, not only the one the service stopped at."""
+    previews = _previews(request.company, rows)
+    if line_errors is not None:
+        for index, errors in _preview_errors(previews).items():
+            line_errors[index] = {**errors, **line_errors.get(index, {})}
+    totals, totals_error = _totals(request.company, rows, previews, line_errors)
     return render(
         request,
         "encaisse/invoices/form.html",
         {
             "form": form,
             "invoice": invoice,
-            "rows": _numbered(rows, line_errors),
+            "rows": _numbered(rows, line_errors, previews),
             "installments": _numbered(schedule, schedule_errors),
             "totals": totals,
             "totals_error": totals_error,
@@ -190,6 +232,8 @@ def _save(request, invoice: Invoice | None):
     schedule = lines.schedule_filled(lines.schedule_from(request.POST))
     line_errors: dict = {}
     schedule_errors: dict = {}
+    # A row's error shows next to its field, once; the top of the form only says where.
+    where_errors = "Le formulaire contient des erreurs : voir les champs en rouge."
     if form.is_valid():
         header = {k: v for k, v in form.cleaned_data.items() if k != "customer"}
         try:
@@ -216,16 +260,16 @@ def _save(request, invoice: Invoice | None):
                 when = lines.split_schedule_error(field)
                 if where:
                     line_errors.setdefault(where[0], {})[where[1]] = message
-                    form.add_error(None, message)
                 elif when:
                     schedule_errors.setdefault(when[0], {})[when[1]] = message
-                    form.add_error(None, message)
                 else:
                     add_domain_error(form, exc)
                     break
         else:
             messages.success(request, "Brouillon enregistré.")
             return redirect("web:invoice_detail", pk=invoice.pk)
+        if (line_errors or schedule_errors) and not form.errors:
+            form.add_error(None, where_errors)
     return _editor(
         request,
         form=form,
@@ -266,12 +310,14 @@ def invoice_lines(request):
         rows.pop(position)
     elif name == "product" and 0 <= position < len(rows):
         rows[position] = lines.fill_from_product(rows[position], request.company)
-    totals, totals_error = _totals(request.company, rows)
+    rows = rows or [lines.blank_row()]
+    previews = _previews(request.company, rows)
+    totals, totals_error = _totals(request.company, rows, previews)
     return render(
         request,
         "encaisse/invoices/_lines.html",
         {
-            "rows": _numbered(rows or [lines.blank_row()]),
+            "rows": _numbered(rows, previews=previews),
             "totals": totals,
             "totals_error": totals_error,
             "oob": True,
@@ -299,12 +345,19 @@ def invoice_schedule(request):
 @company_view
 @require_POST
 def invoice_totals(request):
-    """htmx: the totals of the lines as typed, or the service's message about them."""
-    totals, totals_error = _totals(request.company, lines.rows_from(request.POST))
+    """htmx: the totals of the lines as typed, or the service's message about them, and
+    each line's total (swapped out of band into its row)."""
+    rows = lines.rows_from(request.POST)
+    previews = _previews(request.company, rows)
+    totals, totals_error = _totals(request.company, rows, previews)
     return render(
         request,
         "encaisse/invoices/_totals.html",
-        {"totals": totals, "totals_error": totals_error},
+        {
+            "totals": totals,
+            "totals_error": totals_error,
+            "line_totals": _numbered(rows, previews=previews),
+        },
     )
 
 
