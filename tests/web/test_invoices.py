@@ -181,6 +181,9 @@ def test_create_draft_then_issue_assigns_a_number(admin_client, customer, produc
     assert invoice.number == f"FA{year}-00001"
     detail = admin_client.get(reverse("web:invoice_detail", args=[invoice.pk])).content.decode()
     assert f"Facture N° FA{year}-00001" in detail
+    today = timezone.localdate()
+    assert f"Facture FA{year}-00001 émise le {today:%d/%m/%Y}." in detail  # not « émis(e) »
+    assert '<span class="badge badge-issued">Émise</span>' in detail
     assert issue_url not in detail
     assert reverse("web:invoice_edit", args=[invoice.pk]) not in detail
 
@@ -272,6 +275,12 @@ def test_credit_note_from_the_ui(admin_client, make_invoice, product):
     assert note.number == f"AV{today.year}-00001"
     note_html = admin_client.get(reverse("web:invoice_detail", args=[note.pk])).content.decode()
     assert f"Avoir sur la facture N° {invoice.number} du {today:%d/%m/%Y}" in note_html
+    assert f"Avoir {note.number} émis le {today:%d/%m/%Y}." in note_html  # un avoir: émis
+    # The credit notes' list filters on « Émis », the invoices' on « Émise ».
+    notes = admin_client.get(reverse("web:credit_notes")).content.decode()
+    assert '<option value="issued">Émis</option>' in notes and "Émis du" in notes
+    invoices = admin_client.get(reverse("web:invoices")).content.decode()
+    assert '<option value="issued">Émise</option>' in invoices and "Émise du" in invoices
     invoice_html = admin_client.get(
         reverse("web:invoice_detail", args=[invoice.pk])
     ).content.decode()

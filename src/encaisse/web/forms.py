@@ -206,6 +206,14 @@ class InvoiceFilterForm(forms.Form):
             ("", "Tous"),
             *list(Customer.objects.filter(company=company).values_list("pk", "legal_name")),
         ]
+        if self.data.get("kind", "invoice") != "invoice":
+            # Un avoir émis; factures et avoirs émis: the words agree.
+            self.fields["status"].choices = [
+                ("", "Tous"),
+                ("draft", "Brouillon"),
+                ("issued", "Émis"),
+            ]
+            self.fields["issued_from"].label = "Émis du"
 
     def filters(self) -> dict:
         """The selector's keyword arguments; an invalid value is dropped, not fatal."""

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from encaisse.catalog.models import ItemKind, Product, Unit
@@ -82,7 +83,11 @@ def invoice_export(request, default_kind=DocumentKind.INVOICE):
     columns = [
         Column("Type", lambda i: i.get_kind_display(), width=10),
         Column("Numéro", lambda i: i.number or f"Brouillon n° {i.pk}", width=18),
-        Column("Statut", lambda i: i.get_status_display(), width=10),
+        Column(
+            "Statut",
+            lambda i: capfirst(i.issued_word) if i.is_issued else i.get_status_display(),
+            width=10,
+        ),
         Column("Client", lambda i: i.customer.legal_name, width=34),
         Column("SIREN client", lambda i: i.customer.siren, width=12),
         Column("Date d'émission", lambda i: i.issue_date, width=12),
@@ -493,7 +498,9 @@ def invoice_issue(request, pk):
             if exc.details:
                 errors.insert(0, {"message": exc.message, "area": ""})
         else:
-            messages.success(request, f"{invoice} émis(e) le {invoice.issue_date:%d/%m/%Y}.")
+            messages.success(
+                request, f"{invoice} {invoice.issued_word} le {invoice.issue_date:%d/%m/%Y}."
+            )
             return redirect("web:invoice_detail", pk=invoice.pk)
     return render(
         request,
