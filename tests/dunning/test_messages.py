@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from encaisse.customers.services import create_customer
+from encaisse.customers.services import add_contact, create_customer
 from encaisse.dunning.actions import edit_reminder, send_reminder
 from encaisse.dunning.messages import default_message, letter_filename
 from encaisse.dunning.models import Reminder, ReminderStatus
@@ -39,7 +39,7 @@ def test_amicable_message_lists_the_invoices(company, customer):
     # The subject is a mail header: plain spaces in the amount.
     assert subject == "Relance — 2 factures échues, 10 390,00 € — Atelier Martin SAS"
     lines = body.splitlines()
-    assert lines[0] == "Madame, Monsieur,"
+    assert lines[0] == "Madame, Monsieur,"  # no contact known by name
     # 10 Jun − 15 May = 26 days; 10 Jun − 1 Jun = 9 days.
     assert (
         "- Facture FA2025-00001 du 15/04/2025, échéance 15/05/2025 (26 jours de retard) : "
@@ -147,3 +147,22 @@ def test_courtesy_message_before_the_due_date(company, admin, customer):
     assert "(échéance à venir)" in body and "arrive prochainement à échéance" in body
     assert "Date limite" not in body and "Pénalités" not in body
     assert letter_filename(reminder) == f"rappel-echeance-{reminder.pk}-2025-05-10.pdf"
+
+
+@pytest.mark.usefixtures("two_invoices")
+def test_the_message_greets_the_billing_contact_by_civility_and_name(company, admin, customer):
+    add_contact(
+        customer,
+        {
+            "civility": "monsieur",
+            "first_name": "Paul",
+            "last_name": "Martin",
+            "email": "p.martin@dupont.example",
+            "is_billing_contact": True,
+        },
+        by=admin,
+    )
+    # Level 1 is sent by the run itself, now that the customer has an address.
+    run_dunning(company, SENDS[1])
+    reminder = Reminder.objects.get(customer=customer, status=ReminderStatus.SENT)
+    assert reminder.mail.body.splitlines()[0] == "Bonjour Monsieur Martin,"

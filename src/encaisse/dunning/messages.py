@@ -17,6 +17,7 @@ from encaisse.documents.reminders import (
     letter_texts,
 )
 from encaisse.documents.rendering import format_date, format_iban
+from encaisse.mailing.invoices import greeting
 from encaisse.money import format_eur
 
 from .models import Channel, Reminder, Template
@@ -65,7 +66,7 @@ def default_message(reminder: Reminder) -> tuple[str, str]:
     # A mail header: plain spaces (the outbox folds the no-break ones of the amounts).
     subject = " ".join(f"{texts['subject']} — {seller}".split())
 
-    lines = ["Madame, Monsieur,", ""]
+    lines = [greeting(reminder.customer, default="Madame, Monsieur,"), ""]
     for paragraph in texts["before"]:
         lines += [paragraph, ""]
     lines += [_item_line(item) for item in items]
