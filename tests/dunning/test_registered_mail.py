@@ -125,3 +125,11 @@ def test_only_a_letter_sent_takes_a_number(admin, notice):
     with pytest.raises(Conflict):
         record_registered_mail(notice, "1A 1", by=admin)  # not sent yet
     unchanged(notice)
+
+
+def test_the_agenda_says_the_number_is_needed(company, admin, notice):
+    from encaisse.dunning.desk import to_validate
+
+    (row,) = to_validate(company, admin, LEVEL_DAYS[3], True)
+    assert row.reminder == notice
+    assert row.detail == "Lettre recommandée avec AR · n° de recommandé à saisir"

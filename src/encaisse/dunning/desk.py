@@ -161,7 +161,10 @@ def to_validate(company, user, today: dt.date, everyone: bool) -> list[Row]:
         Row(
             r.customer,
             f"{r.get_template_display()} (niveau {r.level})",
-            r.get_channel_display(),
+            # Sent only with its number (actions.send_reminder): say so before the click.
+            f"{r.get_channel_display()} · n° de recommandé à saisir"
+            if r.is_registered
+            else r.get_channel_display(),
             r.total,
             r.proposed_on,
             reminder=r,
