@@ -146,6 +146,8 @@ def test_export_lists_the_filtered_reminders(admin_client, level2):
     assert rows[0][:4] == ("N°", "Proposée le", "Client", "Niveau")
     # Newest first: level 2 proposed on 15/04, then level 1 sent on 01/04.
     assert [(r[3], r[6], r[7]) for r in rows[1:]] == [(2, "À valider", 780), (1, "Envoyée", 780)]
+    # Penalties, fees and total: stored once sent; blank for the proposal, not a false 0.
+    assert [r[8:11] for r in rows[1:]] == [(None, None, None), (0, 0, 780)]
 
 
 # ---------------------------------------------------------------- one reminder

@@ -165,7 +165,8 @@ def to_validate(company, user, today: dt.date, everyone: bool) -> list[Row]:
             f"{r.get_channel_display()} · n° de recommandé à saisir"
             if r.is_registered
             else r.get_channel_display(),
-            r.total,
+            # The principal: penalties and fees are computed for the letter (its page).
+            r.principal,
             r.proposed_on,
             reminder=r,
         )

@@ -196,6 +196,10 @@ def reminder_list(request, run_form=None, report=None):
     )
 
 
+def _sent(reminder) -> bool:
+    return reminder.status == ReminderStatus.SENT
+
+
 @company_view
 def reminder_export(request):
     _, qs, _ = _filtered(request)
@@ -208,9 +212,11 @@ def reminder_export(request):
         Column("Canal", lambda r: r.get_channel_display(), width=22),
         Column("Statut", lambda r: r.get_status_display(), width=12),
         Column("Principal", lambda r: r.principal, money=True),
-        Column("Pénalités", lambda r: r.penalties, money=True),
-        Column("Indemnités", lambda r: r.recovery_fees, money=True),
-        Column("Total", lambda r: r.total, money=True),
+        # Penalties and fees are stored when a reminder is sent; until then they are
+        # computed for its page and letter only: blank here rather than a false zero.
+        Column("Pénalités", lambda r: r.penalties if _sent(r) else None, money=True),
+        Column("Indemnités", lambda r: r.recovery_fees if _sent(r) else None, money=True),
+        Column("Total", lambda r: r.total if _sent(r) else None, money=True),
         Column("Reportée au", lambda r: r.postponed_until, width=12),
         Column("Envoyée le", lambda r: r.sent_on, width=12),
         Column("N° de recommandé", lambda r: r.registered_mail_ref, width=18),
