@@ -44,6 +44,9 @@ from . import einvoicing as einvoicing_views
 from . import mailing as mailing_views
 from . import penalty_claims as penalty_claim_views
 
+# A row's error shows next to its field, once; the top of the form only says where.
+SEE_THE_FIELDS = "Le formulaire contient des erreurs : voir les champs en rouge."
+
 # ---------------------------------------------------------------- lists and exports
 
 
@@ -237,8 +240,6 @@ def _save(request, invoice: Invoice | None):
     schedule = lines.schedule_filled(lines.schedule_from(request.POST))
     line_errors: dict = {}
     schedule_errors: dict = {}
-    # A row's error shows next to its field, once; the top of the form only says where.
-    where_errors = "Le formulaire contient des erreurs : voir les champs en rouge."
     if form.is_valid():
         header = {k: v for k, v in form.cleaned_data.items() if k != "customer"}
         try:
@@ -274,7 +275,7 @@ def _save(request, invoice: Invoice | None):
             messages.success(request, "Brouillon enregistré.")
             return redirect("web:invoice_detail", pk=invoice.pk)
         if (line_errors or schedule_errors) and not form.errors:
-            form.add_error(None, where_errors)
+            form.add_error(None, SEE_THE_FIELDS)
     return _editor(
         request,
         form=form,
@@ -561,7 +562,7 @@ def credit_note_create(request, pk):
             where = lines.split_error(exc.field)
             if where and where[0] <= len(wanted):
                 line_errors[wanted[where[0] - 1]["line"]] = exc.message
-                form.add_error(None, exc.message)
+                form.add_error(None, SEE_THE_FIELDS)
             else:
                 add_domain_error(form, exc)
         else:
