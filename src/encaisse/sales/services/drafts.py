@@ -171,7 +171,9 @@ def clean_allowance(raw: dict, index: int) -> InvoiceAllowance:
     prefix = f"allowances.{index}."
     is_charge = raw.get("is_charge") in (True, "true", "1", "on", "charge")
     what = "Les frais" if is_charge else "La remise"
-    amount = parse_decimal(raw.get("amount"), prefix + "amount", f"{what} {index}", places=2)
+    amount = parse_decimal(
+        raw.get("amount"), prefix + "amount", f"{what} {index} : le montant", places=2
+    )
     if amount == 0:
         raise ValidationFailed(
             "zero_amount", f"{what} {index} : le montant est nul.", prefix + "amount"
