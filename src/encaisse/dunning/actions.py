@@ -26,7 +26,7 @@ from .planning import fill, plan, write_items
 NOTICE_DAYS = 8
 LETTER_CHANNELS = (Channel.LETTER, Channel.LETTER_AND_EMAIL, Channel.REGISTERED)
 EMAIL_CHANNELS = (Channel.EMAIL, Channel.LETTER_AND_EMAIL)
-REGISTERED_REF_LENGTH = 40  # Reminder.registered_mail_ref
+REGISTERED_REF_LENGTH = Reminder._meta.get_field("registered_mail_ref").max_length
 # From the formal reminder on, letters state the penalties and fees accrued.
 PENALTY_TEMPLATES = (Template.FORMAL, Template.FORMAL_NOTICE, Template.PRE_LITIGATION)
 
