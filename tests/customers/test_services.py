@@ -137,3 +137,40 @@ def test_foreign_customer_with_a_vat_number_and_no_siren(company, admin):
         by=admin,
     )
     assert (customer.siren, customer.vat_number) == ("", "BE0403170701")
+
+
+def test_a_contact_person_has_civility_first_and_last_names(customer, admin):
+    contact = add_contact(
+        customer,
+        {"civility": "Madame", "first_name": "  Anne  Sophie ", "last_name": "Le Gall"},
+        by=admin,
+    )
+    assert (contact.civility, contact.first_name, contact.last_name, contact.name) == (
+        "madame",
+        "Anne Sophie",
+        "Le Gall",
+        "Anne Sophie Le Gall",
+    )
+    assert contact.greeting == "Bonjour Madame Le Gall,"
+    # A civility without a last name: still polite, without a name.
+    assert add_contact(
+        customer, {"civility": "monsieur", "name": "Direction"}, by=admin
+    ).greeting == ("Bonjour Monsieur,")
+    assert add_contact(customer, {"name": "Service comptable"}, by=admin).greeting == "Bonjour,"
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "field"),
+    [
+        ({"civility": "docteur", "last_name": "Martin"}, "invalid_civility", "civility"),
+        ({"first_name": "A" * 91, "last_name": "Martin"}, "too_long", "first_name"),
+        ({"last_name": "M" * 101}, "too_long", "last_name"),
+        ({"name": "N" * 201}, "too_long", "name"),
+        ({"first_name": "Anne", "last_name": "  "}, "required", "last_name"),
+    ],
+)
+def test_a_bad_contact_is_refused_on_its_field(customer, admin, data, code, field):
+    with pytest.raises(ValidationFailed) as error:
+        add_contact(customer, data, by=admin)
+    assert (error.value.code, error.value.field) == (code, field)
+    assert not customer.contacts.exists()

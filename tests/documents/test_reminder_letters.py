@@ -93,14 +93,18 @@ def proposed(company, customer, on):
     return Reminder.objects.get(customer=customer, status=ReminderStatus.PROPOSED)
 
 
+def registered_ref(reminder) -> dict:
+    """The registered-mail number a registered letter (levels 3 and 4) is sent with."""
+    return {"registered_mail_ref": f"1A 000 {reminder.level}"} if reminder.is_registered else {}
+
+
 def send_up_to(company, customer, admin, level, **send):
     """Run and send levels 1 to `level` on their days (SENDS): the last one sent."""
     for rank in range(1, level + 1):
         reminder = proposed(company, customer, SENDS[rank])
         assert reminder.level == rank
-        reminder = send_reminder(
-            reminder, by=admin, on=SENDS[rank], to=MAIL, **(send if rank == level else {})
-        )
+        given = {**registered_ref(reminder), **(send if rank == level else {})}
+        reminder = send_reminder(reminder, by=admin, on=SENDS[rank], to=MAIL, **given)
     return reminder
 
 
@@ -135,7 +139,10 @@ def test_courtesy_reminder_before_the_due_date(company, admin, customer, big_inv
         default_scenario(company),
         {
             "levels": [{"rank": 0, "day_offset": -5, "channel": "letter"}]
-            + [{"rank": r, "day_offset": o, "channel": c} for r, o, c, _t, _v in DEFAULT_LEVELS]
+            + [
+                {"rank": r, "day_offset": o, "channel": c, "needs_validation": v}
+                for r, o, c, _t, v in DEFAULT_LEVELS
+            ]
         },
         by=admin,
     )
@@ -306,7 +313,7 @@ def test_held_items_are_not_printed(company, admin, customer, two_invoices):
         Decimal("10000.00"),
         Decimal("0.00"),
     ]
-    reminder = send_reminder(reminder, by=admin, on=SENDS[3], to=MAIL)
+    reminder = send_reminder(reminder, by=admin, on=SENDS[3], to=MAIL, **registered_ref(reminder))
     text = stored_text(reminder, "3_formal_notice_held")
     assert "FA2025-00001" not in text
     # Only FA2025-00002: 390.00 + 6.02 + 40.00 = 436.02
@@ -351,7 +358,7 @@ def test_a_preview_computes_the_penalties_the_send_will_store(
     reminder = proposed(company, customer, SENDS[3])
     assert reminder.penalties == 0  # the send puts them on the items
     preview = reminder_context(reminder)
-    sent = send_reminder(reminder, by=admin, on=SENDS[3], to=MAIL)
+    sent = send_reminder(reminder, by=admin, on=SENDS[3], to=MAIL, **registered_ref(reminder))
     assert preview["claim"] == reminder_context(sent)["claim"]
     assert preview["claim"]["total"] == eur("10 691,68 €")
 

@@ -36,7 +36,13 @@ def invoice(invoice_of):
 def contact(customer, admin):
     return add_contact(
         customer,
-        {"name": "Mme Dupont", "job_title": "Comptable", "email": "compta@dupont.fr"},
+        {
+            "civility": "madame",
+            "first_name": "Claire",
+            "last_name": "Dupont",
+            "job_title": "Comptable",
+            "email": "compta@dupont.fr",
+        },
         by=admin,
     )
 
@@ -70,9 +76,9 @@ def test_a_promise_call_records_the_promise_and_links_it(
         MAR20,
         MAR2,
     )
-    assert (promise.channel, promise.promised_by) == ("phone", "Mme Dupont")
+    assert (promise.channel, promise.promised_by) == ("phone", "Claire Dupont")
     assert list(promise.invoices.all()) == [invoice]
-    assert (call.contact, call.contact_name, call.called_on) == (contact, "Mme Dupont", MAR2)
+    assert (call.contact, call.contact_name, call.called_on) == (contact, "Claire Dupont", MAR2)
     # Stored in the order of the method, not the order ticked.
     assert call.steps == ["identify", "recall", "commitment"]
     assert AuditEntry.objects.filter(action="call.logged", object_id=str(call.pk)).exists()
@@ -262,11 +268,29 @@ def test_the_confirmation_restates_the_promise(company, customer, contact, invoi
     to, subject, body = map(plain, confirmation_message(call))
     assert to == "compta@dupont.fr"
     assert subject == "Confirmation de votre engagement de règlement de 500,00 € au 20/03/2026"
-    assert "Bonjour Mme Dupont," in body
+    assert body.startswith("Bonjour Madame Dupont,\n")  # civility and last name
     assert "entretien téléphonique du 02/03/2026" in body
     assert "régler la somme de 500,00 € au plus tard le 20/03/2026" in body
     assert f"- facture {invoice.number} du 05/01/2026 (780,00 € TTC)" in body
     assert "Atelier Martin SAS" in body
+
+
+def test_a_name_typed_during_the_call_is_no_greeting(company, customer, invoice, admin):
+    call = log_call(
+        company,
+        {
+            "customer": customer.pk,
+            "contact_name": "Mme Lefèvre, comptabilité",
+            "called_on": MAR2,
+            "outcome": CallOutcome.PROMISE,
+            "promise_invoices": [invoice.pk],
+            "promise_amount": "500.00",
+            "promised_on": MAR20,
+        },
+        by=admin,
+    )
+    _to, _subject, body = confirmation_message(call)
+    assert body.startswith("Bonjour,\n") and "Lefèvre" not in body.split("\n")[0]
 
 
 def test_send_confirmation_queues_the_edited_mail_once(company, customer, contact, invoice, admin):

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from encaisse.customers.services import create_customer
+from encaisse.customers.services import add_contact, create_customer
 from encaisse.dunning.actions import edit_reminder, send_reminder
 from encaisse.dunning.messages import default_message, letter_filename
 from encaisse.dunning.models import Reminder, ReminderStatus
@@ -39,7 +39,7 @@ def test_amicable_message_lists_the_invoices(company, customer):
     # The subject is a mail header: plain spaces in the amount.
     assert subject == "Relance — 2 factures échues, 10 390,00 € — Atelier Martin SAS"
     lines = body.splitlines()
-    assert lines[0] == "Madame, Monsieur,"
+    assert lines[0] == "Madame, Monsieur,"  # no contact known by name
     # 10 Jun − 15 May = 26 days; 10 Jun − 1 Jun = 9 days.
     assert (
         "- Facture FA2025-00001 du 15/04/2025, échéance 15/05/2025 (26 jours de retard) : "
@@ -133,7 +133,10 @@ def test_formal_notice_file_name_and_consumer_wording(company, admin, make_invoi
 @pytest.mark.usefixtures("two_invoices")
 def test_courtesy_message_before_the_due_date(company, admin, customer):
     levels = [{"rank": 0, "day_offset": -5, "channel": "email", "needs_validation": True}]
-    levels += [{"rank": r, "day_offset": o, "channel": c} for r, o, c, _t, _v in DEFAULT_LEVELS]
+    levels += [
+        {"rank": r, "day_offset": o, "channel": c, "needs_validation": v}
+        for r, o, c, _t, v in DEFAULT_LEVELS
+    ]
     update_scenario(default_scenario(company), {"levels": levels}, by=admin)
     run_dunning(company, dt.date(2025, 5, 10))
     reminder = Reminder.objects.get(customer=customer, status=ReminderStatus.PROPOSED)
@@ -155,3 +158,22 @@ def test_the_last_notice_to_a_consumer_states_the_legal_interest(company, admin,
     assert f"Intérêts au taux légal au 30/07/2025 : {eur('11,34 €')}" in lines
     assert f"Total dû : {eur('10 011,34 €')}" in lines
     assert "Pénalités" not in body and "Indemnités" not in body
+
+
+@pytest.mark.usefixtures("two_invoices")
+def test_the_message_greets_the_billing_contact_by_civility_and_name(company, admin, customer):
+    add_contact(
+        customer,
+        {
+            "civility": "monsieur",
+            "first_name": "Paul",
+            "last_name": "Martin",
+            "email": "p.martin@dupont.example",
+            "is_billing_contact": True,
+        },
+        by=admin,
+    )
+    # Level 1 is sent by the run itself, now that the customer has an address.
+    run_dunning(company, SENDS[1])
+    reminder = Reminder.objects.get(customer=customer, status=ReminderStatus.SENT)
+    assert reminder.mail.body.splitlines()[0] == "Bonjour Monsieur Martin,"

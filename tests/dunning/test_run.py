@@ -33,16 +33,26 @@ D = dt.date
 
 
 def automatic(company, admin):
+    """Every level sent by the run itself, but the registered letters (levels 3 and 4):
+    validated with their registered-mail number (`send_registered`)."""
     update_scenario(
         default_scenario(company),
         {
             "levels": [
-                {"rank": r, "day_offset": o, "channel": c, "needs_validation": False}
+                {"rank": r, "day_offset": o, "channel": c, "needs_validation": c == "registered"}
                 for r, o, c, _t, _v in DEFAULT_LEVELS
             ]
         },
         by=admin,
     )
+
+
+def send_registered(company, admin, day):
+    """The collector validates the day's registered letters, each with its number."""
+    for reminder in Reminder.objects.filter(
+        company=company, status=ReminderStatus.PROPOSED, channel="registered"
+    ):
+        send_reminder(reminder, by=admin, on=day, registered_mail_ref=f"1A {reminder.pk:05d}")
 
 
 @pytest.fixture
@@ -149,6 +159,7 @@ def test_ninety_days(company, admin, customers, invoice_of, pay):
         if day in events:
             events[day]()
         run_dunning(company, day)
+        send_registered(company, admin, day)
         again = run_dunning(company, day)
         assert again.sent == [] and again.proposed == [], day  # idempotent
         for reminder in Reminder.objects.filter(company=company, sent_on=day):
@@ -307,6 +318,7 @@ def test_formal_notice_blocks_invoicing(company, admin, customers, invoice_of, m
     assert blocking_level(alpha, D(2025, 4, 2)) == 2
     issue_invoice(draft, by=admin, on=D(2025, 4, 2))  # level 2: not blocked
     run_dunning(company, D(2025, 4, 16))  # level 3, the formal notice
+    send_registered(company, admin, D(2025, 4, 16))
     blocked = make_invoice(cust=alpha)
     with pytest.raises(Conflict, match="niveau 3") as error:
         issue_invoice(blocked, by=admin, on=D(2025, 4, 17))

@@ -7,9 +7,15 @@ from django.utils import timezone
 
 from encaisse.audit.models import AuditEntry
 from encaisse.companies.models import Role
+from encaisse.customers.models import Contact
 from encaisse.customers.services import add_contact, create_customer, update_customer
 from encaisse.errors import Conflict, Forbidden, ValidationFailed
-from encaisse.mailing.invoices import default_recipients, send_invoice, send_issued_today
+from encaisse.mailing.invoices import (
+    default_message,
+    default_recipients,
+    send_invoice,
+    send_issued_today,
+)
 from encaisse.mailing.models import MailStatus, OutgoingMail
 from encaisse.mailing.services import send_queued
 
@@ -200,3 +206,30 @@ def test_the_real_archived_pdf_is_attached(invoice_of, admin, billing_contact, m
     assert attachment.filename == "FA2026-00001.pdf"
     assert attachment.mimetype == "application/pdf"
     assert attachment.content == stored and stored.startswith(b"%PDF")
+
+
+def test_the_mail_greets_its_one_named_billing_contact(customer, admin, invoice_of):
+    invoice = invoice_of(1, MARCH_2)
+    # Without a civility: no name in the greeting (it could be a department).
+    add_contact(
+        customer,
+        {"name": "Comptabilité", "email": "compta@dupont.example", "is_billing_contact": True},
+        by=admin,
+    )
+    assert default_message(invoice)[1].startswith("Bonjour,\n")
+    Contact.objects.all().delete()
+    martin = {"civility": "monsieur", "first_name": "Paul", "last_name": "Martin"}
+    add_contact(
+        customer,
+        {**martin, "email": "p.martin@dupont.example", "is_billing_contact": True},
+        by=admin,
+    )
+    assert default_message(invoice)[1].startswith("Bonjour Monsieur Martin,\n")
+    # Two people receive it: no single name.
+    add_contact(
+        customer,
+        {"civility": "madame", "last_name": "Roux", "email": "roux@dupont.example",
+         "is_billing_contact": True},
+        by=admin,
+    )  # fmt: skip
+    assert default_message(invoice)[1].startswith("Bonjour,\n")

@@ -67,6 +67,15 @@ def test_bad_allowances_are_refused(make_invoice, lines, allowance, code, field)
     assert not Invoice.objects.exists()
 
 
+def test_an_allowance_amount_error_agrees_with_its_noun(make_invoice, lines):
+    with pytest.raises(ValidationFailed) as error:
+        make_invoice(lines=lines, allowances=[{"amount": "-3", "reason": "x"}])
+    assert error.value.message == "La remise 1 : le montant ne peut pas être négatif."
+    with pytest.raises(ValidationFailed) as error:
+        make_invoice(lines=lines, allowances=[{"amount": "", "reason": "x", "is_charge": True}])
+    assert error.value.message == "Les frais 1 : le montant est obligatoire."
+
+
 def test_full_credit_note_carries_the_allowances(make_invoice, lines, admin):
     invoice = make_invoice(
         lines=lines,

@@ -65,7 +65,7 @@ def test_credit_by_lines_then_the_rest(invoice, admin):
     rest = issue_invoice(create_credit_note(invoice, by=admin), by=admin, on=DAY)
     assert rest.lines.get(unit="C62").quantity == Decimal("3")
     assert rest.number == "AV2026-00002"
-    with pytest.raises(ValidationFailed, match="il reste 0"):
+    with pytest.raises(ValidationFailed, match="il en reste 0 à créditer"):
         create_credit_note(
             invoice, by=admin, mode="lines", lines=[{"line": flour.pk, "quantity": "1"}]
         )

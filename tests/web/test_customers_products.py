@@ -82,20 +82,31 @@ def test_edit_customer_records_the_change(admin_client, customer):
 
 def test_add_and_remove_a_contact(admin_client, customer):
     url = reverse("web:contact_add", args=[customer.pk])
-    response = admin_client.post(url, {"name": "Julie Martin", "email": "julie@dupont.fr"})
+    response = admin_client.post(
+        url,
+        {
+            "civility": "madame",
+            "first_name": " Julie ",
+            "last_name": "Martin",
+            "email": "julie@dupont.fr",
+        },
+    )
     assert response.status_code == 302
     contact = Contact.objects.get()
+    assert (contact.name, contact.greeting) == ("Julie Martin", "Bonjour Madame Martin,")
     html = admin_client.get(reverse("web:customer_detail", args=[customer.pk])).content.decode()
-    assert "Julie Martin" in html and "Contact ajouté" in html
+    assert "Madame Julie Martin" in html and "Contact ajouté" in html
     remove = reverse("web:contact_remove", args=[customer.pk, contact.pk])
     assert admin_client.post(remove).status_code == 302
     assert not Contact.objects.exists()
 
 
 def test_contact_without_name_is_refused_next_to_the_field(admin_client, customer):
-    response = admin_client.post(reverse("web:contact_add", args=[customer.pk]), {"name": " "})
+    response = admin_client.post(
+        reverse("web:contact_add", args=[customer.pk]), {"first_name": "Julie", "last_name": " "}
+    )
     html = response.content.decode()
-    assert "Le nom du contact est obligatoire." in html.split('for="id_name"')[1]
+    assert "Le nom du contact est obligatoire." in html.split('for="id_last_name"')[1]
     assert not Contact.objects.exists()
 
 

@@ -19,10 +19,13 @@ from openpyxl import load_workbook
 
 from encaisse.companies.models import Role
 from encaisse.customers.services import add_contact
+from encaisse.dunning.actions import send_reminder
 from encaisse.dunning.models import DunningScenario, Reminder, ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import default_scenario
 from encaisse.mailing.models import OutgoingMail
+from tests.documents.test_pdf import eur, pages_text
+from tests.documents.test_statement_pdf import flat
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +146,8 @@ def test_export_lists_the_filtered_reminders(admin_client, level2):
     assert rows[0][:4] == ("N°", "Proposée le", "Client", "Niveau")
     # Newest first: level 2 proposed on 15/04, then level 1 sent on 01/04.
     assert [(r[3], r[6], r[7]) for r in rows[1:]] == [(2, "À valider", 780), (1, "Envoyée", 780)]
+    # Penalties, fees and total: stored once sent; blank for the proposal, not a false 0.
+    assert [r[8:11] for r in rows[1:]] == [(None, None, None), (0, 0, 780)]
 
 
 # ---------------------------------------------------------------- one reminder
@@ -164,6 +169,79 @@ def test_reminder_page_shows_items_message_and_letter(admin_client, level2):
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert "apercu-" in pdf["Content-Disposition"]
+
+
+def amounts_card(html: str) -> str:
+    """The text of the reminder page's "Montants" card."""
+    return html.split("<h2>Montants</h2>")[1].split("</section>")[0]
+
+
+def preview_text(client, reminder) -> str:
+    response = client.get(reverse("web:reminder_letter", args=[reminder.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    return " ".join(flat(page) for page in pages_text(response.content))
+
+
+def test_page_and_letter_preview_claim_the_same_penalties_and_fee(admin_client, level2):
+    # Level 2 (formal) proposed on 15/04/2025 for the 780.00 due on 31/03: penalties from
+    # 01/04 to 15/04, 15 days at the ECB rate of 1 Jan 2025 + 10 points = 13.15 %:
+    # 780.00 × 13.15 % × 15 / 365 = 4.2152… -> 4.22; the recovery fee 40.00 (a company);
+    # total 780.00 + 4.22 + 40.00 = 824.22.
+    penalties, fee, total = eur("4,22 €"), eur("40,00 €"), eur("824,22 €")
+    with freeze_time("2025-04-15 10:00:00"):
+        html = admin_client.get(reverse("web:reminder_detail", args=[level2.pk])).content.decode()
+        letter = preview_text(admin_client, level2)
+    card = amounts_card(html)
+    assert f'Pénalités de retard</dt><dd class="num">{penalties}' in card
+    assert f'Indemnités forfaitaires</dt><dd class="num">{fee}' in card
+    assert f"<strong>{total}</strong>" in card
+    assert "Arrêtés au 15/04/2025, date de la lettre" in card
+    # The item's row carries them too (its invoice's only item).
+    assert f'<td class="num nowrap">{penalties}</td>' in html
+    # The letter: "Au 15/04/2025, elles s'élèvent à 4,22 € de pénalités et 40,00 €
+    # d'indemnités, soit un total dû de 824,22 €."
+    assert f"elles s'élèvent à {penalties} de pénalités et {fee} d'indemnités" in letter
+    assert f"total dû de {total}" in letter
+    # Nothing was stored by looking: the send computes and stores the same.
+    level2.refresh_from_db()
+    assert (level2.penalties, level2.recovery_fees) == (0, 0)
+    with freeze_time("2025-04-15 10:00:00"):
+        admin_client.post(reverse("web:reminder_send", args=[level2.pk]), {"send-to": ""})
+    level2.refresh_from_db()
+    assert (level2.status, level2.penalties, level2.recovery_fees) == ("sent", D("4.22"), D("40"))
+    with freeze_time("2025-04-16 10:00:00"):
+        html = admin_client.get(reverse("web:reminder_detail", args=[level2.pk])).content.decode()
+    assert f"<strong>{total}</strong>" in amounts_card(html)
+
+
+def test_page_of_a_proposal_from_an_earlier_day_says_it_will_be_updated(admin_client, level2):
+    # Seen on 18/04, the proposal of 15/04 still claims what its letter (dated 15/04)
+    # does; a send today first brings it up to 18/04.
+    with freeze_time("2025-04-18 10:00:00"):
+        card = amounts_card(
+            admin_client.get(reverse("web:reminder_detail", args=[level2.pk])).content.decode()
+        )
+    assert eur("4,22 €") in card and "Arrêtés au 15/04/2025" in card
+    assert "Validée aujourd'hui, elle sera d'abord mise à jour au 18/04/2025" in card
+    # Sent on 18/04: 18 days, 780.00 × 13.15 % × 18 / 365 = 5.0582… -> 5.06.
+    with freeze_time("2025-04-18 10:00:00"):
+        admin_client.post(reverse("web:reminder_send", args=[level2.pk]), {"send-to": ""})
+        card = amounts_card(
+            admin_client.get(reverse("web:reminder_detail", args=[level2.pk])).content.decode()
+        )
+    assert eur("5,06 €") in card and "Arrêtés au 18/04/2025" in card
+
+
+def test_page_says_why_the_penalties_cannot_be_computed(admin_client, level2):
+    from encaisse.collection.models import ReferenceRate
+
+    # No ECB rate known for the first half of 2025: the engine refuses, the page says so.
+    ReferenceRate.objects.filter(valid_from__year=2025).delete()
+    with freeze_time("2025-04-15 10:00:00"):
+        response = admin_client.get(reverse("web:reminder_detail", args=[level2.pk]))
+    assert response.status_code == 200
+    card = amounts_card(response.content.decode())
+    assert "Pénalités incalculables : Aucun taux BCE connu au 01/01/2025" in card
 
 
 def test_validate_and_send_a_level_two_letter(admin_client, level2):
@@ -193,6 +271,45 @@ def test_validate_and_send_a_level_two_letter(admin_client, level2):
         assert "N° de recommandé 1A 123 456 7890 1 enregistré." in response.content.decode()
         pdf = admin_client.get(reverse("web:reminder_letter", args=[level2.pk]))
     assert pdf.content == bytes(level2.letter_pdf)
+
+
+@pytest.fixture
+def notice(company, admin, level2):
+    """Level 2 sent on 15/04; the formal notice (level 3, registered) proposed on 30/04
+    (D+30, and 15 days after level 2)."""
+    with freeze_time("2025-04-15 09:00:00"):
+        send_reminder(level2, by=admin)
+    with freeze_time("2025-04-30 09:00:00"):
+        (reminder,) = run_dunning(company, dt.date(2025, 4, 30), by=admin).proposed
+    assert (reminder.level, reminder.channel) == (3, "registered")
+    return reminder
+
+
+def test_a_registered_letter_is_refused_without_its_number_next_to_the_field(admin_client, notice):
+    url = reverse("web:reminder_send", args=[notice.pk])
+    with freeze_time("2025-04-30 10:00:00"):
+        html = admin_client.get(reverse("web:reminder_detail", args=[notice.pk])).content.decode()
+        assert 'name="send-registered_mail_ref"' in html
+        assert "son numéro (celui de la liasse La Poste) est obligatoire" in html
+        response = admin_client.post(url, {"send-to": "", "send-registered_mail_ref": " "})
+    assert response.status_code == 422
+    html = response.content.decode()
+    block = field_block(html, "send-registered_mail_ref")
+    assert "Indiquez le numéro du recommandé" in block
+    # Once, next to its field: the banner at the top only points to it.
+    assert html.count("Indiquez le numéro du recommandé") == 1
+    notice.refresh_from_db()
+    assert (notice.status, notice.letter_pdf) == (ReminderStatus.PROPOSED, None)
+    with freeze_time("2025-04-30 10:00:00"):
+        response = admin_client.post(
+            url, {"send-to": "", "send-registered_mail_ref": "1A 123 456 7890 1"}, follow=True
+        )
+    html = response.content.decode()
+    assert f"Relance n° {notice.pk} validée (courrier à poster) le 30/04/2025." in html
+    assert '<dd class="mono">1A 123 456 7890 1</dd>' in html
+    assert "Corriger le n° de recommandé" in html
+    notice.refresh_from_db()
+    assert (notice.status, notice.registered_mail_ref) == (ReminderStatus.SENT, "1A 123 456 7890 1")
 
 
 def test_invoice_page_lists_the_reminders_sent(admin_client, level2, overdue):

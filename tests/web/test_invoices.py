@@ -69,6 +69,87 @@ def test_lines_endpoint_adds_removes_and_fills_from_catalog(admin_client, produc
     assert 'hx-swap-oob="innerHTML"' in html  # totals follow the lines
 
 
+def line_total(html: str, n: int) -> str:
+    """The text of row n's total cell (the span the totals' refresh swaps)."""
+    return html.split(f'id="line-total-{n}"')[1].split("</span>")[0].split(">", 1)[1]
+
+
+@pytest.mark.parametrize(("typed", "kept"), [("", "1"), ("0", "1"), ("0,000", "1"), ("3", "3")])
+def test_choosing_a_catalog_item_sets_quantity_one_when_none(admin_client, product, typed, kept):
+    html = admin_client.post(
+        reverse("web:invoice_lines"),
+        {**line(1, product=product.pk, quantity=typed), "action": "product-1"},
+    ).content.decode()
+    assert f'name="lines-1-quantity" value="{kept}"' in html
+    # Its total at once: 1 × 18.90 = 18.90; 3 × 18.90 = 56.70.
+    assert line_total(html, 1) == {"1": f"18,90{NBSP}€", "3": f"56,70{NBSP}€"}[kept]
+
+
+def test_a_wrong_quantity_is_kept_when_an_item_is_chosen(admin_client, product):
+    html = admin_client.post(
+        reverse("web:invoice_lines"),
+        {**line(1, product=product.pk, quantity="deux"), "action": "product-1"},
+    ).content.decode()
+    assert 'name="lines-1-quantity" value="deux"' in html
+    assert "—" in line_total(html, 1)
+
+
+def test_each_line_shows_its_total_net_of_discount(admin_client, product):
+    # Line 1: 3 × 18.90 = 56.70 less 10 % (5.67) = 51.03. Line 2: blank, no total.
+    # Line 3: 2,5 × 65.00 = 162.50 less 12.5 % (20.3125 -> 20.31) = 142.19.
+    # Line 4: a negative quantity: no line, no total (the totals box says why).
+    data = {
+        **line(1, product=product.pk, quantity="3", discount_percent="10"),
+        **line(2, product="", description="", quantity="", unit_price=""),  # as posted
+        **line(
+            3,
+            description="Réglage",
+            item_kind="service",
+            quantity="2,5",
+            unit="HUR",
+            unit_price="65",
+            discount_percent="12,5",
+            vat_rate="20.00",
+        ),
+        **line(4, product=product.pk, quantity="-1"),
+    }
+    html = admin_client.post(reverse("web:invoice_totals"), data).content.decode()
+    # Swapped into their rows out of band, next to the totals box's content.
+    assert html.count('hx-swap-oob="true"') == 4
+    assert line_total(html, 1) == f"51,03{NBSP}€"
+    assert "—" in line_total(html, 2)
+    assert line_total(html, 3) == f"142,19{NBSP}€"
+    assert "—" in line_total(html, 4)
+    assert "Ligne 4 : la quantité ne peut pas être négative." in html
+    # Without line 4 the totals are computed: 51.03 + 142.19 = 193.22 HT.
+    data.update(line(4, product="", quantity=""))
+    html = admin_client.post(reverse("web:invoice_totals"), data).content.decode()
+    assert f'data-total="excl_vat">193,22{NBSP}€' in html
+
+
+def test_every_line_error_shows_once_next_to_its_field(admin_client, customer, product):
+    data = {
+        "customer": customer.pk,
+        **line(1, product=product.pk, quantity="-2"),
+        **line(2, product=product.pk, quantity="1", discount_percent="150"),
+        **line(3, product=product.pk, quantity="1"),
+    }
+    response = admin_client.post(reverse("web:invoice_create"), data)
+    assert response.status_code == 422
+    html = response.content.decode()
+    negative = "Ligne 1 : la quantité ne peut pas être négative."
+    over = "Ligne 2 : la remise ne peut dépasser 100 %."
+    assert html.count(negative) == 1 and html.count(over) == 1
+    row1 = html.split('name="lines-1-quantity"')[1].split("</td>")[0]
+    row2 = html.split('name="lines-2-discount_percent"')[1].split("</td>")[0]
+    assert negative in row1 and over in row2
+    # The top of the form and the totals box point to them without repeating them.
+    assert "Le formulaire contient des erreurs : voir les champs en rouge." in html
+    assert "Totaux incalculables : corrigez les lignes signalées en rouge." in html
+    assert line_total(html, 3) == f"18,90{NBSP}€"
+    assert Invoice.objects.count() == 0
+
+
 def test_create_draft_then_issue_assigns_a_number(admin_client, customer, product):
     data = {
         "customer": customer.pk,
@@ -100,6 +181,9 @@ def test_create_draft_then_issue_assigns_a_number(admin_client, customer, produc
     assert invoice.number == f"FA{year}-00001"
     detail = admin_client.get(reverse("web:invoice_detail", args=[invoice.pk])).content.decode()
     assert f"Facture N° FA{year}-00001" in detail
+    today = timezone.localdate()
+    assert f"Facture FA{year}-00001 émise le {today:%d/%m/%Y}." in detail  # not « émis(e) »
+    assert '<span class="badge badge-issued">Émise</span>' in detail
     assert issue_url not in detail
     assert reverse("web:invoice_edit", args=[invoice.pk]) not in detail
 
@@ -113,7 +197,7 @@ def test_line_error_is_shown_on_its_row_and_nothing_is_created(admin_client, cus
     response = admin_client.post(reverse("web:invoice_create"), data)
     assert response.status_code == 422
     html = response.content.decode()
-    assert "Ligne 2 : le prix unitaire ne peut pas être négatif." in html
+    assert html.count("Ligne 2 : le prix unitaire ne peut pas être négatif.") == 1
     row2 = html.split('name="lines-2-description"')[1].split("</tr>")[0]
     assert "ne peut pas être négatif" in row2
     assert Invoice.objects.count() == 0
@@ -191,6 +275,12 @@ def test_credit_note_from_the_ui(admin_client, make_invoice, product):
     assert note.number == f"AV{today.year}-00001"
     note_html = admin_client.get(reverse("web:invoice_detail", args=[note.pk])).content.decode()
     assert f"Avoir sur la facture N° {invoice.number} du {today:%d/%m/%Y}" in note_html
+    assert f"Avoir {note.number} émis le {today:%d/%m/%Y}." in note_html  # un avoir: émis
+    # The credit notes' list filters on « Émis », the invoices' on « Émise ».
+    notes = admin_client.get(reverse("web:credit_notes")).content.decode()
+    assert '<option value="issued">Émis</option>' in notes and "Émis du" in notes
+    invoices = admin_client.get(reverse("web:invoices")).content.decode()
+    assert '<option value="issued">Émise</option>' in invoices and "Émise du" in invoices
     invoice_html = admin_client.get(
         reverse("web:invoice_detail", args=[invoice.pk])
     ).content.decode()
@@ -206,7 +296,8 @@ def test_credit_note_over_the_remaining_quantity_is_refused(admin_client, make_i
         {"mode": "lines", f"qty-{original_line.pk}": "3", "reason": ""},
     )
     assert response.status_code == 422
-    assert "il reste 2 créditable(s)" in response.content.decode()
+    html = response.content.decode()
+    assert html.count("3 à créditer, il en reste 2 à créditer sur la facture") == 1
     assert not Invoice.objects.filter(kind="credit_note").exists()
 
 

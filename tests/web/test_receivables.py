@@ -293,6 +293,23 @@ def test_refund_of_an_unallocated_payment(admin_client, pay):
     assert f"Il ne reste que {eur('70,00 €')} à rembourser." in response.content.decode()
 
 
+def test_refund_form_is_empty_with_the_available_amount_as_a_hint(admin_client, pay):
+    payment = pay("100.00", TODAY, method="direct_debit")
+    html = admin_client.get(reverse("web:payment_detail", args=[payment.pk])).content.decode()
+    # Nothing typed for the user: the whole credit is shown, not proposed.
+    amount = field_html(html, "amount")
+    assert 'name="amount"' in amount and "value=" not in amount.split('name="amount"')[1][:40]
+    assert f"<strong>{eur('100,00 €')}</strong> au plus" in html
+    assert "<dd>Prélèvement SEPA" in html  # the method as named, capitalised
+    # The allocation of a refund names its method as it is written.
+    admin_client.post(
+        reverse("web:payment_refund", args=[payment.pk]),
+        {"amount": "30", "date": "2026-03-10", "method": "lcr"},
+    )
+    html = admin_client.get(reverse("web:payment_detail", args=[payment.pk])).content.decode()
+    assert "(Effet de commerce (LCR))" in html and "lcr)" not in html
+
+
 def test_remittance_slip_of_the_chosen_cheques(admin_client, pay):
     first = pay("120.00", TODAY, method="cheque", reference="Chq 1111")
     second = pay("80.50", TODAY, method="cheque", reference="Chq 2222")

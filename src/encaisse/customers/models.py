@@ -152,8 +152,20 @@ class Customer(models.Model):
         }
 
 
+class Civility(models.TextChoices):
+    MADAME = "madame", "Madame"
+    MONSIEUR = "monsieur", "Monsieur"
+
+
 class Contact(models.Model):
+    """A person (or a department) at a customer. `name` is what lists show: the first
+    and last names when given (customers.services.add_contact writes it), else a name
+    as typed ("Service comptable"). Civility and last name make the greeting."""
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    civility = models.CharField("civilité", max_length=10, choices=Civility.choices, blank=True)
+    first_name = models.CharField("prénom", max_length=90, blank=True)
+    last_name = models.CharField("nom de famille", max_length=100, blank=True)
     name = models.CharField("nom", max_length=200)
     job_title = models.CharField("fonction", max_length=100, blank=True)
     email = models.EmailField("e-mail", blank=True)
@@ -166,6 +178,16 @@ class Contact(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def greeting(self) -> str:
+        """« Bonjour Monsieur Martin, » (civility and last name), « Bonjour Madame, »
+        (civility only), « Bonjour, » without a civility: never a first name nor a
+        department in a greeting."""
+        if not self.civility:
+            return "Bonjour,"
+        words = [Civility(self.civility).label, self.last_name.strip()]
+        return f"Bonjour {' '.join(w for w in words if w)},"
 
 
 class IncidentKind(models.TextChoices):

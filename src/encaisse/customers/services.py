@@ -12,7 +12,7 @@ from encaisse.companies.permissions import EDIT_CUSTOMERS, require
 from encaisse.errors import ValidationFailed
 from encaisse.sales.terms import check_terms
 
-from .models import Contact, Customer, CustomerKind, RiskClass, Segment
+from .models import Civility, Contact, Customer, CustomerKind, RiskClass, Segment
 
 CUSTOMER_FIELDS = [
     "legal_name",
@@ -41,7 +41,16 @@ CUSTOMER_FIELDS = [
     "risk_class",
 ]
 NULLABLE = {"terms_days", "salesperson"}
-CONTACT_FIELDS = ["name", "job_title", "email", "phone", "is_billing_contact"]
+CONTACT_FIELDS = [
+    "civility",
+    "first_name",
+    "last_name",
+    "name",
+    "job_title",
+    "email",
+    "phone",
+    "is_billing_contact",
+]
 
 
 def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
@@ -137,11 +146,36 @@ def update_customer(customer: Customer, data: dict, *, by) -> Customer:
     return customer
 
 
+def _contact_names(data: dict) -> dict:
+    """Civility, first and last names checked; `name` made of the first and last names
+    when a last name is given (a person), else kept as typed (a department)."""
+    civility = (data.get("civility") or "").strip().lower()
+    if civility not in ("", *Civility.values):
+        raise ValidationFailed("invalid_civility", "Civilité : Madame ou Monsieur.", "civility")
+    names = {"civility": civility}
+    for key, label in (("first_name", "Le prénom"), ("last_name", "Le nom")):
+        value = " ".join((data.get(key) or "").split())
+        limit = Contact._meta.get_field(key).max_length
+        if len(value) > limit:
+            raise ValidationFailed("too_long", f"{label} a {limit} caractères au plus.", key)
+        names[key] = value
+    if names["last_name"]:
+        names["name"] = f"{names['first_name']} {names['last_name']}".strip()
+    else:
+        names["name"] = (data.get("name") or "").strip()
+    field = "last_name" if "last_name" in data else "name"
+    if not names["name"]:
+        raise ValidationFailed("required", "Le nom du contact est obligatoire.", field)
+    limit = Contact._meta.get_field("name").max_length
+    if len(names["name"]) > limit:
+        raise ValidationFailed("too_long", f"Le nom a {limit} caractères au plus.", field)
+    return names
+
+
 def add_contact(customer: Customer, data: dict, *, by) -> Contact:
     require(by, customer.company, EDIT_CUSTOMERS)
     data = {k: v for k, v in data.items() if k in CONTACT_FIELDS}
-    if not (data.get("name") or "").strip():
-        raise ValidationFailed("required", "Le nom du contact est obligatoire.", "name")
+    data.update(_contact_names(data))
     with transaction.atomic():
         contact = Contact.objects.create(customer=customer, **data)
         audit.record(

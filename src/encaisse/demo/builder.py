@@ -167,9 +167,13 @@ class Builder:
     def _contact(self, slug: str) -> dict:
         rng = self.rng
         first, last = rng.choice(names.FIRST_NAMES), rng.choice(names.LAST_NAMES)
+        female = first in names.FEMALE_FIRST_NAMES
+        title = rng.choice(names.JOB_TITLES)
         return {
-            "name": f"{first} {last}",
-            "job_title": rng.choice(names.JOB_TITLES),
+            "civility": "madame" if female else "monsieur",
+            "first_name": first,
+            "last_name": last,
+            "job_title": names.JOB_TITLE_FORMS.get(title, (title, title))[female],
             "email": f"compta@{slug}.example",
             "phone": f"02 61 91 {rng.randint(10, 99)} {rng.randint(10, 99)}",
             "is_billing_contact": True,

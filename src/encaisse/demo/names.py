@@ -164,6 +164,10 @@ LAST_NAMES = [
     "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel",
     "Girard", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Chevalier", "Perrin",
 ]  # fmt: skip
+FEMALE_FIRST_NAMES = {
+    "Anne", "Camille", "Élodie", "Gaëlle", "Inès", "Karine", "Manon", "Océane", "Sandrine",
+    "Valérie", "Zoé", "Céline", "Mathilde",
+}  # fmt: skip
 JOB_TITLES = [
     "Gérant",
     "Gérante",
@@ -172,6 +176,16 @@ JOB_TITLES = [
     "Service comptabilité fournisseurs",
     "Directeur administratif et financier",
 ]
+# A job title agrees with the person: (masculine, feminine).
+JOB_TITLE_FORMS = {
+    "Gérant": ("Gérant", "Gérante"),
+    "Gérante": ("Gérant", "Gérante"),
+    "Responsable administrative": ("Responsable administratif", "Responsable administrative"),
+    "Directeur administratif et financier": (
+        "Directeur administratif et financier",
+        "Directrice administrative et financière",
+    ),
+}
 EU_CONTACTS = {
     "BE": ("Pieter Janssens", "Zaakvoerder"),
     "DE": ("Katrin Schneider", "Geschäftsführerin"),

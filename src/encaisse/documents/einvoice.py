@@ -340,7 +340,7 @@ def _breakdown(totals) -> list[dict]:
 def data_dict(invoice: Invoice) -> dict:
     """The EN 16931 data of an issued invoice or credit note, for facturx.generate_xml."""
     if invoice.status != DocumentStatus.ISSUED:
-        raise NotIssued(f"{invoice} n'est pas émis(e) : pas de facture électronique.")
+        raise NotIssued(f"{invoice} n'est pas {invoice.issued_word} : pas de facture électronique.")
     seller, buyer, mentions = invoice.seller, invoice.buyer, invoice.mentions
     lines = list(invoice.lines.all())
     allowances = list(invoice.allowances.all())

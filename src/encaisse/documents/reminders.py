@@ -28,9 +28,9 @@ from decimal import Decimal
 
 from django.db.models import Count
 
-from encaisse.collection.claims import Outstanding, claimed, outstanding
+from encaisse.collection.claims import Outstanding, claimed
 from encaisse.collection.penalties import penalties as penalty_table
-from encaisse.dunning.models import Channel, Reminder, ReminderStatus, Template
+from encaisse.dunning.models import Reminder, ReminderStatus, Template
 from encaisse.legal import (
     FORMAL_NOTICE_DAYS,
     RECOVERY_FEE,
@@ -111,11 +111,14 @@ def deadline(reminder: Reminder) -> dt.date:
 
 
 def claimed_items(reminder: Reminder) -> list:
-    """The items the letter asks to be paid: held ones (amount_due 0) are left out."""
-    items = reminder.items.select_related("invoice", "installment").order_by(
-        "due_date", "invoice__number", "installment__position"
-    )
-    return [item for item in items if item.amount_due > 0]
+    """The items the letter asks to be paid, with the penalties and fees it claims
+    (dunning.actions.claimed_amounts, which the reminder's page shows too): held ones
+    (amount_due 0) are left out."""
+    from encaisse.dunning.actions import claimed_amounts
+
+    items = [item for item in claimed_amounts(reminder) if item.amount_due > 0]
+    items.sort(key=lambda i: (i.due_date, i.invoice.number, i.installment.position))
+    return items
 
 
 def _days_late(item) -> str:
@@ -164,20 +167,18 @@ def _item_rows(items) -> list[dict]:
 class Claim:
     """The amounts of a letter, per invoice and in total.
 
-    The principal is the items' amount due. Penalties and fees: a sent reminder's items
-    carry them (dunning.actions puts on an invoice's first item what of its penalties
-    and fee is still outstanding on the day it is sent); a reminder not sent yet (a
-    preview) gets the same figures computed now, on the letter's date, the same way.
+    The principal is the items' amount due. Penalties and fees: the items carry them
+    (`claimed_items`: dunning.actions puts on an invoice's first item what of its
+    penalties and fee is still outstanding on the letter's date, stored when sent).
     `already`: per invoice, what was invoiced or waived before (collection.claims), the
     difference between the engine's table and the amount claimed."""
 
-    def __init__(self, reminder, items, as_of: dt.date, *, with_penalties: bool):
+    def __init__(self, items, *, with_penalties: bool):
         self.invoices = []  # in the order of the items
         self.principal = defaultdict(lambda: ZERO)
         self.penalties = defaultdict(lambda: ZERO)
         self.fees = defaultdict(lambda: ZERO)
         self.already = {}
-        late = set()
         for item in items:
             invoice = item.invoice
             if invoice not in self.invoices:
@@ -185,18 +186,11 @@ class Claim:
             self.principal[invoice.pk] += item.amount_due
             self.penalties[invoice.pk] += item.penalties
             self.fees[invoice.pk] += item.recovery_fee
-            if item.days_late > 0:
-                late.add(invoice.pk)
         if not with_penalties:
             self.penalties.clear()
             self.fees.clear()
             return
         self.already = claimed([invoice.pk for invoice in self.invoices])
-        if reminder.status != ReminderStatus.SENT:
-            for invoice in self.invoices:
-                if invoice.pk in late:
-                    due = outstanding(invoice, as_of, already=self.already.get(invoice.pk, NONE))
-                    self.penalties[invoice.pk], self.fees[invoice.pk] = due
 
     def total_of(self, invoice) -> Decimal:
         pk = invoice.pk
@@ -479,7 +473,7 @@ def _amounts_explained(claim: Claim, as_of: dt.date, professional: bool) -> list
 def registered_mention(reminder: Reminder) -> tuple[str, str]:
     """('Lettre recommandée avec accusé de réception', 'n° …') for registered letters (a
     formal notice always is one); the number once La Poste gave it."""
-    if reminder.channel != Channel.REGISTERED and reminder.template != Template.FORMAL_NOTICE:
+    if not reminder.is_registered:
         return "", ""
     ref = f"n° {reminder.registered_mail_ref}" if reminder.registered_mail_ref else ""
     return "Lettre recommandée avec accusé de réception", ref
@@ -500,7 +494,7 @@ def reminder_context(reminder: Reminder) -> dict:
     as_of = amounts_as_of(reminder)
     items = claimed_items(reminder)
     professional = is_commercial(reminder)
-    claim = Claim(reminder, items, as_of, with_penalties=template in CLAIMING)
+    claim = Claim(items, with_penalties=template in CLAIMING)
     seller = seller_context(seller_snapshot(company), _logo_path(customer))
     texts = letter_texts(reminder, claim, as_of)
     periods, sources, day_count = (

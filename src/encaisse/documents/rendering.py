@@ -258,7 +258,7 @@ def _allowance_label(item) -> str:
 def invoice_context(invoice: Invoice) -> dict:
     """Everything `invoice.typ` prints, formatted, from the issued document only."""
     if invoice.status != DocumentStatus.ISSUED:
-        raise NotIssued(f"{invoice} n'est pas émis(e) : pas de PDF.")
+        raise NotIssued(f"{invoice} n'est pas {invoice.issued_word} : pas de PDF.")
     seller, buyer, mentions = invoice.seller, invoice.buyer, invoice.mentions
     home = seller.get("country") or "FR"
     lines = list(invoice.lines.select_related("product"))

@@ -24,6 +24,7 @@ from .planning import fill, plan, write_items
 
 LETTER_CHANNELS = (Channel.LETTER, Channel.LETTER_AND_EMAIL, Channel.REGISTERED)
 EMAIL_CHANNELS = (Channel.EMAIL, Channel.LETTER_AND_EMAIL)
+REGISTERED_REF_LENGTH = Reminder._meta.get_field("registered_mail_ref").max_length
 # From the formal reminder on, letters state the penalties and fees accrued.
 PENALTY_TEMPLATES = (Template.FORMAL, Template.FORMAL_NOTICE, Template.PRE_LITIGATION)
 
@@ -87,24 +88,41 @@ def _refresh(reminder: Reminder, on: dt.date) -> bool:
     return True
 
 
-def _penalties(reminder: Reminder, on: dt.date) -> None:
-    """Put on each item what of its invoice's lateness is still to claim on `on`, on the
-    invoice's first item (the engine computing per invoice): L.441-10 penalties and the
+def _penalties(reminder: Reminder, on: dt.date) -> list[ReminderItem]:
+    """The reminder's items, what of each invoice's lateness is still to claim on `on` put
+    on its first item (the engine computing per invoice): L.441-10 penalties and the
     recovery fee from a professional, interest at the legal rate since the formal notice
-    from a consumer (collection.penalties applies the invoice's regime)."""
+    from a consumer (collection.penalties applies the invoice's regime); their sums on the
+    reminder. Nothing saved: the send stores them (`_send`), the reminder's page and the
+    letter's preview show them (`claimed_amounts`), so that all three say the same."""
     from encaisse.collection.claims import outstanding
 
     seen = set()
-    items = list(reminder.items.select_related("invoice", "invoice__company", "invoice__customer"))
+    items = list(
+        reminder.items.select_related(
+            "invoice", "invoice__company", "invoice__customer", "installment"
+        )
+    )
     for item in items:
         item.penalties = item.recovery_fee = ZERO
         if item.amount_due <= 0 or item.days_late <= 0 or item.invoice_id in seen:
             continue
         seen.add(item.invoice_id)
         item.penalties, item.recovery_fee = outstanding(item.invoice, on)
-    ReminderItem.objects.bulk_update(items, ["penalties", "recovery_fee"])
     reminder.penalties = sum((i.penalties for i in items), ZERO)
     reminder.recovery_fees = sum((i.recovery_fee for i in items), ZERO)
+    return items
+
+
+def claimed_amounts(reminder: Reminder) -> list[ReminderItem]:
+    """The reminder's items with the penalties and fees its letter claims: as stored
+    once sent; until then as the send will compute them on the letter's date (the day
+    it was proposed; a send on a later day first brings the reminder up to that day).
+    The reminder's `penalties` and `recovery_fees` are set to their sums (not saved).
+    Raises as the engine does when a reference rate is missing."""
+    if reminder.status == ReminderStatus.SENT or reminder.template not in PENALTY_TEMPLATES:
+        return list(reminder.items.select_related("invoice", "installment"))
+    return _penalties(reminder, reminder.proposed_on)
 
 
 def send_reminder(
@@ -119,14 +137,16 @@ def send_reminder(
     """Validate and send a proposed (or postponed) reminder on `on` (today by default):
     its amounts brought up to that day, the letter rendered and kept, the e-mail queued
     for the e-mail channels. `automatic`: sent by the run, for a level that needs no
-    validation (no user then)."""
+    validation (no user then). A registered letter needs its registered-mail number
+    (`registered_mail_ref`), printed on it: without it, the formal notice proves
+    nothing."""
     if not automatic:
         require(by, reminder.company, COLLECT)
     today = timezone.localdate()
     on = today if on is None else on
     if on > today:
         raise ValidationFailed("future_date", "Une relance ne part pas dans le futur.", "on")
-    ref = " ".join((registered_mail_ref or "").split())[:40]
+    ref = _registered_ref(registered_mail_ref, "registered_mail_ref", required=False)
     with transaction.atomic():
         reminder = _locked(reminder)
         _check_open(reminder)
@@ -158,8 +178,15 @@ def _send(reminder: Reminder, on, by, to, ref, automatic) -> None:
 
     if reminder.status == ReminderStatus.HELD:
         raise Conflict("held", f"Relance suspendue : {reminder.hold_reason}")
+    if reminder.is_registered and not ref:
+        # Checked here, after the refresh: the level (and its channel) is the day's.
+        raise ValidationFailed(
+            "registered_mail_ref_required",
+            "Indiquez le numéro du recommandé : une lettre recommandée ne part pas sans lui.",
+            "registered_mail_ref",
+        )
     if reminder.template in PENALTY_TEMPLATES:
-        _penalties(reminder, on)
+        ReminderItem.objects.bulk_update(_penalties(reminder, on), ["penalties", "recovery_fee"])
     if reminder.template in (Template.FORMAL_NOTICE, Template.PRE_LITIGATION):
         # The formal notice's deadline, and the last letter's before litigation.
         reminder.deadline = on + dt.timedelta(days=FORMAL_NOTICE_DAYS)
@@ -274,14 +301,25 @@ def cancel_reminder(reminder: Reminder, reason: str, *, by) -> Reminder:
     return reminder
 
 
+def _registered_ref(value, field: str, *, required: bool) -> str:
+    """A registered-mail number as typed, its spaces folded (La Poste prints them in
+    groups: "1A 123 456 7890 1")."""
+    ref = " ".join((value or "").split())
+    if required and not ref:
+        raise ValidationFailed("required", "Indiquez le numéro du recommandé.", field)
+    if len(ref) > REGISTERED_REF_LENGTH:
+        raise ValidationFailed(
+            "too_long", f"Le numéro a {REGISTERED_REF_LENGTH} caractères au plus.", field
+        )
+    return ref
+
+
 def record_registered_mail(reminder: Reminder, ref: str, *, by) -> Reminder:
-    """The registered-mail number of a letter sent: proof of the formal notice."""
+    """The registered-mail number of a letter sent: corrects the number given at the
+    send (a registered letter never goes without one), or adds it to an ordinary letter
+    the collector chose to send registered."""
     require(by, reminder.company, COLLECT)
-    ref = " ".join((ref or "").split())
-    if not ref:
-        raise ValidationFailed("required", "Indiquez le numéro du recommandé.", "ref")
-    if len(ref) > 40:
-        raise ValidationFailed("too_long", "Le numéro a 40 caractères au plus.", "ref")
+    ref = _registered_ref(ref, "ref", required=True)
     with transaction.atomic():
         reminder = _locked(reminder)
         if reminder.status != ReminderStatus.SENT or reminder.channel not in LETTER_CHANNELS:

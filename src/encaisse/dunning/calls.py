@@ -251,7 +251,9 @@ def confirmation_message(call: Call) -> tuple[str, str, str]:
             "Seul un appel conclu par une promesse ou un litige se confirme par écrit.",
         )
     day = f"{call.called_on:%d/%m/%Y}"
-    greeting = f"Bonjour {call.contact_name}," if call.contact_name else "Bonjour,"
+    # A contact of the file greets by civility and name; a name typed during the call
+    # ("Mme Lefèvre, comptabilité") is no greeting.
+    greeting = call.contact.greeting if call.contact_id else "Bonjour,"
     if call.outcome == CallOutcome.PROMISE:
         promise = call.promise
         invoices = list(promise.invoices.order_by("issue_date", "number"))

@@ -495,7 +495,7 @@ def _payment_entries(customer, as_of):
         TimelineEntry(
             p.date,
             "payment",
-            f"Règlement {p.number} reçu ({p.get_method_display().lower()})",
+            f"Règlement {p.number} reçu ({p.get_method_display()})",
             p.reference,
             p.amount,
             p.pk,

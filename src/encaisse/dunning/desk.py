@@ -161,8 +161,12 @@ def to_validate(company, user, today: dt.date, everyone: bool) -> list[Row]:
         Row(
             r.customer,
             f"{r.get_template_display()} (niveau {r.level})",
-            r.get_channel_display(),
-            r.total,
+            # Sent only with its number (actions.send_reminder): say so before the click.
+            f"{r.get_channel_display()} · n° de recommandé à saisir"
+            if r.is_registered
+            else r.get_channel_display(),
+            # The principal: penalties and fees are computed for the letter (its page).
+            r.principal,
             r.proposed_on,
             reminder=r,
         )

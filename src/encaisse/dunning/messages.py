@@ -18,6 +18,7 @@ from encaisse.documents.reminders import (
     letter_texts,
 )
 from encaisse.documents.rendering import format_date, format_iban
+from encaisse.mailing.invoices import greeting
 from encaisse.money import format_eur
 
 from .models import Channel, Reminder, Template
@@ -61,12 +62,12 @@ def default_message(reminder: Reminder) -> tuple[str, str]:
     seller = company.trade_name or company.legal_name
     as_of = amounts_as_of(reminder)
     items = claimed_items(reminder)
-    claim = Claim(reminder, items, as_of, with_penalties=reminder.template in CLAIMING)
+    claim = Claim(items, with_penalties=reminder.template in CLAIMING)
     texts = letter_texts(reminder, claim, as_of, letter=False)
     # A mail header: plain spaces (the outbox folds the no-break ones of the amounts).
     subject = " ".join(f"{texts['subject']} — {seller}".split())
 
-    lines = ["Madame, Monsieur,", ""]
+    lines = [greeting(reminder.customer, default="Madame, Monsieur,"), ""]
     for paragraph in texts["before"]:
         lines += [paragraph, ""]
     lines += [_item_line(item) for item in items]

@@ -152,6 +152,13 @@ class Reminder(models.Model):
     def total(self):
         return self.principal + self.penalties + self.recovery_fees
 
+    @property
+    def is_registered(self) -> bool:
+        """A registered letter with acknowledgment of receipt: its channel says so, and a
+        formal notice always is one (its proof, C. civ. 1344). It is sent with its
+        registered-mail number, printed on it (dunning.actions.send_reminder)."""
+        return self.channel == Channel.REGISTERED or self.template == Template.FORMAL_NOTICE
+
 
 class ReminderItem(models.Model):
     """One overdue installment in a reminder, at its level. `advances`: this reminder is

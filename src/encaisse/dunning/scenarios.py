@@ -125,9 +125,18 @@ def _levels(data) -> list[tuple]:
                 f"Niveau {rank} : une mise en demeure part par courrier (recommandé conseillé).",
                 field,
             )
-        levels.append(
-            (rank, offset, channel, RANK_TEMPLATES[rank], bool(row.get("needs_validation")))
-        )
+        needs_validation = bool(row.get("needs_validation"))
+        registered = channel == Channel.REGISTERED or RANK_TEMPLATES[rank] == Template.FORMAL_NOTICE
+        if registered and not needs_validation:
+            # Its registered-mail number is typed when it is validated (Reminder.is_registered,
+            # actions.send_reminder): the run cannot send it alone.
+            raise ValidationFailed(
+                "registered_needs_validation",
+                f"Niveau {rank} : une lettre recommandée (une mise en demeure l'est "
+                "toujours) est à valider, son numéro de recommandé saisi à l'envoi.",
+                field,
+            )
+        levels.append((rank, offset, channel, RANK_TEMPLATES[rank], needs_validation))
     levels.sort()
     ranks = [rank for rank, *_ in levels if rank > 0]
     if ranks != list(range(1, len(ranks) + 1)) or not ranks:

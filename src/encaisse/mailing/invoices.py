@@ -23,12 +23,26 @@ from .models import OutgoingMail
 from .services import parse_addresses, queue_mail
 
 
+def _billing_contacts(customer) -> list:
+    return [c for c in customer.contacts.all() if c.is_billing_contact and c.email]
+
+
 def default_recipients(customer) -> list[str]:
     """The customer's billing contacts with an address, else the customer's own address."""
-    emails = [c.email for c in customer.contacts.all() if c.is_billing_contact and c.email]
+    emails = [c.email for c in _billing_contacts(customer)]
     if not emails and customer.email:
         emails = [customer.email]
     return list(dict.fromkeys(emails))
+
+
+def greeting(customer, default: str = "Bonjour,") -> str:
+    """The first line of a mail to the customer: « Bonjour Monsieur Martin, » when it
+    goes by default to one billing contact whose civility is known, else `default` (to
+    several people, a department or an unknown one, no name is right)."""
+    contacts = _billing_contacts(customer)
+    if len(contacts) == 1 and contacts[0].civility:
+        return contacts[0].greeting
+    return default
 
 
 def recipients(customer, to=None) -> list[str]:
@@ -57,6 +71,7 @@ def default_message(invoice: Invoice) -> tuple[str, str]:
     seller = invoice.seller or {}
     context = {
         "invoice": invoice,
+        "greeting": greeting(invoice.customer),
         "kind_label": invoice.get_kind_display(),
         "seller_name": _seller_name(invoice),
         "seller_email": seller.get("email", ""),

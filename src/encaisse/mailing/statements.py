@@ -19,7 +19,7 @@ from encaisse.documents.statements import statement_filename, statement_pdf
 from encaisse.money import format_eur
 from encaisse.reporting.statement import statement
 
-from .invoices import recipients
+from .invoices import greeting, recipients
 from .models import OutgoingMail
 from .services import queue_mail
 
@@ -29,6 +29,7 @@ def default_statement_message(customer, as_of: dt.date) -> tuple[str, str]:
     company = customer.company
     account = statement(customer, as_of)
     context = {
+        "greeting": greeting(customer),
         "as_of": format_date(as_of),
         "seller_name": company.trade_name or company.legal_name,
         "seller_email": company.email,

@@ -163,7 +163,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"Règlement {self.get_method_display().lower()} du {self.date:%d/%m/%Y}"
+        return f"Règlement du {self.date:%d/%m/%Y} ({self.get_method_display()})"
 
     @property
     def received_on(self) -> dt.date:

@@ -166,6 +166,11 @@ class Invoice(models.Model):
     def is_credit_note(self) -> bool:
         return self.kind == DocumentKind.CREDIT_NOTE
 
+    @property
+    def issued_word(self) -> str:
+        """« émise » (une facture) or « émis » (un avoir): the word agrees with the kind."""
+        return "émis" if self.is_credit_note else "émise"
+
     def save(self, *args, **kwargs):
         if getattr(self, "_stored_status", None) == DocumentStatus.ISSUED:
             raise IssuedDocumentError(self.number)

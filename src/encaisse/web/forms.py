@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from encaisse.catalog.models import ItemKind, Unit
 from encaisse.catalog.vat import RATES, Exemption
-from encaisse.customers.models import Customer, CustomerKind, RiskClass, Segment
+from encaisse.customers.models import Civility, Customer, CustomerKind, RiskClass, Segment
 from encaisse.money import format_decimal
 from encaisse.sales.models import DocumentStatus
 from encaisse.sales.terms import PaymentTermsKind
@@ -77,7 +77,11 @@ class CustomerForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    name = text("Nom")
+    civility = forms.ChoiceField(
+        label="Civilité", required=False, choices=[("", "—"), *Civility.choices]
+    )
+    first_name = text("Prénom", max_length=90)
+    last_name = text("Nom", max_length=100)
     job_title = text("Fonction")
     email = forms.EmailField(label="E-mail", required=False)
     phone = text("Téléphone")
@@ -206,6 +210,14 @@ class InvoiceFilterForm(forms.Form):
             ("", "Tous"),
             *list(Customer.objects.filter(company=company).values_list("pk", "legal_name")),
         ]
+        if self.data.get("kind", "invoice") != "invoice":
+            # Un avoir émis; factures et avoirs émis: the words agree.
+            self.fields["status"].choices = [
+                ("", "Tous"),
+                ("draft", "Brouillon"),
+                ("issued", "Émis"),
+            ]
+            self.fields["issued_from"].label = "Émis du"
 
     def filters(self) -> dict:
         """The selector's keyword arguments; an invalid value is dropped, not fatal."""

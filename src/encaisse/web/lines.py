@@ -7,7 +7,7 @@ they are read in the order of n and numbered again from 1 on each render, so tha
 """
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from encaisse.catalog.models import Product
 from encaisse.money import format_decimal, q2
@@ -54,9 +54,14 @@ def rows_from(post, key=ROW_KEY, prefix="lines", fields=LINE_FIELDS) -> list[dic
     return [{f: post.get(f"{prefix}-{i}-{f}", "").strip() for f in fields} for i in indices]
 
 
+def is_filled(row: dict) -> bool:
+    """The user wrote something in the row (selects always keep a value)."""
+    return any(row[f] for f in KEY_FIELDS)
+
+
 def filled(rows: list[dict]) -> list[dict]:
     """The rows the user wrote something in: what is sent to the services."""
-    return [row for row in rows if any(row[f] for f in KEY_FIELDS)]
+    return [row for row in rows if is_filled(row)]
 
 
 def rows_of(invoice) -> list[dict]:
@@ -81,12 +86,14 @@ def rows_of(invoice) -> list[dict]:
 
 
 def fill_from_product(row: dict, company) -> dict:
-    """The catalog's values in a row whose product was just chosen."""
+    """The catalog's values in a row whose product was just chosen; a quantity of 1 when
+    none (or zero) was typed, so that the line counts at once."""
     product = Product.objects.filter(company=company, pk=row.get("product") or 0).first()
     if product is None:
         return row
     return {
         **row,
+        "quantity": row.get("quantity") if _quantity_typed(row.get("quantity")) else "1",
         "description": product.label,
         "item_kind": product.kind,
         "unit": product.unit,
@@ -95,6 +102,15 @@ def fill_from_product(row: dict, company) -> dict:
         "vat_exemption": product.vat_exemption,
         "vat_exemption_reason": product.vat_exemption_reason,
     }
+
+
+def _quantity_typed(text) -> bool:
+    """Something typed as a quantity, other than zero (a wrong one is kept: the user
+    sees its error rather than a silent 1)."""
+    try:
+        return Decimal(str(text).strip().replace(" ", "").replace(",", ".")) != 0
+    except (InvalidOperation, ValueError):
+        return bool(str(text or "").strip())
 
 
 def split_error(field: str | None, pattern=LINE_ERROR) -> tuple[int, str] | None:

@@ -88,7 +88,11 @@ class SendIn(Input):
     to: list[Text(254)] | None = Field(
         None, max_length=20, description="Destinataires ; défaut : ceux du client."
     )
-    registered_mail_ref: Text(40) = Field("", description="N° de la lettre recommandée.")
+    registered_mail_ref: Text(40) = Field(
+        "",
+        description="N° de la lettre recommandée : obligatoire pour une lettre recommandée "
+        "(canal recommandé, mise en demeure).",
+    )
 
 
 def _proposals(company):

@@ -6,7 +6,7 @@ credit_notes  credit notes from an issued invoice, within what remains creditabl
 """
 
 from .credit_notes import create_credit_note, creditable
-from .drafts import create_invoice, delete_draft, preview_totals, update_invoice
+from .drafts import create_invoice, delete_draft, preview_lines, preview_totals, update_invoice
 from .issuing import issue_invoice
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "creditable",
     "delete_draft",
     "issue_invoice",
+    "preview_lines",
     "preview_totals",
     "update_invoice",
 ]

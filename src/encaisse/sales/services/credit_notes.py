@@ -72,8 +72,8 @@ def check_creditable(invoice: Invoice, lines: list[InvoiceLine], allowances=()) 
         if line.quantity > left:
             raise ValidationFailed(
                 "over_credit",
-                f"« {line.description} » : {format_decimal(line.quantity)} à créditer, il reste "
-                f"{format_decimal(left)} créditable(s) sur la facture {invoice.number}.",
+                f"« {line.description} » : {format_decimal(line.quantity)} à créditer, il en reste "
+                f"{format_decimal(left)} à créditer sur la facture {invoice.number}.",
                 "lines",
             )
     totals = compute_totals(lines, allowances)
@@ -83,7 +83,7 @@ def check_creditable(invoice: Invoice, lines: list[InvoiceLine], allowances=()) 
             raise ValidationFailed(
                 "over_credit",
                 f"L'avoir crédite {format_eur(b.base)} HT au taux {format_decimal(b.rate)} %, "
-                f"il reste {format_eur(left)} HT créditable(s) à ce taux sur la facture "
+                f"il reste {format_eur(left)} HT à créditer à ce taux sur la facture "
                 f"{invoice.number}.",
                 "amount",
             )

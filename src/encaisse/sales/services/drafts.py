@@ -171,7 +171,9 @@ def clean_allowance(raw: dict, index: int) -> InvoiceAllowance:
     prefix = f"allowances.{index}."
     is_charge = raw.get("is_charge") in (True, "true", "1", "on", "charge")
     what = "Les frais" if is_charge else "La remise"
-    amount = parse_decimal(raw.get("amount"), prefix + "amount", f"{what} {index}", places=2)
+    amount = parse_decimal(
+        raw.get("amount"), prefix + "amount", f"{what} {index} : le montant", places=2
+    )
     if amount == 0:
         raise ValidationFailed(
             "zero_amount", f"{what} {index} : le montant est nul.", prefix + "amount"
@@ -220,6 +222,20 @@ def checked_totals(lines, allowances) -> Totals:
 def preview_totals(company: Company, raw_lines, raw_allowances=()) -> Totals:
     """Totals of lines being typed, without saving anything (the htmx form)."""
     return checked_totals(clean_lines(company, raw_lines), clean_allowances(raw_allowances))
+
+
+def preview_lines(company: Company, raw_lines: dict[int, dict]) -> dict:
+    """Lines being typed, by their number on the form: each cleaned as the save would
+    (its amounts computed: `net_amount` is BT-131), or the ValidationFailed refusing it.
+    Nothing saved (the htmx form shows each line's total and each line's error)."""
+    products = _products(company, raw_lines.values())
+    previews = {}
+    for index, raw in raw_lines.items():
+        try:
+            previews[index] = clean_line(company, raw, index, products)
+        except ValidationFailed as exc:
+            previews[index] = exc
+    return previews
 
 
 def _clean_header(company: Company, customer: Customer, data: dict) -> dict:

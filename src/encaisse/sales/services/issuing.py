@@ -113,7 +113,9 @@ def issue_invoice(
         credit_note = invoice.kind == DocumentKind.CREDIT_NOTE
         require(by, company, ISSUE_CREDIT_NOTES if credit_note else ISSUE_INVOICES)
         if invoice.status == DocumentStatus.ISSUED:
-            raise Conflict("already_issued", f"{invoice} est déjà émis(e) ; rien n'a changé.")
+            raise Conflict(
+                "already_issued", f"{invoice} est déjà {invoice.issued_word} ; rien n'a changé."
+            )
         if on > today:
             raise ValidationFailed(
                 "future_date", "Un document ne peut pas être daté d'un jour à venir.", "issue_date"

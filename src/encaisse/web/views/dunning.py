@@ -194,6 +194,10 @@ def reminder_list(request, run_form=None, report=None):
     )
 
 
+def _sent(reminder) -> bool:
+    return reminder.status == ReminderStatus.SENT
+
+
 @company_view
 def reminder_export(request):
     _, qs, _ = _filtered(request)
@@ -206,9 +210,11 @@ def reminder_export(request):
         Column("Canal", lambda r: r.get_channel_display(), width=22),
         Column("Statut", lambda r: r.get_status_display(), width=12),
         Column("Principal", lambda r: r.principal, money=True),
-        Column("Pénalités", lambda r: r.penalties, money=True),
-        Column("Indemnités", lambda r: r.recovery_fees, money=True),
-        Column("Total", lambda r: r.total, money=True),
+        # Penalties and fees are stored when a reminder is sent; until then they are
+        # computed for its page and letter only: blank here rather than a false zero.
+        Column("Pénalités", lambda r: r.penalties if _sent(r) else None, money=True),
+        Column("Indemnités", lambda r: r.recovery_fees if _sent(r) else None, money=True),
+        Column("Total", lambda r: r.total if _sent(r) else None, money=True),
         Column("Reportée au", lambda r: r.postponed_until, width=12),
         Column("Envoyée le", lambda r: r.sent_on, width=12),
         Column("N° de recommandé", lambda r: r.registered_mail_ref, width=18),
@@ -260,15 +266,24 @@ def reminder_detail(request, pk, forms_given=None):
     is_open = reminder.status in OPEN_REMINDER_STATUSES
     is_email = reminder.channel in actions.EMAIL_CHANNELS
     is_letter = reminder.channel in actions.LETTER_CHANNELS
+    # The amounts the letter claims (stored once sent, else computed as the send will).
+    try:
+        items, amounts_error = actions.claimed_amounts(reminder), ""
+    except DomainError as exc:
+        items, amounts_error = reminder.items.select_related("invoice"), exc.message
     subject, body, message_error = _message(reminder) if is_email else ("", "", "")
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    today = timezone.localdate()
     context = {
         "reminder": reminder,
-        "items": reminder.items.select_related("invoice"),
+        "items": items,
+        "amounts_error": amounts_error,
+        "claims_penalties": reminder.template in actions.PENALTY_TEMPLATES,
+        "stale": reminder.status != ReminderStatus.SENT and reminder.proposed_on < today,
+        "today": today,
         "is_open": is_open,
         "is_email": is_email,
         "is_letter": is_letter,
-        "is_registered": reminder.channel == Channel.REGISTERED,
+        "is_registered": reminder.is_registered,
         "is_phone": reminder.channel == Channel.PHONE,
         "is_held": reminder.status == ReminderStatus.HELD,
         "subject": subject,
@@ -281,7 +296,7 @@ def reminder_detail(request, pk, forms_given=None):
         "edit_form": forms_given.get("edit")
         or EditForm(prefix="edit", initial={"subject": subject, "body": body}),
         "postpone_form": forms_given.get("postpone")
-        or PostponeForm(prefix="postpone", initial={"until": tomorrow}),
+        or PostponeForm(prefix="postpone", initial={"until": today + dt.timedelta(days=1)}),
         "cancel_form": forms_given.get("cancel") or CancelForm(prefix="cancel"),
         "registered_form": forms_given.get("registered")
         or RegisteredForm(prefix="registered", initial={"ref": reminder.registered_mail_ref}),

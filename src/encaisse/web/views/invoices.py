@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from encaisse.catalog.models import ItemKind, Product, Unit
@@ -44,6 +45,9 @@ from . import einvoicing as einvoicing_views
 from . import mailing as mailing_views
 from . import penalty_claims as penalty_claim_views
 
+# A row's error shows next to its field, once; the top of the form only says where.
+SEE_THE_FIELDS = "Le formulaire contient des erreurs : voir les champs en rouge."
+
 # ---------------------------------------------------------------- lists and exports
 
 
@@ -82,7 +86,11 @@ def invoice_export(request, default_kind=DocumentKind.INVOICE):
     columns = [
         Column("Type", lambda i: i.get_kind_display(), width=10),
         Column("Numéro", lambda i: i.number or f"Brouillon n° {i.pk}", width=18),
-        Column("Statut", lambda i: i.get_status_display(), width=10),
+        Column(
+            "Statut",
+            lambda i: capfirst(i.issued_word) if i.is_issued else i.get_status_display(),
+            width=10,
+        ),
         Column("Client", lambda i: i.customer.legal_name, width=34),
         Column("SIREN client", lambda i: i.customer.siren, width=12),
         Column("Date d'émission", lambda i: i.issue_date, width=12),
@@ -116,25 +124,61 @@ def _line_choices(company) -> dict:
     }
 
 
-def _totals(company, rows) -> tuple:
-    """(totals, error message) of the rows as typed; no totals while there is an error."""
-    try:
-        return services.preview_totals(company, lines.filled(rows)), None
-    except DomainError as exc:
+def _totals(company, rows, previews, shown_errors=None) -> tuple:
+    """(totals, error message) of the rows as typed; no totals while there is an error.
+    A row's error comes from its preview (`_previews`: numbered as the rows are shown,
+    blank ones included). `shown_errors` ({row: {field: message}}, the errors shown next
+    to the fields): an error among them is not repeated, the totals only point to it."""
+    refused = [p for p in previews.values() if isinstance(p, DomainError)]
+    if refused:
+        exc = refused[0]
         where = lines.split_error(exc.field)
+        if where and where[1] in (shown_errors or {}).get(where[0], {}):
+            return None, "Totaux incalculables : corrigez les lignes signalées en rouge."
         # Some line checks (VAT) do not say which line: the preview has no row to put
         # the message next to, so it names it.
         if where and not exc.message.startswith("Ligne"):
             return None, f"Ligne {where[0]} : {exc.message}"
         return None, exc.message
+    try:
+        return services.preview_totals(company, lines.filled(rows)), None
+    except DomainError as exc:
+        return None, exc.message
 
 
-def _numbered(rows, line_errors=None) -> list[dict]:
+def _previews(company, rows) -> dict:
+    """{row number: the line as the save would clean it, or the error refusing it} of
+    the rows typed in (blank rows have none)."""
+    typed = {i: row for i, row in enumerate(rows, start=1) if lines.is_filled(row)}
+    return services.preview_lines(company, typed)
+
+
+def _numbered(rows, line_errors=None, previews=None) -> list[dict]:
+    """The rows as the template shows them: number, values, errors and, for a row that
+    makes a valid line, its total net of discount (BT-131)."""
     line_errors = line_errors or {}
+    previews = previews or {}
     return [
-        {"index": i, "values": row, "errors": line_errors.get(i, {})}
+        {
+            "index": i,
+            "values": row,
+            "errors": line_errors.get(i, {}),
+            "total": getattr(previews.get(i), "net_amount", None),
+        }
         for i, row in enumerate(rows, start=1)
     ]
+
+
+def _preview_errors(previews) -> dict:
+    """{row: {field: message}} of the rows that make no valid line."""
+    errors: dict = {}
+    for preview in previews.values():
+        if isinstance(preview, DomainError):
+            for field, message in error_targets(preview):
+                where = lines.split_error(field)
+                if where:
+                    errors.setdefault(where[0], {}).setdefault(where[1], message)
+    return errors
 
 
 def _editor(
@@ -148,14 +192,20 @@ def _editor(
     schedule_errors=None,
     status=200,
 ):
-    totals, totals_error = _totals(request.company, rows)
+    """The draft form. After a refused save (`line_errors` given), every row's errors
+    are shown next to their fields, not only the one the service stopped at."""
+    previews = _previews(request.company, rows)
+    if line_errors is not None:
+        for index, errors in _preview_errors(previews).items():
+            line_errors[index] = {**errors, **line_errors.get(index, {})}
+    totals, totals_error = _totals(request.company, rows, previews, line_errors)
     return render(
         request,
         "encaisse/invoices/form.html",
         {
             "form": form,
             "invoice": invoice,
-            "rows": _numbered(rows, line_errors),
+            "rows": _numbered(rows, line_errors, previews),
             "installments": _numbered(schedule, schedule_errors),
             "totals": totals,
             "totals_error": totals_error,
@@ -216,16 +266,16 @@ def _save(request, invoice: Invoice | None):
                 when = lines.split_schedule_error(field)
                 if where:
                     line_errors.setdefault(where[0], {})[where[1]] = message
-                    form.add_error(None, message)
                 elif when:
                     schedule_errors.setdefault(when[0], {})[when[1]] = message
-                    form.add_error(None, message)
                 else:
                     add_domain_error(form, exc)
                     break
         else:
             messages.success(request, "Brouillon enregistré.")
             return redirect("web:invoice_detail", pk=invoice.pk)
+        if (line_errors or schedule_errors) and not form.errors:
+            form.add_error(None, SEE_THE_FIELDS)
     return _editor(
         request,
         form=form,
@@ -266,12 +316,14 @@ def invoice_lines(request):
         rows.pop(position)
     elif name == "product" and 0 <= position < len(rows):
         rows[position] = lines.fill_from_product(rows[position], request.company)
-    totals, totals_error = _totals(request.company, rows)
+    rows = rows or [lines.blank_row()]
+    previews = _previews(request.company, rows)
+    totals, totals_error = _totals(request.company, rows, previews)
     return render(
         request,
         "encaisse/invoices/_lines.html",
         {
-            "rows": _numbered(rows or [lines.blank_row()]),
+            "rows": _numbered(rows, previews=previews),
             "totals": totals,
             "totals_error": totals_error,
             "oob": True,
@@ -299,12 +351,19 @@ def invoice_schedule(request):
 @company_view(needs=EDIT_INVOICES)
 @require_POST
 def invoice_totals(request):
-    """htmx: the totals of the lines as typed, or the service's message about them."""
-    totals, totals_error = _totals(request.company, lines.rows_from(request.POST))
+    """htmx: the totals of the lines as typed, or the service's message about them, and
+    each line's total (swapped out of band into its row)."""
+    rows = lines.rows_from(request.POST)
+    previews = _previews(request.company, rows)
+    totals, totals_error = _totals(request.company, rows, previews)
     return render(
         request,
         "encaisse/invoices/_totals.html",
-        {"totals": totals, "totals_error": totals_error},
+        {
+            "totals": totals,
+            "totals_error": totals_error,
+            "line_totals": _numbered(rows, previews=previews),
+        },
     )
 
 
@@ -447,7 +506,9 @@ def invoice_issue(request, pk):
             if exc.details:
                 errors.insert(0, {"message": exc.message, "area": ""})
         else:
-            messages.success(request, f"{invoice} émis(e) le {invoice.issue_date:%d/%m/%Y}.")
+            messages.success(
+                request, f"{invoice} {invoice.issued_word} le {invoice.issue_date:%d/%m/%Y}."
+            )
             return redirect("web:invoice_detail", pk=invoice.pk)
     return render(
         request,
@@ -508,7 +569,7 @@ def credit_note_create(request, pk):
             where = lines.split_error(exc.field)
             if where and where[0] <= len(wanted):
                 line_errors[wanted[where[0] - 1]["line"]] = exc.message
-                form.add_error(None, exc.message)
+                form.add_error(None, SEE_THE_FIELDS)
             else:
                 add_domain_error(form, exc)
         else:

@@ -236,14 +236,9 @@ def payment_detail(request, pk, refund_form=None, write_off_forms=None):
                 )
                 for item in remainders
             ],
+            # The amount is left empty: the whole credit is a hint, not a default.
             "refund_form": refund_form
-            or RefundForm(
-                initial={
-                    "amount": format_decimal(payment.unallocated),
-                    "date": timezone.localdate(),
-                    "method": PaymentMethod.TRANSFER,
-                }
-            ),
+            or RefundForm(initial={"date": timezone.localdate(), "method": PaymentMethod.TRANSFER}),
             "threshold": request.company.write_off_threshold,
             "may_allocate": may_allocate,
             "trail": audit.entries(payment),
