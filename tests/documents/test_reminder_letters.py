@@ -402,7 +402,8 @@ def test_a_payment_matched_late_is_counted_from_the_day_it_came_in(
     # 4 000,00 received on 20 Jun, matched only on 14 Jul, the day before the notice.
     payment = pay("4000.00", dt.date(2025, 6, 20))
     allocate(payment, [(big.installments.get(), "4000.00")], by=admin, on=dt.date(2025, 7, 14))
-    reminder = send_reminder(proposed(company, customer, SENDS[3]), by=admin, on=SENDS[3], to=MAIL)
+    notice = proposed(company, customer, SENDS[3])
+    reminder = send_reminder(notice, by=admin, on=SENDS[3], to=MAIL, **registered_ref(notice))
     text = stored_text(reminder, "3_formal_notice_matched_late")
     # FA2025-00001: 16 May–20 Jun, 36 d, 10 000 at 13.15 %: 1 315 × 36 / 365 = 129.698… → 129.70
     #   21–30 Jun, 10 d, 6 000 at 13.15 %: 789 × 10 / 365 = 21.616… → 21.62
