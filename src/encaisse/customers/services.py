@@ -11,6 +11,7 @@ from encaisse.companies.models import Company
 from encaisse.companies.permissions import EDIT_CUSTOMERS, require
 from encaisse.errors import ValidationFailed
 from encaisse.sales.terms import check_terms
+from encaisse.validation import clean_model_texts
 
 from .models import Contact, Customer, CustomerKind, RiskClass, Segment
 
@@ -51,9 +52,9 @@ def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
         raise ValidationFailed(
             "required", "La raison sociale ou le nom est obligatoire.", "legal_name"
         )
-    for key in ("billing_country", "delivery_country"):
-        if data.get(key):
-            data[key] = data[key].upper()
+    data["billing_country"] = identifiers.country(data.get("billing_country"), "billing_country")
+    if data.get("delivery_country"):
+        data["delivery_country"] = identifiers.country(data["delivery_country"], "delivery_country")
     if data.get("kind") not in CustomerKind.values:
         raise ValidationFailed("invalid_kind", "Type de client inconnu.", "kind")
     if data["kind"] == CustomerKind.CONSUMER and (data.get("siren") or data.get("siret")):
@@ -89,6 +90,8 @@ def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
             ) from None
     else:
         data["salesperson"] = None
+    # After the identifiers are normalized: a SIREN typed with spaces fits once compacted.
+    data = clean_model_texts(Customer, data)
     if data.get("siren"):
         others = Customer.objects.filter(company=company, siren=data["siren"])
         if instance is not None:
@@ -139,9 +142,12 @@ def update_customer(customer: Customer, data: dict, *, by) -> Customer:
 
 def add_contact(customer: Customer, data: dict, *, by) -> Contact:
     require(by, customer.company, EDIT_CUSTOMERS)
-    data = {k: v for k, v in data.items() if k in CONTACT_FIELDS}
-    if not (data.get("name") or "").strip():
+    data = {
+        k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in CONTACT_FIELDS
+    }
+    if not data.get("name"):
         raise ValidationFailed("required", "Le nom du contact est obligatoire.", "name")
+    data = clean_model_texts(Contact, data)
     with transaction.atomic():
         contact = Contact.objects.create(customer=customer, **data)
         audit.record(
