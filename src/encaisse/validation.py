@@ -59,6 +59,11 @@ TEXT_AREA_MAX = 10_000
 JOINERS = frozenset("\u200c\u200d")
 # Control, format, surrogate, private use, unassigned, line and paragraph separators.
 INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# The pictographs of the supplementary plane (emoji, cards, dominoes...): DejaVu Sans
+# draws a few of them in black and white, but an emoji has no place on an invoice and a
+# rule « emoji are refused » is one a user can follow, unlike « 😀 but not 🥐 ».
+# Long-standing symbols of the basic plane (★ ✓ ☎ ✈) stay, where the fonts draw them.
+PICTOGRAPHS = range(0x1F000, 0x1FB00)
 
 
 def text_fault(value: str, *, multiline: bool = False) -> tuple[str, str] | None:
@@ -81,6 +86,12 @@ def text_fault(value: str, *, multiline: bool = False) -> tuple[str, str] | None
         if unicodedata.category(char) in INVISIBLE and char not in JOINERS:
             message = f"Caractère invisible ou de contrôle U+{point:04X} refusé."
             return "invisible_character", message
+        if point in PICTOGRAPHS:
+            return (
+                "emoji",
+                f"« {char} » (U+{point:04X}) : les émojis ne peuvent pas figurer sur les "
+                "factures et les lettres.",
+            )
         if point not in drawable:
             return (
                 "unprintable_character",

@@ -4,7 +4,7 @@ Typst sets the documents in Libertinus Serif, bundled in the `typst` wheel (Lati
 Greek, Cyrillic, Hebrew). This folder adds DejaVu Sans, regular and bold (Debian's
 fonts-dejavu-core 2.37, licence in LICENSE-DejaVu.txt), which the templates name as
 fallback: Latin extended, Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic, IPA and
-about 1,900 symbols (arrows, currencies, maths, box drawing). PDF/A embeds whatever a
+nearly 2,000 symbols (arrows, currencies, maths, box drawing). PDF/A embeds whatever a
 document uses, and Typst refuses to write a character no font draws.
 
 `drawable()` is what the input validator trusts (`encaisse.validation`): the code points
@@ -15,7 +15,8 @@ it accepts.
 
 Left out on purpose: CJK (a font is 10 to 20 MB per weight, for scripts that French
 invoices do not carry: a Chinese or Japanese company is invoiced under its Latin name)
-and emoji (a colour font of about 10 MB, and no place in a legal document).
+and emoji (a colour font of about 10 MB, and no place in a legal document; the few that
+DejaVu draws in black and white are refused too, see validation.PICTOGRAPHS).
 """
 
 from functools import cache
