@@ -94,7 +94,8 @@ def _text_check(multiline: bool):
         except ValidationFailed as exc:
             # The reason goes through the context: pydantic formats the template, and a
             # message is not a template.
-            raise PydanticCustomError("invalid_text", "{reason}", {"reason": exc.message}) from None
+            reason = exc.message.removesuffix(".")  # the API's message ends the sentence
+            raise PydanticCustomError("invalid_text", "{reason}", {"reason": reason}) from None
 
     return check
 

@@ -1,0 +1,94 @@
+"""Every value a request carries is bounded where it is parsed: each text has a length
+limit and the documents' character check (fields.Text / TextOf), each date the window of
+validation.DATE_MIN..DATE_MAX (fields.DateIn). Walks the request models of every
+endpoint, so that a new schema cannot forget it."""
+
+import pytest
+
+from encaisse.api import fields
+from encaisse.api.urls import api
+
+TEXT_CHECKS = {fields._SINGLE_LINE, fields._MULTILINE}
+
+
+def request_models():
+    """(endpoint, model) for the query and body of every operation (path parameters
+    are ids, and the catch-all 404's path is not data)."""
+    for prefix, router in api._routers:
+        for path, operations in router.path_operations.items():
+            for operation in operations.operations:
+                for model in operation.models:
+                    if model.__ninja_param_source__ in ("query", "body"):
+                        yield f"{operation.methods} {prefix}{path}", model
+
+
+def function_of(node):
+    function = node.get("function", {})
+    return function.get("function") if isinstance(function, dict) else None
+
+
+def faults(node, where="", guarded=None) -> list[str]:
+    """What, in a pydantic core schema, is a string or a date without its check."""
+    found = []
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            found += faults(item, where, guarded)
+        return found
+    if not isinstance(node, dict):
+        return found
+    kind = node.get("type")
+    function = function_of(node)
+    if kind == "function-after" and function in TEXT_CHECKS:
+        guarded = "text"
+    elif kind == "function-after" and function is fields._date_bounds:
+        guarded = "date"
+    elif kind == "str":
+        if guarded != "text":
+            found.append(f"{where}: text without fields.Text")
+        elif node.get("max_length") is None:
+            found.append(f"{where}: text without max_length")
+    elif kind == "date" and guarded != "date":
+        found.append(f"{where}: date without fields.DateIn")
+    elif kind == "datetime":
+        found.append(f"{where}: a datetime is not typed by users")
+    for key, value in node.items():
+        if key in ("function", "metadata", "cls", "ref", "serialization"):
+            continue
+        inner = f"{where}.{key}" if kind in ("model-fields", "typed-dict") and key else where
+        if kind == "model-fields" and key == "fields":
+            for name, field in value.items():
+                found += faults(field, f"{where}.{name}", guarded)
+            continue
+        found += faults(value, inner, guarded if kind != "model" else None)
+    return found
+
+
+MODELS = list(request_models())
+
+
+def test_every_endpoint_is_walked():
+    # customers, products, invoices, payments, disputes, promises, dunning, reports...
+    assert len(MODELS) >= 30
+
+
+@pytest.mark.parametrize(("endpoint", "model"), MODELS, ids=[m[0] for m in MODELS])
+def test_texts_and_dates_of_requests_are_bounded(endpoint, model):
+    assert faults(model.__pydantic_core_schema__, endpoint) == []
+
+
+def test_the_walk_sees_an_unchecked_string_and_date():
+    """The walk itself can fail: a plain str and a plain date are reported."""
+    import datetime as dt
+
+    from ninja import Schema
+
+    class Loose(Schema):
+        name: str
+        on: dt.date | None = None
+        note: fields.Text(20) = ""
+        day: fields.DateIn | None = None
+
+    assert faults(Loose.__pydantic_core_schema__) == [
+        ".name: text without fields.Text",
+        ".on: date without fields.DateIn",
+    ]
