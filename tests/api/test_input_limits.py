@@ -28,17 +28,17 @@ def function_of(node):
 
 
 def faults(node, where="", guarded=None) -> list[str]:
-    """What, in a pydantic core schema, is a string or a date without its check."""
-    found = []
+    """What, in a pydantic core schema, is a string or a date without its check.
+    `guarded`: the check of the enclosing validator ("text", "date"), if any."""
     if isinstance(node, list):
-        for i, item in enumerate(node):
-            found += faults(item, where, guarded)
-        return found
+        return [fault for item in node for fault in faults(item, where, guarded)]
     if not isinstance(node, dict):
-        return found
-    kind = node.get("type")
-    function = function_of(node)
-    if kind == "function-after" and function in TEXT_CHECKS:
+        return []
+    found = []
+    kind, function = node.get("type"), function_of(node)
+    if kind == "model":
+        guarded = None  # a nested model starts afresh
+    elif kind == "function-after" and function in TEXT_CHECKS:
         guarded = "text"
     elif kind == "function-after" and function is fields._date_bounds:
         guarded = "date"
@@ -51,15 +51,13 @@ def faults(node, where="", guarded=None) -> list[str]:
         found.append(f"{where}: date without fields.DateIn")
     elif kind == "datetime":
         found.append(f"{where}: a datetime is not typed by users")
+    if kind == "model-fields":
+        for name, field in node["fields"].items():
+            found += faults(field, f"{where}.{name}", guarded)
+        return found
     for key, value in node.items():
-        if key in ("function", "metadata", "cls", "ref", "serialization"):
-            continue
-        inner = f"{where}.{key}" if kind in ("model-fields", "typed-dict") and key else where
-        if kind == "model-fields" and key == "fields":
-            for name, field in value.items():
-                found += faults(field, f"{where}.{name}", guarded)
-            continue
-        found += faults(value, inner, guarded if kind != "model" else None)
+        if key not in ("function", "metadata", "cls", "ref", "serialization"):
+            found += faults(value, where, guarded)
     return found
 
 
