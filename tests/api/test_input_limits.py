@@ -3,8 +3,13 @@ limit and the documents' character check (fields.Text / TextOf), each date the w
 validation.DATE_MIN..DATE_MAX (fields.DateIn). Walks the request models of every
 endpoint, so that a new schema cannot forget it."""
 
-import pytest
+import datetime as dt
+import re
 
+import pytest
+from ninja import Schema
+
+from encaisse import validation
 from encaisse.api import fields
 from encaisse.api.urls import api
 
@@ -76,9 +81,6 @@ def test_texts_and_dates_of_requests_are_bounded(endpoint, model):
 
 def test_the_walk_sees_an_unchecked_string_and_date():
     """The walk itself can fail: a plain str and a plain date are reported."""
-    import datetime as dt
-
-    from ninja import Schema
 
     class Loose(Schema):
         name: str
@@ -90,3 +92,14 @@ def test_the_walk_sees_an_unchecked_string_and_date():
         ".name: text without fields.Text",
         ".on: date without fields.DateIn",
     ]
+
+
+def test_the_published_date_pattern_is_the_window():
+    pattern = re.compile(fields.DATE_PATTERN)
+    one_day = dt.timedelta(days=1)
+    for inside in (validation.DATE_MIN, validation.DATE_MAX, dt.date(2026, 2, 28)):
+        assert pattern.match(inside.isoformat())
+    for outside in (validation.DATE_MIN - one_day, validation.DATE_MAX + one_day):
+        assert not pattern.match(outside.isoformat())
+    schema = api.get_openapi_schema()["components"]["schemas"]["PaymentIn"]
+    assert schema["properties"]["date"]["anyOf"][0]["pattern"] == fields.DATE_PATTERN

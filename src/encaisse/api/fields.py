@@ -127,6 +127,8 @@ def TextOf(attribute, *, max_length: int | None = None, **kwargs):
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The window in the OpenAPI document, for clients and fuzzers: years 2000 to 2099.
+DATE_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 DATE_HELP = (
     f"Date AAAA-MM-JJ, du {validation.DATE_MIN.isoformat()} au {validation.DATE_MAX.isoformat()}."
 )
@@ -159,5 +161,7 @@ DateIn = Annotated[
     dt.date,
     BeforeValidator(_date_input),
     AfterValidator(_date_bounds),
-    WithJsonSchema({"type": "string", "format": "date", "description": DATE_HELP}),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": DATE_PATTERN, "description": DATE_HELP}
+    ),
 ]
