@@ -64,7 +64,7 @@ def test_what_fits_is_stored_composed(api):
     [
         ("billing_country", "ZZ", "invalid_country"),  # e-invoices failed BR-CL-14
         ("delivery_country", "UK", "invalid_country"),
-        ("billing_country", "", "required"),
+        ("billing_country", "F", "invalid_country"),
     ],
 )
 def test_countries_are_iso_3166(api, unchanged, field, value, code):
@@ -72,10 +72,13 @@ def test_countries_are_iso_3166(api, unchanged, field, value, code):
         assert_error(api.post("/api/customers", {**NEW, field: value}), 422, code, field)
 
 
-def test_country_codes_are_stored_upper_case(api):
+def test_country_codes_are_stored_upper_case_and_blank_is_france(api):
     response = api.post("/api/customers", {**NEW, "billing_country": "be"})
     assert response.status_code == 201, response.content
     assert response.json()["billing_country"] == "BE"
+    response = api.post("/api/customers", {**NEW, "legal_name": "Autre", "billing_country": ""})
+    assert response.status_code == 201, response.content
+    assert response.json()["billing_country"] == "FR"
 
 
 @pytest.mark.parametrize(

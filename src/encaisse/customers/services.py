@@ -52,9 +52,6 @@ def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
         raise ValidationFailed(
             "required", "La raison sociale ou le nom est obligatoire.", "legal_name"
         )
-    data["billing_country"] = identifiers.country(data.get("billing_country"), "billing_country")
-    if data.get("delivery_country"):
-        data["delivery_country"] = identifiers.country(data["delivery_country"], "delivery_country")
     if data.get("kind") not in CustomerKind.values:
         raise ValidationFailed("invalid_kind", "Type de client inconnu.", "kind")
     if data["kind"] == CustomerKind.CONSUMER and (data.get("siren") or data.get("siret")):
@@ -69,6 +66,13 @@ def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
         data["siret"] = identifiers.siret(data["siret"], of_siren=data["siren"])
     if data.get("vat_number"):
         data["vat_number"] = identifiers.vat_number(data["vat_number"], of_siren=data.get("siren"))
+    # A blank country is France, the model's default; a code must be one the e-invoice
+    # accepts (BR-CL-14).
+    data["billing_country"] = identifiers.country(
+        data.get("billing_country") or "FR", "billing_country"
+    )
+    if data.get("delivery_country"):
+        data["delivery_country"] = identifiers.country(data["delivery_country"], "delivery_country")
     if data.get("terms_kind"):
         check_terms(data["terms_kind"], data.get("terms_days"))
     else:
