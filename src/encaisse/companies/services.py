@@ -11,7 +11,7 @@ from encaisse.collection.rates import rate_on
 from encaisse.errors import ValidationFailed
 from encaisse.money import format_decimal
 from encaisse.sales.terms import check_terms
-from encaisse.validation import parse_decimal
+from encaisse.validation import clean_model_texts, parse_decimal
 
 from .models import PREFIX_VALIDATOR, Company, Membership, Role
 from .permissions import EDIT_COMPANY, require
@@ -55,6 +55,8 @@ def _clean(data: dict, instance: Company | None) -> dict:
     }
     if not data.get("legal_name"):
         raise ValidationFailed("required", "La raison sociale est obligatoire.", "legal_name")
+    if "country" in data:
+        data["country"] = identifiers.country(data["country"])
     data["siren"] = identifiers.siren(data.get("siren", ""))
     if data.get("siret"):
         data["siret"] = identifiers.siret(data["siret"], of_siren=data["siren"])
@@ -110,6 +112,8 @@ def _clean(data: dict, instance: Company | None) -> dict:
         check_terms(
             data["default_terms_kind"], data.get("default_terms_days"), field="default_terms_days"
         )
+    # After the identifiers are normalized: an IBAN typed in groups fits once compacted.
+    data = clean_model_texts(Company, data)
     others = Company.objects.filter(siren=data["siren"])
     if instance is not None:
         others = others.exclude(pk=instance.pk)

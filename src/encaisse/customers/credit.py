@@ -18,13 +18,14 @@ from encaisse.companies.permissions import CREDIT_OVERRIDE, EDIT_CUSTOMERS, requ
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.money import HUNDRED, ZERO, format_eur, q2
 from encaisse.receivables.selectors import customer_balance
-from encaisse.validation import parse_decimal
+from encaisse.validation import clean_column, clean_text, parse_decimal
 
 from .models import CreditIncident, CreditLimitOrigin, Customer, IncidentKind
 
 # A customer is "near" its limit from this share of it used: far enough ahead to call
 # the customer or ask the insurer for more cover before an invoice is refused.
 NEAR_LIMIT_PERCENT = Decimal("80")
+OVERRIDE_REASON_MAX = 500
 
 LIMIT_FIELDS = [
     "credit_limit",
@@ -63,7 +64,7 @@ def set_credit_limit(
             "invalid_origin", "Origine de la limite de crédit inconnue.", "credit_limit_origin"
         )
     limit = _amount(limit, "credit_limit", "La limite de crédit", required=False)
-    insurer = (insurer or "").strip()
+    insurer = clean_column(Customer, "credit_insurer", (insurer or "").strip())
     if origin == CreditLimitOrigin.INSURANCE:
         if not insurer:
             raise ValidationFailed(
@@ -133,7 +134,7 @@ def record_incident(
             customer=customer,
             date=date,
             kind=kind,
-            note=(note or "").strip(),
+            note=clean_column(CreditIncident, "note", (note or "").strip()),
             by=audit.actor(by),
         )
         audit.record(
@@ -172,6 +173,8 @@ def check_issue(customer: Customer, amount: Decimal, *, by, override_reason: str
     notes, which lower the exposure). Returns None when within the limit, the Excess when
     a user with the right overrides it with a reason (to be audited on the invoice);
     raises Conflict otherwise, Forbidden for a reason given without the right."""
+    if override_reason:  # kept in the audit trail, shown on the invoice's history
+        clean_text(override_reason, "override_reason", max_length=OVERRIDE_REASON_MAX)
     if customer.credit_limit is None:
         return None
     # The customer's row lock serializes the issuing of its invoices: two invoices issued

@@ -11,6 +11,7 @@ from encaisse.companies.models import Company
 from encaisse.companies.permissions import EDIT_CUSTOMERS, require
 from encaisse.errors import ValidationFailed
 from encaisse.sales.terms import check_terms
+from encaisse.validation import clean_model_texts
 
 from .models import Civility, Contact, Customer, CustomerKind, RiskClass, Segment
 
@@ -60,9 +61,6 @@ def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
         raise ValidationFailed(
             "required", "La raison sociale ou le nom est obligatoire.", "legal_name"
         )
-    for key in ("billing_country", "delivery_country"):
-        if data.get(key):
-            data[key] = data[key].upper()
     if data.get("kind") not in CustomerKind.values:
         raise ValidationFailed("invalid_kind", "Type de client inconnu.", "kind")
     if data["kind"] == CustomerKind.CONSUMER and (data.get("siren") or data.get("siret")):
@@ -77,6 +75,13 @@ def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
         data["siret"] = identifiers.siret(data["siret"], of_siren=data["siren"])
     if data.get("vat_number"):
         data["vat_number"] = identifiers.vat_number(data["vat_number"], of_siren=data.get("siren"))
+    # A blank country is France, the model's default; a code must be one the e-invoice
+    # accepts (BR-CL-14).
+    data["billing_country"] = identifiers.country(
+        data.get("billing_country") or "FR", "billing_country"
+    )
+    if data.get("delivery_country"):
+        data["delivery_country"] = identifiers.country(data["delivery_country"], "delivery_country")
     if data.get("terms_kind"):
         check_terms(data["terms_kind"], data.get("terms_days"))
     else:
@@ -98,6 +103,8 @@ def _clean(company: Company, data: dict, instance: Customer | None) -> dict:
             ) from None
     else:
         data["salesperson"] = None
+    # After the identifiers are normalized: a SIREN typed with spaces fits once compacted.
+    data = clean_model_texts(Customer, data)
     if data.get("siren"):
         others = Customer.objects.filter(company=company, siren=data["siren"])
         if instance is not None:
@@ -174,8 +181,11 @@ def _contact_names(data: dict) -> dict:
 
 def add_contact(customer: Customer, data: dict, *, by) -> Contact:
     require(by, customer.company, EDIT_CUSTOMERS)
-    data = {k: v for k, v in data.items() if k in CONTACT_FIELDS}
+    data = {
+        k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in CONTACT_FIELDS
+    }
     data.update(_contact_names(data))
+    data = clean_model_texts(Contact, data)
     with transaction.atomic():
         contact = Contact.objects.create(customer=customer, **data)
         audit.record(

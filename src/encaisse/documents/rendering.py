@@ -10,8 +10,11 @@ Templates only lay out text: every value arrives already formatted the French wa
 totals), and `facturx_pdf(invoice)` embeds the EN 16931 CII XML into it as
 `factur-x.xml`: the document that is archived and sent.
 
-Fonts: only the fonts bundled in the typst wheel are used (system fonts are ignored), so
-a PDF renders the same on every machine and every glyph is embedded, as PDF/A wants.
+Fonts: the fonts bundled in the typst wheel (Libertinus Serif) and those shipped in
+`encaisse/fonts` (DejaVu Sans, the fallback for what Libertinus lacks); system fonts are
+ignored, so a PDF renders the same on every machine and every glyph is embedded, as PDF/A
+wants. A character no font draws would make Typst refuse the document: the input
+validator (`encaisse.validation.clean_text`) refuses it where it is typed.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import facturx
 import pycountry
 import typst
 
+from encaisse import fonts
 from encaisse.catalog.models import Unit
 from encaisse.catalog.vat import Exemption
 from encaisse.money import NBSP, format_decimal, format_eur, q2
@@ -83,7 +87,9 @@ def _compiler() -> typst.Compiler:
         # The root is "/" so that a template may show a file given by absolute path
         # (the company logo, stored under MEDIA_ROOT); templates never read a path
         # that does not come from the context the code built.
-        compiler = typst.Compiler(root="/", ignore_system_fonts=True)
+        compiler = typst.Compiler(
+            root="/", font_paths=[str(fonts.FONTS_DIR)], ignore_system_fonts=True
+        )
         _local.compiler = compiler
     return compiler
 

@@ -1,30 +1,116 @@
-"""Forms that render fields and parse basic types. The services do the validation."""
+"""Forms that render fields and parse basic types. The services do the business rules.
+
+What every form checks itself, so that a mistake shows next to its field before anything
+is sent to a service: free text fits the column it is stored in and holds only what the
+documents can print (`text`, `email_field`: `validation.clean_text`), dates lie in the window
+of `validation.DATE_MIN`..`DATE_MAX` (`date_field`). tests/web/test_form_limits.py walks
+every form to hold it to that.
+"""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import models
 
-from encaisse.catalog.models import ItemKind, Unit
+from encaisse import validation
+from encaisse.catalog.models import ItemKind, Product, Unit
 from encaisse.catalog.vat import RATES, Exemption
-from encaisse.customers.models import Civility, Customer, CustomerKind, RiskClass, Segment
+from encaisse.companies.models import Company
+from encaisse.customers.models import Civility, Contact, Customer, CustomerKind, RiskClass, Segment
+from encaisse.errors import ValidationFailed
 from encaisse.money import format_decimal
-from encaisse.sales.models import DocumentStatus
+from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.sales.terms import PaymentTermsKind
 
 RATE_OPTIONS = [(str(r), f"{format_decimal(r)} %") for r in RATES]
 EXEMPTION_OPTIONS = [("", "—"), *Exemption.choices]
+NUMBER_MAX = 40  # characters of an amount or a rate typed as text
+CODE_MAX = 50  # characters of an identifier typed with spaces (SIREN, IBAN...)
+SEARCH_MAX = 200  # characters of a search
+RECIPIENTS_MAX = 2000  # e-mail addresses separated by commas
+REASON_MAX = 200  # a reason kept in the audit trail only
 
 
-def text(label, *, required=False, area=False, **kwargs):
-    widget = forms.Textarea(attrs={"rows": 3}) if area else None
-    return forms.CharField(label=label, required=required, widget=widget, **kwargs)
+def _form_error(exc: ValidationFailed) -> forms.ValidationError:
+    return forms.ValidationError(exc.message, code=exc.code)
 
 
-def date_field(label):
+class Printable:
+    """Mixin of the text fields: `validation.clean_text` on what the user typed (NFC,
+    line breaks only when multi-line, only characters the documents can print)."""
+
+    multiline = False
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value:
+            try:
+                value = validation.clean_text(value, "", multiline=self.multiline)
+            except ValidationFailed as exc:
+                raise _form_error(exc) from None
+        return value
+
+
+class PrintableText(Printable, forms.CharField):
+    def __init__(self, *, multiline=False, **kwargs):
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+
+class PrintableEmail(Printable, forms.EmailField):
+    pass
+
+
+def text(label, *, of=None, max_length=None, required=False, area=None, rows=3, **kwargs):
+    """A free-text field. `of`: the model field it is stored in (`Customer.legal_name`),
+    whose max_length it takes (a TextField: validation.TEXT_AREA_MAX, in a textarea,
+    multi-line, unless `area` is False); a text stored nowhere, or normalized before it is
+    stored (a SIREN typed with spaces), gives its own `max_length`."""
+    if of is not None:
+        column = of.field
+        limit = column.max_length or validation.TEXT_AREA_MAX
+        max_length = min(max_length or limit, limit)
+        if area is None:
+            area = isinstance(column, models.TextField)
+    if max_length is None:
+        raise TypeError(f"text({label!r}): give the column (of=) or a max_length")
+    widget = forms.Textarea(attrs={"rows": rows}) if area else None
+    return PrintableText(
+        label=label,
+        required=required,
+        widget=widget,
+        max_length=max_length,
+        multiline=area,
+        **kwargs,
+    )
+
+
+def email_field(label="E-mail", *, of, required=False, **kwargs):
+    return PrintableEmail(label=label, required=required, max_length=of.field.max_length, **kwargs)
+
+
+def _in_window(value):
+    try:
+        validation.check_date(value, "")
+    except ValidationFailed as exc:
+        raise _form_error(exc) from None
+
+
+def date_field(label, *, required=False, **kwargs):
+    """A date, inside validation.DATE_MIN..DATE_MAX (the browser's picker too)."""
     return forms.DateField(
         label=label,
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=required,
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "min": validation.DATE_MIN.isoformat(),
+                "max": validation.DATE_MAX.isoformat(),
+            },
+            format="%Y-%m-%d",
+        ),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[_in_window],
+        **kwargs,
     )
 
 
@@ -36,34 +122,34 @@ def members_of(company):
 
 
 class CustomerForm(forms.Form):
-    legal_name = text("Raison sociale / nom")
+    legal_name = text("Raison sociale / nom", of=Customer.legal_name)
     kind = forms.ChoiceField(label="Type", choices=CustomerKind.choices)
-    siren = text("SIREN")
-    siret = text("SIRET")
-    vat_number = text("N° de TVA intracommunautaire")
-    email = forms.EmailField(label="E-mail", required=False)
-    phone = text("Téléphone")
-    billing_line1 = text("Adresse de facturation")
-    billing_line2 = text("Complément")
-    billing_postal_code = text("Code postal")
-    billing_city = text("Ville")
-    billing_country = text("Pays (code ISO)", initial="FR")
-    delivery_line1 = text("Adresse de livraison")
-    delivery_line2 = text("Complément")
-    delivery_postal_code = text("Code postal")
-    delivery_city = text("Ville")
-    delivery_country = text("Pays (code ISO)")
+    siren = text("SIREN", max_length=CODE_MAX)
+    siret = text("SIRET", max_length=CODE_MAX)
+    vat_number = text("N° de TVA intracommunautaire", max_length=CODE_MAX)
+    email = email_field(of=Customer.email)
+    phone = text("Téléphone", of=Customer.phone)
+    billing_line1 = text("Adresse de facturation", of=Customer.billing_line1)
+    billing_line2 = text("Complément", of=Customer.billing_line2)
+    billing_postal_code = text("Code postal", of=Customer.billing_postal_code)
+    billing_city = text("Ville", of=Customer.billing_city)
+    billing_country = text("Pays (code ISO)", of=Customer.billing_country, initial="FR")
+    delivery_line1 = text("Adresse de livraison", of=Customer.delivery_line1)
+    delivery_line2 = text("Complément", of=Customer.delivery_line2)
+    delivery_postal_code = text("Code postal", of=Customer.delivery_postal_code)
+    delivery_city = text("Ville", of=Customer.delivery_city)
+    delivery_country = text("Pays (code ISO)", of=Customer.delivery_country)
     terms_kind = forms.ChoiceField(
         label="Conditions de paiement",
         required=False,
         choices=[("", "Conditions de la société"), *PaymentTermsKind.choices],
     )
     terms_days = forms.IntegerField(label="Délai (jours)", required=False, min_value=0)
-    einvoicing_address = text("Adresse de facturation électronique")
+    einvoicing_address = text("Adresse de facturation électronique", of=Customer.einvoicing_address)
     salesperson = forms.ChoiceField(label="Commercial", required=False)
     segment = forms.ChoiceField(label="Segment", choices=Segment.choices)
     risk_class = forms.ChoiceField(label="Classe de risque", choices=RiskClass.choices)
-    notes = text("Notes", area=True)
+    notes = text("Notes", of=Customer.notes)
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,27 +166,27 @@ class ContactForm(forms.Form):
     civility = forms.ChoiceField(
         label="Civilité", required=False, choices=[("", "—"), *Civility.choices]
     )
-    first_name = text("Prénom", max_length=90)
-    last_name = text("Nom", max_length=100)
-    job_title = text("Fonction")
-    email = forms.EmailField(label="E-mail", required=False)
-    phone = text("Téléphone")
+    first_name = text("Prénom", of=Contact.first_name)
+    last_name = text("Nom", of=Contact.last_name)
+    job_title = text("Fonction", of=Contact.job_title)
+    email = email_field(of=Contact.email)
+    phone = text("Téléphone", of=Contact.phone)
     is_billing_contact = forms.BooleanField(label="Destinataire des factures", required=False)
 
 
 class ProductForm(forms.Form):
-    reference = text("Référence")
-    label = text("Désignation")
+    reference = text("Référence", of=Product.reference)
+    label = text("Désignation", of=Product.label)
     kind = forms.ChoiceField(label="Nature", choices=[("", "—"), *ItemKind.choices], required=False)
     unit = forms.ChoiceField(label="Unité", choices=Unit.choices)
     # Amounts stay text: the service parses them (French comma, 4 decimals at most).
-    unit_price = text("Prix unitaire HT (€)")
+    unit_price = text("Prix unitaire HT (€)", max_length=NUMBER_MAX)
     vat_rate = forms.ChoiceField(label="Taux de TVA", choices=RATE_OPTIONS, initial="20.00")
     vat_exemption = forms.ChoiceField(
         label="Motif d'exonération (si 0 %)", choices=EXEMPTION_OPTIONS, required=False
     )
-    vat_exemption_reason = text("Mention d'exonération")
-    cost_price = text("Prix de revient HT (€)")
+    vat_exemption_reason = text("Mention d'exonération", of=Product.vat_exemption_reason)
+    cost_price = text("Prix de revient HT (€)", max_length=NUMBER_MAX)
     is_active = forms.BooleanField(label="Actif", required=False, initial=True)
 
     @staticmethod
@@ -113,40 +199,43 @@ class ProductForm(forms.Form):
 
 
 class CompanyForm(forms.Form):
-    legal_name = text("Raison sociale")
-    trade_name = text("Nom commercial")
-    legal_form = text("Forme juridique")
+    legal_name = text("Raison sociale", of=Company.legal_name)
+    trade_name = text("Nom commercial", of=Company.trade_name)
+    legal_form = text("Forme juridique", of=Company.legal_form)
     share_capital = forms.DecimalField(
         label="Capital social (€)", required=False, localize=True, decimal_places=2
     )
-    siren = text("SIREN")
-    siret = text("SIRET du siège")
-    rcs_city = text("Ville du RCS")
-    vat_number = text("N° de TVA intracommunautaire")
-    address_line1 = text("Adresse")
-    address_line2 = text("Complément d'adresse")
-    postal_code = text("Code postal")
-    city = text("Ville")
-    country = text("Pays (code ISO)")
-    email = forms.EmailField(label="E-mail", required=False)
-    phone = text("Téléphone")
-    iban = text("IBAN")
-    bic = text("BIC")
-    einvoicing_address = text("Adresse de facturation électronique")
+    siren = text("SIREN", max_length=CODE_MAX)
+    siret = text("SIRET du siège", max_length=CODE_MAX)
+    rcs_city = text("Ville du RCS", of=Company.rcs_city)
+    vat_number = text("N° de TVA intracommunautaire", max_length=CODE_MAX)
+    address_line1 = text("Adresse", of=Company.address_line1)
+    address_line2 = text("Complément d'adresse", of=Company.address_line2)
+    postal_code = text("Code postal", of=Company.postal_code)
+    city = text("Ville", of=Company.city)
+    country = text("Pays (code ISO)", of=Company.country)
+    email = email_field(of=Company.email)
+    phone = text("Téléphone", of=Company.phone)
+    iban = text("IBAN", max_length=CODE_MAX)
+    bic = text("BIC", max_length=CODE_MAX)
+    einvoicing_address = text("Adresse de facturation électronique", of=Company.einvoicing_address)
     default_terms_kind = forms.ChoiceField(
         label="Conditions de paiement par défaut", choices=PaymentTermsKind.choices
     )
     default_terms_days = forms.IntegerField(label="Délai par défaut (jours)", required=False)
-    late_penalty_clause = text("Clause de pénalités de retard", area=True)
-    early_payment_discount_clause = text("Conditions d'escompte")
+    late_penalty_clause = text("Clause de pénalités de retard", of=Company.late_penalty_clause)
+    early_payment_discount_clause = text(
+        "Conditions d'escompte", of=Company.early_payment_discount_clause
+    )
     vat_on_debits = forms.BooleanField(
         label="Option pour le paiement de la TVA d'après les débits", required=False
     )
-    invoice_prefix = text("Préfixe des factures")
-    credit_note_prefix = text("Préfixe des avoirs")
-    write_off_threshold = text("Seuil des écarts passés en pertes (€)")
+    invoice_prefix = text("Préfixe des factures", of=Company.invoice_prefix)
+    credit_note_prefix = text("Préfixe des avoirs", of=Company.credit_note_prefix)
+    write_off_threshold = text("Seuil des écarts passés en pertes (€)", max_length=NUMBER_MAX)
     late_penalty_rate = text(
         "Taux contractuel des pénalités de retard (% par an)",
+        max_length=NUMBER_MAX,
         help_text="Vide : taux BCE + 10 points. Au moins 3 fois le taux de l'intérêt légal.",
     )
     penalty_day_count = forms.TypedChoiceField(
@@ -155,7 +244,9 @@ class CompanyForm(forms.Form):
         coerce=int,
     )
     financing_rate = text(
-        "Taux de financement (% par an)", help_text="Pour le coût du retard de paiement."
+        "Taux de financement (% par an)",
+        max_length=NUMBER_MAX,
+        help_text="Pour le coût du retard de paiement.",
     )
 
     @staticmethod
@@ -175,9 +266,11 @@ class InvoiceHeaderForm(forms.Form):
         choices=[("", "Celles du client"), *PaymentTermsKind.choices],
     )
     terms_days = forms.IntegerField(label="Délai (jours)", required=False, min_value=0)
-    customer_reference = text("Référence commande client (bon de commande)")
+    customer_reference = text(
+        "Référence commande client (bon de commande)", of=Invoice.customer_reference
+    )
     delivery_date = date_field("Date de livraison / prestation")
-    notes = text("Mentions complémentaires", area=True)
+    notes = text("Mentions complémentaires", of=Invoice.notes)
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
@@ -188,14 +281,14 @@ class InvoiceHeaderForm(forms.Form):
 
 
 class CustomerSearchForm(forms.Form):
-    q = text("Rechercher")
+    q = text("Rechercher", max_length=SEARCH_MAX)
 
 
 KIND_FILTER = [("invoice", "Factures"), ("credit_note", "Avoirs"), ("all", "Factures et avoirs")]
 
 
 class InvoiceFilterForm(forms.Form):
-    q = text("N°")
+    q = text("N°", of=Invoice.number)
     kind = forms.ChoiceField(label="Type", required=False, choices=KIND_FILTER)
     status = forms.ChoiceField(
         label="Statut", required=False, choices=[("", "Tous"), *DocumentStatus.choices]
@@ -236,9 +329,9 @@ class CreditNoteForm(forms.Form):
             ("amount", "Par montant : un montant HT à un taux de TVA"),
         ],
     )
-    amount = text("Montant HT à créditer (€)")
+    amount = text("Montant HT à créditer (€)", max_length=NUMBER_MAX)
     vat_rate = forms.ChoiceField(label="Taux de TVA", required=False)
-    reason = text("Motif de l'avoir")
+    reason = text("Motif de l'avoir", of=Invoice.credit_reason)
 
     def __init__(self, *args, rates, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,13 +8,15 @@ from ninja import Field, Query, Router, Schema
 from encaisse.collection import disputes as services
 from encaisse.collection.models import (
     Department,
+    Dispute,
     DisputeCategory,
     DisputeStatus,
     PromiseChannel,
+    PromiseToPay,
 )
 from encaisse.collection.promises import PromiseStatus, promises_as_of, record_promise
 
-from ..fields import DecimalIn, DecimalOut, Id, Text, VatRateIn
+from ..fields import DateIn, DecimalIn, DecimalOut, Id, TextOf, VatRateIn
 from ..pagination import PageParams, page
 from ..schemas.common import Input, PageOut
 from ..schemas.payments import MoneyOut
@@ -40,19 +42,23 @@ class DisputeIn(Input):
         None, description="Montant contesté TTC ; défaut : tout ce que la facture doit encore."
     )
     category: Category = Field(description=", ".join(DisputeCategory.values))
-    customer_words: Text(5000) = Field(description="Ce que le client conteste, avec ses mots.")
+    customer_words: TextOf(Dispute.customer_words, max_length=5000) = Field(
+        description="Ce que le client conteste, avec ses mots."
+    )
     owner: Id = Field(description="Id de l'utilisateur responsable (membre de la société).")
     department: DepartmentIn = Field(description="sales, logistics ou accounting.")
-    target_date: dt.date
-    opened_on: dt.date | None = Field(None, description="Défaut : aujourd'hui.")
+    target_date: DateIn
+    opened_on: DateIn | None = Field(None, description="Défaut : aujourd'hui.")
 
 
 class ResolveIn(Input):
     outcome: OutcomeIn = Field(
         description="resolved_credit_note (avoir émis), resolved_correction ou rejected."
     )
-    reason: Text(2000) = Field("", description="Obligatoire pour une correction ou un rejet.")
-    resolved_on: dt.date | None = Field(None, description="Défaut : aujourd'hui.")
+    reason: TextOf(Dispute.resolution_reason, max_length=2000) = Field(
+        "", description="Obligatoire pour une correction ou un rejet."
+    )
+    resolved_on: DateIn | None = Field(None, description="Défaut : aujourd'hui.")
     amount: DecimalIn | None = Field(
         None, description="Avoir : montant TTC ; défaut : le montant contesté."
     )
@@ -95,12 +101,14 @@ class PromiseIn(Input):
     customer: Id
     invoices: list[Id] = Field(max_length=1000, description="Factures émises du client.")
     amount: DecimalIn
-    promised_on: dt.date
-    promised_by: Text(200) = Field(description="Qui a promis (nom de l'interlocuteur).")
+    promised_on: DateIn
+    promised_by: TextOf(PromiseToPay.promised_by) = Field(
+        description="Qui a promis (nom de l'interlocuteur)."
+    )
     channel: Channel = Field(description="phone, email, letter ou visit.")
     tolerance_days: int = Field(3, ge=0, le=30, description="Jours de tolérance (défaut 3).")
-    recorded_on: dt.date | None = Field(None, description="Défaut : aujourd'hui.")
-    note: Text(2000) = ""
+    recorded_on: DateIn | None = Field(None, description="Défaut : aujourd'hui.")
+    note: TextOf(PromiseToPay.note, max_length=2000) = ""
 
 
 class PromiseOut(Schema):
@@ -120,7 +128,7 @@ class PromiseOut(Schema):
 
 
 class PromiseFilters(PageParams):
-    as_of: dt.date | None = Field(None, description="Date de situation ; défaut : aujourd'hui.")
+    as_of: DateIn | None = Field(None, description="Date de situation ; défaut : aujourd'hui.")
     customer: Id | None = None
     status: Literal[PromiseStatus.PENDING, PromiseStatus.KEPT, PromiseStatus.BROKEN] | None = None
 

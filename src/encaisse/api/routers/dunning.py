@@ -7,10 +7,10 @@ from ninja import Field, Query, Router, Schema
 
 from encaisse.companies.permissions import COLLECT, require
 from encaisse.dunning import actions
-from encaisse.dunning.models import ReminderStatus
+from encaisse.dunning.models import Reminder, ReminderStatus
 from encaisse.dunning.run import run_dunning
 
-from ..fields import DecimalOut, Id, Text
+from ..fields import DateIn, DecimalOut, Id, Text, TextOf
 from ..pagination import PageParams, page
 from ..schemas.common import Input, PageOut
 from . import as_of_date, get_or_404
@@ -58,7 +58,7 @@ class ProposalOut(Schema):
 
 
 class ProposalFilters(PageParams):
-    as_of: dt.date | None = Field(
+    as_of: DateIn | None = Field(
         None, description="Date du passage des relances ; défaut : aujourd'hui."
     )
     status: Status | None = None
@@ -71,7 +71,7 @@ class ProposalPage(PageOut):
 
 
 class RunIn(Input):
-    as_of: dt.date | None = Field(None, description="Défaut : aujourd'hui.")
+    as_of: DateIn | None = Field(None, description="Défaut : aujourd'hui.")
 
 
 class RunOut(Schema):
@@ -88,7 +88,7 @@ class SendIn(Input):
     to: list[Text(254)] | None = Field(
         None, max_length=20, description="Destinataires ; défaut : ceux du client."
     )
-    registered_mail_ref: Text(40) = Field(
+    registered_mail_ref: TextOf(Reminder.registered_mail_ref) = Field(
         "",
         description="N° de la lettre recommandée : obligatoire pour une lettre recommandée "
         "(canal recommandé, mise en demeure).",

@@ -2,7 +2,9 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from ..fields import Id, Text
+from encaisse.customers.models import Customer
+
+from ..fields import Id, Text, TextOf
 from ..pagination import PageParams
 from .common import Input, PageOut
 
@@ -16,31 +18,35 @@ TERMS_KIND_HELP = (
 
 
 class CustomerFields(Input):
-    legal_name: Text(200) | None = None
-    kind: Text(20) | None = Field(None, description="professional (défaut) ou consumer.")
+    legal_name: TextOf(Customer.legal_name) | None = None
+    kind: TextOf(Customer.kind) | None = Field(
+        None, description="professional (défaut) ou consumer."
+    )
     siren: Text(30) | None = None
     siret: Text(30) | None = None
     vat_number: Text(30) | None = None
-    email: Text(254) | None = None
-    phone: Text(30) | None = None
-    billing_line1: Text(200) | None = None
-    billing_line2: Text(200) | None = None
-    billing_postal_code: Text(10) | None = None
-    billing_city: Text(100) | None = None
-    billing_country: Text(2) | None = Field(None, description="Code pays ISO 3166 (FR).")
-    delivery_line1: Text(200) | None = None
-    delivery_line2: Text(200) | None = None
-    delivery_postal_code: Text(10) | None = None
-    delivery_city: Text(100) | None = None
-    delivery_country: Text(2) | None = None
-    terms_kind: Text(10) | None = Field(None, description=TERMS_KIND_HELP)
+    email: TextOf(Customer.email) | None = None
+    phone: TextOf(Customer.phone) | None = None
+    billing_line1: TextOf(Customer.billing_line1) | None = None
+    billing_line2: TextOf(Customer.billing_line2) | None = None
+    billing_postal_code: TextOf(Customer.billing_postal_code) | None = None
+    billing_city: TextOf(Customer.billing_city) | None = None
+    billing_country: TextOf(Customer.billing_country) | None = Field(
+        None, description="Code pays ISO 3166 (FR)."
+    )
+    delivery_line1: TextOf(Customer.delivery_line1) | None = None
+    delivery_line2: TextOf(Customer.delivery_line2) | None = None
+    delivery_postal_code: TextOf(Customer.delivery_postal_code) | None = None
+    delivery_city: TextOf(Customer.delivery_city) | None = None
+    delivery_country: TextOf(Customer.delivery_country) | None = None
+    terms_kind: TextOf(Customer.terms_kind) | None = Field(None, description=TERMS_KIND_HELP)
     terms_days: int | None = TERMS_DAYS
-    einvoicing_address: Text(100) | None = None
-    notes: Text(10_000) | None = None
+    einvoicing_address: TextOf(Customer.einvoicing_address) | None = None
+    notes: TextOf(Customer.notes) | None = None
 
 
 class CustomerIn(CustomerFields):
-    legal_name: Text(200)
+    legal_name: TextOf(Customer.legal_name)
 
 
 class CustomerPatch(CustomerFields):

@@ -3,11 +3,12 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from encaisse.sales.models import Invoice
+from encaisse.customers.credit import OVERRIDE_REASON_MAX
+from encaisse.sales.models import Invoice, InvoiceAllowance, InvoiceLine
 from encaisse.sales.schedule import MAX_ROWS, issued_rows
 from encaisse.sales.totals import compute_totals
 
-from ..fields import DecimalIn, DecimalOut, Id, Text, VatRateIn
+from ..fields import DateIn, DecimalIn, DecimalOut, Id, Text, TextOf, VatRateIn
 from ..pagination import PageParams
 from .common import Input, PageOut
 
@@ -16,32 +17,32 @@ MAX_LINES = 1000
 
 class LineIn(Input):
     product: Id | None = Field(None, description="Article du catalogue : il remplit les blancs.")
-    description: Text(500) | None = None
-    item_kind: Text(10) | None = Field(None, description="goods ou service.")
+    description: TextOf(InvoiceLine.description) | None = None
+    item_kind: TextOf(InvoiceLine.item_kind) | None = Field(None, description="goods ou service.")
     quantity: DecimalIn
-    unit: Text(3) | None = None
+    unit: TextOf(InvoiceLine.unit) | None = None
     unit_price: DecimalIn | None = None
     discount_percent: DecimalIn | None = None
     vat_rate: VatRateIn | None = None
-    vat_exemption: Text(2) | None = None
-    vat_exemption_reason: Text(200) | None = None
+    vat_exemption: TextOf(InvoiceLine.vat_exemption) | None = None
+    vat_exemption_reason: TextOf(InvoiceLine.vat_exemption_reason) | None = None
 
 
 class AllowanceIn(Input):
     is_charge: bool = Field(False, description="true : frais ; false : remise.")
     amount: DecimalIn = Field(description="Montant HT, positif.")
-    reason: Text(200)
-    reason_code: Text(3) | None = None
+    reason: TextOf(InvoiceAllowance.reason)
+    reason_code: TextOf(InvoiceAllowance.reason_code) | None = None
     vat_rate: VatRateIn | None = None
-    vat_exemption: Text(2) | None = None
-    vat_exemption_reason: Text(200) | None = None
+    vat_exemption: TextOf(InvoiceAllowance.vat_exemption) | None = None
+    vat_exemption_reason: TextOf(InvoiceAllowance.vat_exemption_reason) | None = None
 
 
 class InstallmentIn(Input):
     """One installment: a date or a number of days after issue, an amount incl. VAT or a
     percentage of the total incl. VAT (the last installment takes the rounding)."""
 
-    due_date: dt.date | None = Field(None, description="Date d'échéance (ou days).")
+    due_date: DateIn | None = Field(None, description="Date d'échéance (ou days).")
     days: int | None = Field(None, description="Jours après la date d'émission (ou due_date).")
     amount: DecimalIn | None = Field(None, description="Montant TTC (ou percent).")
     percent: DecimalIn | None = Field(None, description="Pourcentage du total TTC (ou amount).")
@@ -61,13 +62,13 @@ class InvoiceIn(Input):
     schedule: list[InstallmentIn] = Field(
         default_factory=list, max_length=MAX_ROWS, description=SCHEDULE_DESCRIPTION
     )
-    terms_kind: Text(10) | None = Field(
+    terms_kind: TextOf(Invoice.terms_kind) | None = Field(
         None, description="net, eom ou receipt ; vide : celles du client."
     )
     terms_days: int | None = Field(None, ge=0, le=999)
-    customer_reference: Text(100) | None = None
-    notes: Text(10_000) | None = None
-    delivery_date: dt.date | None = None
+    customer_reference: TextOf(Invoice.customer_reference) | None = None
+    notes: TextOf(Invoice.notes) | None = None
+    delivery_date: DateIn | None = None
 
 
 class InvoicePatch(Input):
@@ -80,16 +81,16 @@ class InvoicePatch(Input):
     schedule: list[InstallmentIn] | None = Field(
         None, max_length=MAX_ROWS, description=SCHEDULE_DESCRIPTION
     )
-    terms_kind: Text(10) | None = None
+    terms_kind: TextOf(Invoice.terms_kind) | None = None
     terms_days: int | None = Field(None, ge=0, le=999)
-    customer_reference: Text(100) | None = None
-    notes: Text(10_000) | None = None
-    delivery_date: dt.date | None = None
+    customer_reference: TextOf(Invoice.customer_reference) | None = None
+    notes: TextOf(Invoice.notes) | None = None
+    delivery_date: DateIn | None = None
 
 
 class IssueIn(Input):
-    issue_date: dt.date | None = Field(None, description="Date d'émission ; défaut : aujourd'hui.")
-    override_reason: Text(500) | None = Field(
+    issue_date: DateIn | None = Field(None, description="Date d'émission ; défaut : aujourd'hui.")
+    override_reason: Text(OVERRIDE_REASON_MAX) | None = Field(
         None,
         description="Motif pour émettre au-delà de la limite de crédit du client (droit "
         "credit.override) ; sans lui, un dépassement est refusé (409 credit_limit_exceeded).",
@@ -106,9 +107,9 @@ class CreditNoteIn(Input):
     lines: list[CreditLineIn] | None = Field(None, max_length=MAX_LINES)
     amount: DecimalIn | None = Field(None, description="Montant HT à créditer (mode amount).")
     vat_rate: VatRateIn | None = Field(None, description="Taux du montant (mode amount).")
-    reason: Text(300) = ""
+    reason: TextOf(Invoice.credit_reason) = ""
     issue: bool = Field(True, description="false : laisser l'avoir en brouillon.")
-    issue_date: dt.date | None = Field(
+    issue_date: DateIn | None = Field(
         None, description="Date d'émission de l'avoir ; défaut : aujourd'hui."
     )
 
@@ -243,8 +244,8 @@ class InvoiceFilters(PageParams):
     status: Literal["draft", "issued"] | None = None
     kind: Literal["invoice", "credit_note"] | None = None
     customer: Id | None = None
-    issued_from: dt.date | None = Field(None, description="Émis ce jour ou après.")
-    issued_to: dt.date | None = Field(None, description="Émis ce jour ou avant.")
+    issued_from: DateIn | None = Field(None, description="Émis ce jour ou après.")
+    issued_to: DateIn | None = Field(None, description="Émis ce jour ou avant.")
     number: Text(35) | None = Field(None, description="Numéro exact.")
 
 

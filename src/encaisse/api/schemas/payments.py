@@ -6,9 +6,9 @@ from ninja import Field, Schema
 from pydantic import PlainSerializer, WithJsonSchema
 
 from encaisse.money import q2
-from encaisse.receivables.models import Allocation, PaymentMethod
+from encaisse.receivables.models import Allocation, Payment, PaymentMethod
 
-from ..fields import DecimalIn, DecimalOut, Id, Text
+from ..fields import DateIn, DecimalIn, DecimalOut, Id, Text, TextOf
 from ..pagination import PageParams
 from .common import Input, PageOut
 
@@ -28,10 +28,12 @@ Method = Literal[tuple(PaymentMethod.values)]
 class PaymentIn(Input):
     customer: Id
     amount: DecimalIn = Field(description="Montant reçu, positif.")
-    date: dt.date | None = Field(None, description="Date de réception ; défaut : aujourd'hui.")
+    date: DateIn | None = Field(None, description="Date de réception ; défaut : aujourd'hui.")
     method: Method = Field(description=METHODS_HELP)
-    payer: Text(200) | None = Field(None, description="Défaut : la raison sociale du client.")
-    reference: Text(140) | None = Field(
+    payer: TextOf(Payment.payer) | None = Field(
+        None, description="Défaut : la raison sociale du client."
+    )
+    reference: TextOf(Payment.reference) | None = Field(
         None,
         description="Libellé du virement, n° de chèque… Les numéros de facture cités "
         "orientent la proposition de lettrage.",
@@ -53,16 +55,14 @@ class AllocateIn(Input):
         max_length=MAX_ITEMS,
         description="Échéances et montants ; absent : la proposition de lettrage est appliquée.",
     )
-    allocated_on: dt.date | None = Field(
+    allocated_on: DateIn | None = Field(
         None, description="Date du lettrage ; défaut : aujourd'hui."
     )
 
 
 class UndoIn(Input):
-    reason: Text(200) = Field(description="Motif du délettrage (obligatoire).")
-    undone_on: dt.date | None = Field(
-        None, description="Date du délettrage ; défaut : aujourd'hui."
-    )
+    reason: TextOf(Allocation.undo_reason) = Field(description="Motif du délettrage (obligatoire).")
+    undone_on: DateIn | None = Field(None, description="Date du délettrage ; défaut : aujourd'hui.")
 
 
 class AllocationOut(Schema):
@@ -116,8 +116,8 @@ class PaymentDetailOut(PaymentOut):
 
 class PaymentFilters(PageParams):
     customer: Id | None = None
-    date_from: dt.date | None = Field(None, description="Reçu ce jour ou après.")
-    date_to: dt.date | None = Field(None, description="Reçu ce jour ou avant.")
+    date_from: DateIn | None = Field(None, description="Reçu ce jour ou après.")
+    date_to: DateIn | None = Field(None, description="Reçu ce jour ou avant.")
     method: Method | None = None
     unallocated: bool | None = Field(
         None, description="true : seulement ceux qui ont un reste à lettrer ; false : soldés."

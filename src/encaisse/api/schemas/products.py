@@ -2,22 +2,26 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from ..fields import DecimalIn, DecimalOut, Text, VatRateIn
+from encaisse.catalog.models import Product
+
+from ..fields import DecimalIn, DecimalOut, Text, TextOf, VatRateIn
 from ..pagination import PageParams
 from .common import Input, PageOut
 
 
 class ProductIn(Input):
-    reference: Text(50)
-    label: Text(300)
-    kind: Text(10) = Field(description="goods (bien) ou service (prestation).")
-    unit: Text(3) | None = Field(None, description="Code UN/ECE rec. 20 : C62 (défaut), HUR, DAY…")
+    reference: TextOf(Product.reference)
+    label: TextOf(Product.label)
+    kind: TextOf(Product.kind) = Field(description="goods (bien) ou service (prestation).")
+    unit: TextOf(Product.unit) | None = Field(
+        None, description="Code UN/ECE rec. 20 : C62 (défaut), HUR, DAY…"
+    )
     unit_price: DecimalIn
     vat_rate: VatRateIn | None = None
-    vat_exemption: Text(2) | None = Field(
+    vat_exemption: TextOf(Product.vat_exemption) | None = Field(
         None, description="Catégorie d'exonération si 0 % : E, AE, K, G, O."
     )
-    vat_exemption_reason: Text(200) | None = None
+    vat_exemption_reason: TextOf(Product.vat_exemption_reason) | None = None
     cost_price: DecimalIn | None = None
     is_active: bool | None = None
 

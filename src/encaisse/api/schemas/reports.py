@@ -5,14 +5,14 @@ from ninja import Field, Schema
 
 from encaisse.customers.models import RiskClass, Segment
 
-from ..fields import DecimalOut, Id, Text
+from ..fields import DateIn, DecimalOut, Id, Text
 from .payments import MoneyOut
 
 AS_OF_HELP = "Date de situation (AAAA-MM-JJ) ; défaut : aujourd'hui ; pas dans le futur."
 
 
 class AsOfFilter(Schema):
-    as_of: dt.date | None = Field(None, description=AS_OF_HELP)
+    as_of: DateIn | None = Field(None, description=AS_OF_HELP)
 
 
 # Statement of a customer

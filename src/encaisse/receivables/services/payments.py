@@ -16,21 +16,9 @@ from encaisse.errors import NotFound, ValidationFailed
 from encaisse.ledger.periods import ensure_open
 from encaisse.ledger.posting import post_payment
 from encaisse.money import format_eur
-from encaisse.validation import parse_decimal
+from encaisse.validation import parse_date, parse_decimal
 
 from ..models import Allocation, Payment, PaymentMethod, RemittanceSlip
-
-
-def parse_date(value, field: str, label: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ValidationFailed(
-            "invalid_date", f"{label} est invalide (AAAA-MM-JJ).", field
-        ) from None
-
 
 SERIES = {"payment": "RG", "refund": "RB", "write_off": "EC"}
 

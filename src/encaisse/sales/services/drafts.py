@@ -14,7 +14,7 @@ from encaisse.companies.permissions import EDIT_INVOICES, require
 from encaisse.customers.models import Customer
 from encaisse.errors import NotFound, ValidationFailed
 from encaisse.money import format_decimal
-from encaisse.validation import parse_decimal
+from encaisse.validation import clean_column, clean_model_texts, parse_decimal
 
 from .. import schedule as schedules
 from ..models import DocumentKind, Invoice, InvoiceAllowance, InvoiceLine, IssuedDocumentError
@@ -102,6 +102,13 @@ def clean_line(
         raise ValidationFailed(
             "required", f"Ligne {index} : la désignation est obligatoire.", prefix + "description"
         )
+    description = clean_column(
+        InvoiceLine,
+        "description",
+        description,
+        field=prefix + "description",
+        label=f"Ligne {index}, désignation",
+    )
     item_kind = pick("item_kind")
     if item_kind not in ItemKind.values:
         raise ValidationFailed(
@@ -144,7 +151,7 @@ def clean_line(
     return InvoiceLine(
         position=index,
         product=product,
-        description=description[:500],
+        description=description,
         item_kind=item_kind,
         quantity=quantity,
         unit=unit,
@@ -183,6 +190,9 @@ def clean_allowance(raw: dict, index: int) -> InvoiceAllowance:
         raise ValidationFailed(
             "required", f"{what} {index} : le motif est obligatoire.", prefix + "reason"
         )
+    reason = clean_column(
+        InvoiceAllowance, "reason", reason, field=prefix + "reason", label=f"{what} {index}, motif"
+    )
     rate, exemption, exemption_reason = clean_vat(
         raw.get("vat_rate") or "20",
         raw.get("vat_exemption", ""),
@@ -193,7 +203,7 @@ def clean_allowance(raw: dict, index: int) -> InvoiceAllowance:
         position=index,
         is_charge=is_charge,
         amount=amount,
-        reason=reason[:200],
+        reason=reason,
         reason_code=(raw.get("reason_code") or "")[:3],
         vat_rate=rate,
         vat_exemption=exemption,
@@ -249,8 +259,12 @@ def _clean_header(company: Company, customer: Customer, data: dict) -> dict:
     if header.get("terms_days") in ("",):
         header["terms_days"] = None
     check_terms(header["terms_kind"], header.get("terms_days"))
-    for key in ("customer_reference", "notes"):
-        header[key] = (header.get(key) or "").strip()
+    header.update(
+        clean_model_texts(
+            Invoice,
+            {key: (header.get(key) or "").strip() for key in ("customer_reference", "notes")},
+        )
+    )
     delivery = header.get("delivery_date")
     if isinstance(delivery, str):
         try:

@@ -9,18 +9,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from encaisse.collection.models import Department, DisputeCategory
+from encaisse.collection.models import Department, Dispute, DisputeCategory
 from encaisse.companies.permissions import COLLECT, can
 from encaisse.customers.models import Customer
 from encaisse.dunning import calls as services
 from encaisse.dunning.collection_file import KIND_LABELS, collection_file
 from encaisse.dunning.models import Call, CallOutcome, CallStep
 from encaisse.errors import DomainError
+from encaisse.mailing.models import OutgoingMail
 from encaisse.money import format_eur
 from encaisse.receivables.selectors import open_installments
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 
-from ..forms import date_field, members_of, text
+from ..forms import NUMBER_MAX, RECIPIENTS_MAX, date_field, members_of, text
 from ..shortcuts import add_domain_error, company_view
 from .reports import AsOfForm
 
@@ -29,7 +30,7 @@ from .reports import AsOfForm
 
 class CallForm(forms.Form):
     contact = forms.ChoiceField(label="Interlocuteur", required=False)
-    contact_name = text("… ou son nom, s'il n'est pas dans les contacts")
+    contact_name = text("… ou son nom, s'il n'est pas dans les contacts", of=Call.contact_name)
     called_on = date_field("Date de l'appel")
     steps = forms.MultipleChoiceField(
         label="Étapes de l'appel",
@@ -41,19 +42,21 @@ class CallForm(forms.Form):
         label="Issue de l'appel", choices=CallOutcome.choices, widget=forms.RadioSelect
     )
     callback_on = date_field("Rappeler le")
-    note = text("Compte rendu (raison du retard, ce qui a été dit)", area=True)
+    note = text("Compte rendu (raison du retard, ce qui a été dit)", of=Call.note)
     # Promise
     promise_invoices = forms.MultipleChoiceField(
         label="Factures concernées", required=False, widget=forms.CheckboxSelectMultiple
     )
-    promise_amount = text("Montant promis (€)")
+    promise_amount = text("Montant promis (€)", max_length=NUMBER_MAX)
     promised_on = date_field("Date promise")
     promise_tolerance_days = forms.IntegerField(
         label="Tolérance (jours)", required=False, min_value=0
     )
     # Dispute
     dispute_invoice = forms.ChoiceField(label="Facture contestée", required=False)
-    dispute_amount = text("Montant contesté TTC (€) — vide : tout ce qui reste dû")
+    dispute_amount = text(
+        "Montant contesté TTC (€) — vide : tout ce qui reste dû", max_length=NUMBER_MAX
+    )
     dispute_category = forms.ChoiceField(
         label="Motif", required=False, choices=[("", "—"), *DisputeCategory.choices]
     )
@@ -62,7 +65,7 @@ class CallForm(forms.Form):
         label="Service", required=False, choices=[("", "—"), *Department.choices]
     )
     dispute_target_date = date_field("Date cible de résolution")
-    dispute_words = text("Propos du client", area=True)
+    dispute_words = text("Propos du client", of=Dispute.customer_words)
 
     PROMISE = ("promise_invoices", "promise_amount", "promised_on", "promise_tolerance_days")
     DISPUTE = (
@@ -114,11 +117,9 @@ class CallForm(forms.Form):
 
 
 class ConfirmationForm(forms.Form):
-    to = text("Destinataires", required=False)
-    subject = text("Objet", required=False)
-    body = forms.CharField(
-        label="Message", required=False, widget=forms.Textarea(attrs={"rows": 14})
-    )
+    to = text("Destinataires", max_length=RECIPIENTS_MAX)
+    subject = text("Objet", of=OutgoingMail.subject)
+    body = text("Message", of=OutgoingMail.body, rows=14)
 
 
 # ---------------------------------------------------------------- views

@@ -8,13 +8,13 @@ from django.views.decorators.http import require_POST
 
 from encaisse.companies.permissions import CREDIT_OVERRIDE, EDIT_CUSTOMERS, can
 from encaisse.customers import credit
-from encaisse.customers.models import CreditLimitOrigin, Customer, IncidentKind
+from encaisse.customers.models import CreditIncident, CreditLimitOrigin, Customer, IncidentKind
 from encaisse.errors import DomainError
 from encaisse.money import format_decimal
 from encaisse.reporting.late_cost import late_cost
 
 from ..exports import Column, xlsx_response
-from ..forms import date_field, text
+from ..forms import NUMBER_MAX, date_field, text
 from ..shortcuts import add_domain_error, company_view, page_of
 from .reports import AsOfForm
 
@@ -28,14 +28,16 @@ SHOW_CHOICES = [
 class CreditLimitForm(forms.Form):
     """Rendered inside the customer form (prefix "credit") for users with credit.override."""
 
-    credit_limit = text("Limite de crédit (€)", help_text="Vide : pas de limite.")
+    credit_limit = text(
+        "Limite de crédit (€)", max_length=NUMBER_MAX, help_text="Vide : pas de limite."
+    )
     # Not required: a customer form posted without the credit part (an older page, a
     # script) leaves the limit alone rather than failing or clearing it (see save).
     credit_limit_origin = forms.ChoiceField(
         label="Origine de la limite", choices=CreditLimitOrigin.choices, required=False
     )
-    credit_insurer = text("Assureur-crédit")
-    credit_covered_amount = text("Montant garanti (€)")
+    credit_insurer = text("Assureur-crédit", of=Customer.credit_insurer)
+    credit_covered_amount = text("Montant garanti (€)", max_length=NUMBER_MAX)
     credit_cover_date = date_field("Date de la garantie")
 
     @staticmethod
@@ -79,7 +81,7 @@ def credit_limit_form(request, customer: Customer | None) -> CreditLimitForm | N
 class IncidentForm(forms.Form):
     date = date_field("Date")
     kind = forms.ChoiceField(label="Nature", choices=IncidentKind.choices)
-    note = text("Note")
+    note = text("Note", of=CreditIncident.note, area=False)
 
 
 def customer_credit(request, customer: Customer, incident_form=None) -> dict:

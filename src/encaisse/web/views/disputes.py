@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 from encaisse.collection import disputes as services
 from encaisse.collection.models import (
     Department,
+    Dispute,
     DisputeCategory,
     DisputeStatus,
     PromiseChannel,
+    PromiseToPay,
 )
 from encaisse.collection.promises import PromiseStatus, promises_as_of, record_promise
 from encaisse.companies.permissions import EDIT_CUSTOMERS, ISSUE_CREDIT_NOTES, can
@@ -25,7 +27,7 @@ from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 
 from .. import audit
 from ..exports import Column, xlsx_response
-from ..forms import date_field, members_of, text
+from ..forms import NUMBER_MAX, date_field, members_of, text
 from ..shortcuts import add_domain_error, company_view, page_of
 
 MANAGE = services.COLLECT
@@ -51,9 +53,9 @@ class DisputeFilterForm(forms.Form):
 
 
 class DisputeForm(forms.Form):
-    amount = text("Montant contesté TTC (€) — vide : tout ce qui reste dû")
+    amount = text("Montant contesté TTC (€) — vide : tout ce qui reste dû", max_length=NUMBER_MAX)
     category = forms.ChoiceField(label="Motif", choices=DisputeCategory.choices)
-    customer_words = text("Propos du client", required=True, area=True)
+    customer_words = text("Propos du client", of=Dispute.customer_words, required=True)
     owner = forms.ChoiceField(label="Responsable")
     department = forms.ChoiceField(label="Service", choices=Department.choices)
     target_date = date_field("Date cible de résolution")
@@ -74,8 +76,10 @@ class ResolveForm(forms.Form):
             (DisputeStatus.REJECTED, "Rejet"),
         ],
     )
-    reason = text("Motif (obligatoire pour une correction ou un rejet)", area=True)
-    amount = text("Montant de l'avoir TTC (€) — vide : le montant contesté")
+    reason = text(
+        "Motif (obligatoire pour une correction ou un rejet)", of=Dispute.resolution_reason
+    )
+    amount = text("Montant de l'avoir TTC (€) — vide : le montant contesté", max_length=NUMBER_MAX)
     resolved_on = date_field("Résolu le")
 
 
@@ -83,12 +87,14 @@ class PromiseForm(forms.Form):
     invoices = forms.MultipleChoiceField(
         label="Factures concernées", widget=forms.CheckboxSelectMultiple
     )
-    amount = text("Montant promis (€)", required=True)
+    amount = text("Montant promis (€)", max_length=NUMBER_MAX, required=True)
     promised_on = date_field("Date promise")
     tolerance_days = forms.IntegerField(label="Tolérance (jours)", initial=3, min_value=0)
-    promised_by = text("Promis par (nom de l'interlocuteur)", required=True)
+    promised_by = text(
+        "Promis par (nom de l'interlocuteur)", of=PromiseToPay.promised_by, required=True
+    )
     channel = forms.ChoiceField(label="Canal", choices=PromiseChannel.choices)
-    note = text("Note", area=True)
+    note = text("Note", of=PromiseToPay.note)
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)

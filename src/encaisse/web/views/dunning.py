@@ -19,6 +19,7 @@ from encaisse.dunning.models import (
     OPEN_REMINDER_STATUSES,
     Channel,
     DunningScenario,
+    Reminder,
     ReminderStatus,
     Template,
 )
@@ -27,7 +28,7 @@ from encaisse.errors import DomainError, NotFound
 
 from .. import audit
 from ..exports import Column, xlsx_response
-from ..forms import date_field, members_of, text
+from ..forms import REASON_MAX, RECIPIENTS_MAX, SEARCH_MAX, date_field, members_of, text
 from ..shortcuts import add_domain_error, company_view, page_of
 
 MANAGE = COLLECT
@@ -62,7 +63,7 @@ class ReminderFilterForm(forms.Form):
     level = forms.ChoiceField(
         label="Niveau", required=False, choices=[("", "Tous"), *LEVEL_LABELS.items()]
     )
-    q = text("Client")
+    q = text("Client", max_length=SEARCH_MAX)
     mine = forms.BooleanField(label="Mes clients", required=False)
 
 
@@ -73,35 +74,36 @@ class RunForm(forms.Form):
 class SendForm(forms.Form):
     to = text(
         "Destinataires",
+        max_length=RECIPIENTS_MAX,
         help_text="Vide : le contact destinataire des factures ou l'e-mail du client.",
     )
-    registered_mail_ref = text("N° de recommandé", max_length=40)
+    registered_mail_ref = text("N° de recommandé", of=Reminder.registered_mail_ref)
 
 
 class EditForm(forms.Form):
-    subject = text("Objet", max_length=255)
-    body = forms.CharField(
-        label="Message", required=False, widget=forms.Textarea(attrs={"rows": 14})
-    )
+    subject = text("Objet", of=Reminder.subject)
+    body = text("Message", of=Reminder.body, rows=14)
 
 
 class PostponeForm(forms.Form):
     until = date_field("Reporter au")
-    reason = text("Motif")
+    reason = text("Motif", max_length=REASON_MAX)
 
 
 class CancelForm(forms.Form):
-    reason = text("Motif de l'annulation")
+    reason = text("Motif de l'annulation", of=Reminder.hold_reason, area=False)
 
 
 class RegisteredForm(forms.Form):
-    ref = text("N° de recommandé", max_length=40)
+    ref = text("N° de recommandé", of=Reminder.registered_mail_ref)
 
 
 class ProfileForm(forms.Form):
     collector = forms.ChoiceField(label="Gestionnaire de recouvrement", required=False)
     exclusion_reason = text(
-        "Motif d'exclusion des relances", help_text="Vide : le client est relancé."
+        "Motif d'exclusion des relances",
+        of=Customer.dunning_exclusion_reason,
+        help_text="Vide : le client est relancé.",
     )
     excluded_until = date_field("Exclu jusqu'au (vide : jusqu'à levée)")
 
@@ -111,7 +113,7 @@ class ProfileForm(forms.Form):
 
 
 class ScenarioForm(forms.Form):
-    name = text("Nom")
+    name = text("Nom", of=DunningScenario.name)
     segments = forms.MultipleChoiceField(
         label="Segments suivant ce scénario",
         required=False,

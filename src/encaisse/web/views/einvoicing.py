@@ -9,11 +9,11 @@ from django.views.decorators.http import require_POST
 
 from encaisse.companies.permissions import ISSUE_INVOICES, can
 from encaisse.einvoicing import services
-from encaisse.einvoicing.models import LifecycleStatus
+from encaisse.einvoicing.models import LifecycleEvent, LifecycleStatus
 from encaisse.errors import DomainError
 from encaisse.sales.models import Invoice
 
-from ..forms import date_field
+from ..forms import date_field, text
 from ..shortcuts import add_domain_error, company_view
 
 STATUS_OPTIONS = [(value, f"{value} – {label}") for value, label in LifecycleStatus.choices]
@@ -22,7 +22,7 @@ STATUS_OPTIONS = [(value, f"{value} – {label}") for value, label in LifecycleS
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label="Statut", choices=STATUS_OPTIONS)
     date = date_field("Date")
-    note = forms.CharField(label="Commentaire", required=False, max_length=500)
+    note = text("Commentaire", of=LifecycleEvent.note)
 
 
 class ImportForm(forms.Form):

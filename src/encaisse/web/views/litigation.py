@@ -15,13 +15,13 @@ from encaisse.customers.models import Customer
 from encaisse.documents.litigation import case_filename
 from encaisse.documents.responses import pdf_inline
 from encaisse.dunning import litigation as services
-from encaisse.dunning.models import CaseStatus
+from encaisse.dunning.models import CaseStatus, LitigationCase
 from encaisse.errors import DomainError, NotFound
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables.services.payments import parse_date
 
 from .. import audit
-from ..forms import date_field, text
+from ..forms import NUMBER_MAX, date_field, text
 from ..shortcuts import add_domain_error, company_view, page_of
 
 # ---------------------------------------------------------------- forms
@@ -48,12 +48,14 @@ class OpenCaseForm(forms.Form):
 
 
 class AgencyForm(forms.Form):
-    agency = text("Cabinet de recouvrement", required=False)
+    agency = text("Cabinet de recouvrement", of=LitigationCase.agency)
     on = date_field("Transmis le")
 
 
 class CourtForm(forms.Form):
-    reference = text("Référence de la procédure (requête, n° RG…)", required=False)
+    reference = text(
+        "Référence de la procédure (requête, n° RG…)", of=LitigationCase.court_reference
+    )
     on = date_field("Engagée le")
 
 
@@ -62,7 +64,7 @@ class RecoveredForm(forms.Form):
 
 
 class DoubtfulForm(forms.Form):
-    provision_amount = text("Provision (€, au plus le HT restant dû)", required=False)
+    provision_amount = text("Provision (€, au plus le HT restant dû)", max_length=NUMBER_MAX)
     on = date_field("Date de l'écriture")
 
 

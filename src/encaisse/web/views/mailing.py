@@ -18,18 +18,21 @@ from encaisse.mailing.services import outbox, retry_mail
 from encaisse.mailing.statements import default_statement_message, send_statement
 from encaisse.sales.models import Invoice
 
+from ..forms import RECIPIENTS_MAX, text
 from ..shortcuts import add_domain_error, company_view, page_of
 from .reports import AsOfForm
 
 
 class SendForm(forms.Form):
-    to = forms.CharField(
-        label="Destinataires",
+    to = text(
+        "Destinataires",
+        max_length=RECIPIENTS_MAX,
+        required=True,
         help_text="Plusieurs adresses séparées par des virgules.",
     )
-    cc = forms.CharField(label="Copie à", required=False)
-    subject = forms.CharField(label="Objet", max_length=255)
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}))
+    cc = text("Copie à", max_length=RECIPIENTS_MAX)
+    subject = text("Objet", of=OutgoingMail.subject, required=True)
+    body = text("Message", of=OutgoingMail.body, required=True, rows=12)
 
 
 def queue_from(form: SendForm, send):

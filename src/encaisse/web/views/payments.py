@@ -15,7 +15,15 @@ from encaisse.documents.statements import remittance_filename, remittance_slip_p
 from encaisse.errors import DomainError
 from encaisse.money import ZERO, format_decimal, format_eur
 from encaisse.receivables import selectors
-from encaisse.receivables.models import Allocation, Installment, PaymentMethod, RemittanceSlip
+from encaisse.receivables.models import (
+    Allocation,
+    Installment,
+    Payment,
+    PaymentMethod,
+    Refund,
+    RemittanceSlip,
+    WriteOff,
+)
 from encaisse.receivables.services.allocation import (
     allocate,
     propose_allocation,
@@ -28,7 +36,7 @@ from encaisse.validation import parse_decimal
 
 from .. import audit
 from ..exports import Column, xlsx_response
-from ..forms import date_field, text
+from ..forms import CODE_MAX, NUMBER_MAX, SEARCH_MAX, date_field, text
 from ..shortcuts import add_domain_error, company_view, error_targets, page_of
 
 METHOD_OPTIONS = [("", "Tous"), *PaymentMethod.choices]
@@ -42,7 +50,7 @@ def customer_choices(company, empty: str) -> list:
 
 
 class PaymentFilterForm(forms.Form):
-    q = text("Rechercher")
+    q = text("Rechercher", max_length=SEARCH_MAX)
     customer = forms.ChoiceField(label="Client", required=False)
     method = forms.ChoiceField(label="Mode", required=False, choices=METHOD_OPTIONS)
     date_from = date_field("Reçu du")
@@ -58,11 +66,13 @@ class PaymentForm(forms.Form):
     customer = forms.ChoiceField(label="Client")
     date = date_field("Date de réception")
     # Amounts stay text: the service parses them (French comma, two decimals at most).
-    amount = text("Montant (€)")
+    amount = text("Montant (€)", max_length=NUMBER_MAX)
     method = forms.ChoiceField(label="Mode de règlement", choices=PaymentMethod.choices)
-    payer = text("Payeur (si différent du client)")
-    reference = text("Référence (n° de chèque, libellé du virement, factures réglées)")
-    bank_account = text("Compte bancaire du payeur (IBAN)")
+    payer = text("Payeur (si différent du client)", of=Payment.payer)
+    reference = text(
+        "Référence (n° de chèque, libellé du virement, factures réglées)", of=Payment.reference
+    )
+    bank_account = text("Compte bancaire du payeur (IBAN)", max_length=CODE_MAX)
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,25 +82,25 @@ class PaymentForm(forms.Form):
 
 
 class UndoForm(forms.Form):
-    reason = text("Motif du délettrage")
+    reason = text("Motif du délettrage", of=Allocation.undo_reason)
     undone_on = date_field("Délettré le")
 
 
 class WriteOffForm(forms.Form):
-    amount = text("Écart (€)")
-    reason = text("Motif", initial="Écart de règlement")
+    amount = text("Écart (€)", max_length=NUMBER_MAX)
+    reason = text("Motif", of=WriteOff.reason, initial="Écart de règlement")
 
 
 class RefundForm(forms.Form):
-    amount = text("Montant remboursé (€)")
+    amount = text("Montant remboursé (€)", max_length=NUMBER_MAX)
     date = date_field("Date")
     method = forms.ChoiceField(label="Mode", choices=PaymentMethod.choices)
-    reference = text("Référence")
+    reference = text("Référence", of=Refund.reference)
 
 
 class RemittanceForm(forms.Form):
     date = date_field("Date de remise")
-    bank_account = text("Compte crédité (IBAN)")
+    bank_account = text("Compte crédité (IBAN)", max_length=CODE_MAX)
 
 
 # ---------------------------------------------------------------- list and export

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from encaisse.collection import claims as services
+from encaisse.collection.models import PenaltyClaim
 from encaisse.collection.penalties import penalties as penalty_table
 from encaisse.companies.permissions import COLLECT, EDIT_INVOICES, ISSUE_INVOICES, can
 from encaisse.errors import DomainError
@@ -27,7 +28,7 @@ class PenaltyInvoiceForm(forms.Form):
 class WaiverForm(forms.Form):
     prefix = "waiver"
     as_of = date_field("Pénalités arrêtées au")
-    reason = text("Motif de la renonciation", area=True)
+    reason = text("Motif de la renonciation", of=PenaltyClaim.reason)
 
 
 def invoice_context(request, invoice: Invoice) -> dict:
