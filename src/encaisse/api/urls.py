@@ -10,7 +10,6 @@ from .routers import (
     customers,
     disputes,
     dunning,
-    fallback,
     invoices,
     ledger,
     payments,
@@ -51,4 +50,3 @@ api.add_router("/payments", payments.router)
 api.add_router("/allocations", payments.allocations_router)
 api.add_router("/reports", reports.router)
 api.add_router("/ledger", ledger.router)
-api.add_router("", fallback.router)  # last: it matches every other path
