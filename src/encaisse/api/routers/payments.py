@@ -19,11 +19,11 @@ from ..pagination import page
 from ..schemas.payments import (
     AllocateIn,
     AllocationOut,
+    AllocationProposalOut,
     PaymentDetailOut,
     PaymentFilters,
     PaymentIn,
     PaymentPage,
-    ProposalOut,
     UndoIn,
 )
 from . import get_or_404
@@ -79,7 +79,7 @@ def get_payment(request, id: int):
 
 @router.get(
     "/{int:id}/proposal",
-    response={200: ProposalOut, **ERRORS},
+    response={200: AllocationProposalOut, **ERRORS},
     summary="Proposition de lettrage (factures citées, puis les plus anciennes)",
 )
 def get_proposal(request, id: int):
