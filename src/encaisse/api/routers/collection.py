@@ -7,11 +7,11 @@ from ninja import Field, Query, Router, Schema
 from encaisse.collection.penalties import penalties
 from encaisse.sales.models import Invoice
 
+from ..errors import READ, responses
 from ..fields import DecimalOut
 from ..schemas.payments import MoneyOut
 from ..schemas.reports import AsOfFilter
 from . import as_of_date, get_or_404
-from .customers import ERRORS
 from .invoices import NOT_FOUND
 
 router = Router(tags=["recouvrement"])
@@ -39,7 +39,7 @@ class PenaltiesOut(Schema):
 
 @router.get(
     "/{int:id}/penalties",
-    response={200: PenaltiesOut, **ERRORS},
+    response=responses({200: PenaltiesOut}, READ, 404, 409),
     summary="Pénalités de retard et indemnité de recouvrement d'une facture à une date",
     by_alias=True,
 )

@@ -10,11 +10,11 @@ from encaisse.dunning import actions
 from encaisse.dunning.models import ReminderStatus
 from encaisse.dunning.run import run_dunning
 
+from ..errors import READ, WRITE, responses
 from ..fields import DecimalOut, Id, Text
 from ..pagination import PageParams, page
 from ..schemas.common import Input, PageOut
 from . import as_of_date, get_or_404
-from .customers import ERRORS
 
 router = Router(tags=["relances"])
 
@@ -97,7 +97,7 @@ def _proposals(company):
 
 @router.get(
     "/proposals",
-    response={200: ReminderPage, **ERRORS},
+    response=responses({200: ReminderPage}, READ),
     summary="Relances proposées (ou envoyées) par le passage des relances d'une date",
 )
 def list_proposals(request, filters: Query[ReminderFilters]):
@@ -113,7 +113,7 @@ def list_proposals(request, filters: Query[ReminderFilters]):
 
 @router.post(
     "/run",
-    response={200: RunOut, **ERRORS},
+    response=responses({200: RunOut}, WRITE),
     summary="Passer les relances d'une date (idempotent)",
 )
 def run(request, payload: RunIn):
@@ -130,7 +130,7 @@ def run(request, payload: RunIn):
 
 @router.post(
     "/proposals/{int:id}/send",
-    response={200: ReminderOut, **ERRORS},
+    response=responses({200: ReminderOut}, WRITE, 404),
     summary="Valider et envoyer une relance proposée",
 )
 def send(request, id: int, payload: SendIn):
