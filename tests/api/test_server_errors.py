@@ -87,6 +87,17 @@ def test_sending_a_reminder_to_an_unprintable_name_is_422(api, customer, proposa
     assert OutgoingMail.objects.count() == mails
 
 
+def test_a_credit_note_whose_reason_cannot_print_changes_nothing(api, invoice_of, unchanged):
+    """The audit's 500 on credit notes: the reason is printed on the document. Refused
+    when typed (input checks) or when rendered (here, today): a 422 either way."""
+    invoice = invoice_of(10, FEB)
+    body = {"mode": "amount", "amount": "10.00", "vat_rate": "20", "reason": "Remise 🥐"}
+    with unchanged():  # no credit note, no number taken
+        response = api.post(f"/api/invoices/{invoice.pk}/credit-note", body)
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] in {"invalid_request", "document_not_renderable"}
+
+
 # ---------------------------------------------------------------- refused where typed
 
 
@@ -100,6 +111,19 @@ def test_a_name_the_fonts_cannot_draw_is_refused_or_printable(api, customer):
     assert response.status_code == 201, response.content
     pdf = api.get(f"/api/customers/{response.json()['id']}/statement.pdf")
     assert pdf.status_code == 200, pdf.content
+
+
+@INPUT
+def test_a_line_the_fonts_cannot_draw_is_refused_or_issued(api, customer):
+    line = {"description": "Croissant 🥐 au beurre", "quantity": "1", "unit_price": "1.20"}
+    line |= {"vat_rate": "5.5", "item_kind": "goods"}
+    response = api.post("/api/invoices", {"customer": customer.pk, "lines": [line]})
+    if response.status_code == 422:
+        assert_error(response, 422, "invalid_request", "lines.1.description")
+        return
+    assert response.status_code == 201, response.content
+    issued = api.post(f"/api/invoices/{response.json()['id']}/issue")
+    assert issued.status_code == 200, issued.content
 
 
 @INPUT
