@@ -6,7 +6,9 @@
   services count lines), every fault listed in `details`;
 - malformed JSON: 400 `invalid_json`; missing or bad token: 401 `unauthorized`;
 - a database refusal that validation should have caught (a race on a unique key):
-  409 `conflict` / 422 `invalid_value` rather than a 500.
+  409 `conflict` / 422 `invalid_value` rather than a 500;
+- what ninja does not answer itself (an unknown path, a method a path does not take, an
+  unexpected exception): `middleware.ApiErrorsMiddleware`, 404 / 405 / 500 in this format.
 """
 
 import logging
