@@ -6,7 +6,9 @@
   services count lines), every fault listed in `details`;
 - malformed JSON: 400 `invalid_json`; missing or bad token: 401 `unauthorized`;
 - a database refusal that validation should have caught (a race on a unique key):
-  409 `conflict` / 422 `invalid_value` rather than a 500.
+  409 `conflict` / 422 `invalid_value` rather than a 500;
+- what ninja does not answer itself (an unknown path, a method a path does not take, an
+  unexpected exception): `middleware.ApiErrorsMiddleware`, 404 / 405 / 500 in this format.
 """
 
 import logging
@@ -19,7 +21,28 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from encaisse.errors import DomainError
 
+from .schemas.common import ErrorOut
+
 logger = logging.getLogger(__name__)
+
+# The error statuses an operation can answer, declared in the OpenAPI document with the
+# error schema (schemathesis checks that no other status comes back):
+ALWAYS = (400, 401)  # malformed request (bad JSON, too many fields), missing or bad token
+READ = (422,)  # a parameter that breaks a rule (types, bounds, a date in the future...)
+# A change: a role that may not make it, a refusal, a race lost on a unique key (409 is
+# also every state conflict), a body over the size limit.
+WRITE = (403, 409, 413, 422)
+
+
+def responses(ok: dict, *errors: int | tuple[int, ...]) -> dict:
+    """`response=` of an operation: its success(es) and the error statuses it can answer,
+    e.g. `responses({200: CustomerOut}, 404)` or `responses({201: InvoiceOut}, WRITE, 404)`.
+    """
+    statuses = set(ALWAYS)
+    for error in errors:
+        statuses.update(error if isinstance(error, tuple) else (error,))
+    return {**ok, **{status: ErrorOut for status in sorted(statuses)}}
+
 
 SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
 BODY_PARAM = "payload"  # the name every endpoint gives its body schema

@@ -19,14 +19,18 @@ French CTC rules (BR-FR schematron, "Flux 2") met here:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from facturx import generate_xml
 
 from encaisse.catalog.vat import Exemption
+from encaisse.errors import ValidationFailed
 from encaisse.money import format_eur, q2
 from encaisse.sales.models import DocumentStatus, Invoice, OperationNature
 from encaisse.sales.totals import compute_totals
+
+logger = logging.getLogger(__name__)
 
 PROFILE = "en16931"
 
@@ -420,15 +424,29 @@ def data_dict(invoice: Invoice) -> dict:
 
 
 def _generate(invoice: Invoice, flavor: str) -> bytes:
-    return generate_xml(
-        data_dict(invoice),
-        flavor=flavor,
-        level=PROFILE,
-        # The checks run in documents.validation (in-process Saxon), not through the
-        # library's HTTP Saxon server.
-        check_xsd=False,
-        check_schematron=False,
-    )
+    try:
+        return generate_xml(
+            data_dict(invoice),
+            flavor=flavor,
+            level=PROFILE,
+            # The checks run in documents.validation (in-process Saxon), not through the
+            # library's HTTP Saxon server.
+            check_xsd=False,
+            check_schematron=False,
+        )
+    except ValueError as error:
+        # lxml refuses characters that XML 1.0 forbids (control characters, U+FFFE...).
+        # Input refuses them where they are typed; this is the last line for text stored
+        # before: a French refusal, never a 500.
+        if "XML compatible" not in str(error):
+            raise
+        logger.error("E-invoice %s (%s): %s", invoice.pk, flavor, error)
+        raise ValidationFailed(
+            "xml_forbidden_character",
+            "La facture électronique ne peut pas être produite : un texte (client, "
+            "désignation, note...) contient un caractère interdit en XML (caractère de "
+            "contrôle). Corrigez-le puis réessayez.",
+        ) from error
 
 
 def cii_xml(invoice: Invoice) -> bytes:

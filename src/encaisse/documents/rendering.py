@@ -24,6 +24,7 @@ import gettext
 import io
 import json
 import logging
+import re
 import tempfile
 import threading
 from decimal import Decimal
@@ -37,6 +38,7 @@ import typst
 from encaisse import fonts
 from encaisse.catalog.models import Unit
 from encaisse.catalog.vat import Exemption
+from encaisse.errors import ValidationFailed
 from encaisse.money import NBSP, format_decimal, format_eur, q2
 from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.sales.schedule import issued_rows
@@ -105,20 +107,48 @@ def render_pdf(template: str, context: dict, *, timestamp: dt.datetime | None = 
     path = TEMPLATES_DIR / f"{template}.typ"
     if not path.is_file():
         raise FileNotFoundError(f"Modèle de document introuvable : {template}")
-    pdf, warnings = _compiler().compile_with_warnings(
-        input=str(path),
-        format="pdf",
-        sys_inputs={"data": json.dumps(context, ensure_ascii=False)},
-        pdf_standards=PDF_STANDARD,
-        pdf_tags=PDF_TAGS,
-        # A Unix time in whole seconds, not a datetime: the typst binding remembers the
-        # datetime class it is first given, and a first render under freezegun's
-        # FakeDatetime would make it refuse every real datetime after.
-        timestamp=int((timestamp or dt.datetime.now(dt.UTC)).timestamp()),
-    )
+    try:
+        pdf, warnings = _compiler().compile_with_warnings(
+            input=str(path),
+            format="pdf",
+            sys_inputs={"data": json.dumps(context, ensure_ascii=False)},
+            pdf_standards=PDF_STANDARD,
+            pdf_tags=PDF_TAGS,
+            # A Unix time in whole seconds, not a datetime: the typst binding remembers
+            # the datetime class it is first given, and a first render under freezegun's
+            # FakeDatetime would make it refuse every real datetime after.
+            timestamp=int((timestamp or dt.datetime.now(dt.UTC)).timestamp()),
+        )
+    except typst.TypstError as error:
+        raise _unrenderable(template, error) from error
     for warning in warnings:  # a template mistake (unknown font, missing glyph...)
         logger.warning("Typst, modèle %s : %s", template, warning.message)
     return pdf
+
+
+# A glyph that no bundled font has: the text `"\u{1f950}"` could not be displayed...
+_MISSING_GLYPH = re.compile(r'the text `"(.*?)"` could not be displayed')
+_RUST_ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]+)\}")
+
+
+def _unrenderable(template: str, error: Exception) -> ValidationFailed:
+    """The domain error for a document that Typst refused to render. Input is checked
+    where it is typed; this is the last line, for text stored before those checks (or a
+    template fault): the user gets a French message and nothing is half done, never a
+    500. Logged as an error: it means a check upstream let something through."""
+    logger.error("Typst, modèle %s : rendu impossible : %s", template, error)
+    found = _MISSING_GLYPH.search(str(error))
+    if found:
+        text = _RUST_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), found.group(1))
+        codes = " ".join(f"U+{ord(c):04X}" for c in text)
+        detail = f"un texte contient un caractère qu'aucune police ne sait imprimer ({codes})"
+    else:
+        detail = "le modèle de document a rencontré une erreur"
+    return ValidationFailed(
+        "document_not_renderable",
+        f"Le document ne peut pas être produit : {detail}. Corrigez le texte concerné "
+        "(client, facture, relance...) puis réessayez.",
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from encaisse.legal import RECOVERY_FEE
 from encaisse.money import format_eur
 from encaisse.sales.models import Invoice
 
+from ..errors import READ, responses
 from ..fields import DecimalOut
 from ..schemas.payments import MoneyOut
 from ..schemas.reports import AsOfFilter
 from . import as_of_date, get_or_404
-from .customers import ERRORS
 from .invoices import NOT_FOUND
 
 router = Router(tags=["recouvrement"])
@@ -59,7 +59,7 @@ class PenaltiesOut(Schema):
 
 @router.get(
     "/{int:id}/penalties",
-    response={200: PenaltiesOut, **ERRORS},
+    response=responses({200: PenaltiesOut}, READ, 404, 409),
     summary="Pénalités de retard et indemnité de recouvrement d'une facture à une date",
     by_alias=True,
 )

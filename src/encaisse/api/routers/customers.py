@@ -7,9 +7,9 @@ from encaisse.documents.statements import statement_filename, statement_pdf
 from encaisse.dunning.collection_file import collection_file
 from encaisse.reporting.statement import statement
 
+from ..errors import READ, WRITE, responses
 from ..pagination import page
 from ..schemas.collection_file import CollectionFileOut
-from ..schemas.common import ErrorOut
 from ..schemas.customers import (
     CustomerFilters,
     CustomerIn,
@@ -21,28 +21,29 @@ from ..schemas.reports import AsOfFilter, StatementOut
 from . import as_of_date, get_or_404
 
 router = Router(tags=["clients"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 NOT_FOUND = "Client introuvable."
 
 
-@router.get("", response={200: CustomerPage, **ERRORS}, summary="Liste des clients")
+@router.get("", response=responses({200: CustomerPage}, READ), summary="Liste des clients")
 def list_customers(request, filters: Query[CustomerFilters]):
     return page(services.search(request.company, filters.q).order_by("legal_name", "id"), filters)
 
 
-@router.post("", response={201: CustomerOut, **ERRORS}, summary="Créer un client")
+@router.post("", response=responses({201: CustomerOut}, WRITE), summary="Créer un client")
 def create_customer(request, payload: CustomerIn):
     data = payload.model_dump(exclude_unset=True)
     customer = services.create_customer(request.company, data, by=request.user)
     return 201, Customer.objects.get(pk=customer.pk)
 
 
-@router.get("/{int:id}", response={200: CustomerOut, **ERRORS}, summary="Un client")
+@router.get("/{int:id}", response=responses({200: CustomerOut}, 404), summary="Un client")
 def get_customer(request, id: int):
     return get_or_404(Customer.objects.filter(company=request.company), id, NOT_FOUND)
 
 
-@router.patch("/{int:id}", response={200: CustomerOut, **ERRORS}, summary="Modifier un client")
+@router.patch(
+    "/{int:id}", response=responses({200: CustomerOut}, WRITE, 404), summary="Modifier un client"
+)
 def update_customer(request, id: int, payload: CustomerPatch):
     customer = get_or_404(Customer.objects.filter(company=request.company), id, NOT_FOUND)
     return services.update_customer(
@@ -52,7 +53,7 @@ def update_customer(request, id: int, payload: CustomerPatch):
 
 @router.get(
     "/{int:id}/statement",
-    response={200: StatementOut, **ERRORS},
+    response=responses({200: StatementOut}, READ, 404),
     summary="Relevé de compte d'un client à une date",
 )
 def get_statement(request, id: int, filters: Query[AsOfFilter]):
@@ -62,7 +63,7 @@ def get_statement(request, id: int, filters: Query[AsOfFilter]):
 
 @router.get(
     "/{int:id}/statement.pdf",
-    response=ERRORS,
+    response=responses({}, READ, 404),
     summary="Relevé de compte d'un client à une date, en PDF",
     openapi_extra={
         "responses": {
@@ -81,7 +82,7 @@ def get_statement_pdf(request, id: int, filters: Query[AsOfFilter]):
 
 @router.get(
     "/{int:id}/collection",
-    response={200: CollectionFileOut, **ERRORS},
+    response=responses({200: CollectionFileOut}, READ, 404),
     summary="Dossier de recouvrement d'un client à une date",
 )
 def get_collection_file(request, id: int, filters: Query[AsOfFilter]):

@@ -16,12 +16,12 @@ from encaisse.collection.models import (
 )
 from encaisse.collection.promises import PromiseStatus, promises_as_of, record_promise
 
+from ..errors import READ, WRITE, responses
 from ..fields import DateIn, DecimalIn, DecimalOut, Id, TextOf, VatRateIn
 from ..pagination import PageParams, page
 from ..schemas.common import Input, PageOut
 from ..schemas.payments import MoneyOut
 from . import as_of_date, get_or_404
-from .customers import ERRORS
 
 router = Router(tags=["litiges"])
 promises_router = Router(tags=["promesses de paiement"])
@@ -144,7 +144,9 @@ def _dispute_out(company, pk: int):
     return get_or_404(services.disputes(company), pk, "Litige introuvable.")
 
 
-@router.get("", response={200: DisputePage, **ERRORS}, summary="Litiges (les plus anciens d'abord)")
+@router.get(
+    "", response=responses({200: DisputePage}, READ), summary="Litiges (les plus anciens d'abord)"
+)
 def list_disputes(request, filters: Query[DisputeFilters]):
     disputes = services.disputes(
         request.company, status=filters.status, category=filters.category, owner=filters.owner
@@ -156,20 +158,24 @@ def list_disputes(request, filters: Query[DisputeFilters]):
     return page(disputes, filters)
 
 
-@router.post("", response={201: DisputeOut, **ERRORS}, summary="Ouvrir un litige sur une facture")
+@router.post(
+    "",
+    response=responses({201: DisputeOut}, WRITE, 404),
+    summary="Ouvrir un litige sur une facture",
+)
 def open_dispute(request, payload: DisputeIn):
     dispute = services.open_dispute(request.company, payload.model_dump(), by=request.user)
     return 201, _dispute_out(request.company, dispute.pk)
 
 
-@router.get("/{int:id}", response={200: DisputeOut, **ERRORS}, summary="Un litige")
+@router.get("/{int:id}", response=responses({200: DisputeOut}, 404), summary="Un litige")
 def get_dispute(request, id: int):
     return _dispute_out(request.company, id)
 
 
 @router.post(
     "/{int:id}/resolve",
-    response={200: DisputeOut, **ERRORS},
+    response=responses({200: DisputeOut}, WRITE, 404),
     summary="Résoudre un litige (avoir émis, correction ou rejet)",
 )
 def resolve(request, id: int, payload: ResolveIn):
@@ -201,7 +207,7 @@ def _promise_row(promise) -> dict:
 
 
 @promises_router.get(
-    "", response={200: PromisePage, **ERRORS}, summary="Promesses de paiement et leur statut"
+    "", response=responses({200: PromisePage}, READ), summary="Promesses de paiement et leur statut"
 )
 def list_promises(request, filters: Query[PromiseFilters]):
     as_of = as_of_date(filters.as_of)
@@ -216,7 +222,9 @@ def list_promises(request, filters: Query[PromiseFilters]):
 
 
 @promises_router.post(
-    "", response={201: PromiseOut, **ERRORS}, summary="Enregistrer une promesse de paiement"
+    "",
+    response=responses({201: PromiseOut}, WRITE, 404),
+    summary="Enregistrer une promesse de paiement",
 )
 def create_promise(request, payload: PromiseIn):
     promise = record_promise(request.company, payload.model_dump(), by=request.user)

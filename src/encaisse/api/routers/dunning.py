@@ -10,18 +10,18 @@ from encaisse.dunning import actions
 from encaisse.dunning.models import Reminder, ReminderStatus
 from encaisse.dunning.run import run_dunning
 
+from ..errors import READ, WRITE, responses
 from ..fields import DateIn, DecimalOut, Id, Text, TextOf
 from ..pagination import PageParams, page
 from ..schemas.common import Input, PageOut
 from . import as_of_date, get_or_404
-from .customers import ERRORS
 
 router = Router(tags=["relances"])
 
 Status = Literal[tuple(ReminderStatus.values)]
 
 
-class ItemOut(Schema):
+class ReminderItemOut(Schema):
     installment: int = Field(validation_alias="installment_id")
     invoice: int = Field(validation_alias="invoice_id")
     invoice_number: str = Field(validation_alias="invoice.number")
@@ -36,7 +36,7 @@ class ItemOut(Schema):
     recovery_fee: DecimalOut
 
 
-class ProposalOut(Schema):
+class ReminderOut(Schema):
     id: int
     customer: int = Field(validation_alias="customer_id")
     customer_name: str = Field(validation_alias="customer.legal_name")
@@ -54,10 +54,10 @@ class ProposalOut(Schema):
     deadline: dt.date | None
     sent_on: dt.date | None
     registered_mail_ref: str
-    items: list[ItemOut]
+    items: list[ReminderItemOut]
 
 
-class ProposalFilters(PageParams):
+class ReminderFilters(PageParams):
     as_of: DateIn | None = Field(
         None, description="Date du passage des relances ; défaut : aujourd'hui."
     )
@@ -66,8 +66,8 @@ class ProposalFilters(PageParams):
     customer: Id | None = None
 
 
-class ProposalPage(PageOut):
-    items: list[ProposalOut]
+class ReminderPage(PageOut):
+    items: list[ReminderOut]
 
 
 class RunIn(Input):
@@ -101,10 +101,10 @@ def _proposals(company):
 
 @router.get(
     "/proposals",
-    response={200: ProposalPage, **ERRORS},
+    response=responses({200: ReminderPage}, READ),
     summary="Relances proposées (ou envoyées) par le passage des relances d'une date",
 )
-def list_proposals(request, filters: Query[ProposalFilters]):
+def list_proposals(request, filters: Query[ReminderFilters]):
     reminders = _proposals(request.company).filter(proposed_on=as_of_date(filters.as_of))
     if filters.status:
         reminders = reminders.filter(status=filters.status)
@@ -117,7 +117,7 @@ def list_proposals(request, filters: Query[ProposalFilters]):
 
 @router.post(
     "/run",
-    response={200: RunOut, **ERRORS},
+    response=responses({200: RunOut}, WRITE),
     summary="Passer les relances d'une date (idempotent)",
 )
 def run(request, payload: RunIn):
@@ -134,7 +134,7 @@ def run(request, payload: RunIn):
 
 @router.post(
     "/proposals/{int:id}/send",
-    response={200: ProposalOut, **ERRORS},
+    response=responses({200: ReminderOut}, WRITE, 404),
     summary="Valider et envoyer une relance proposée",
 )
 def send(request, id: int, payload: SendIn):

@@ -8,6 +8,7 @@ from encaisse.documents.responses import attachment
 from encaisse.sales import services
 from encaisse.sales.models import Invoice
 
+from ..errors import READ, WRITE, responses
 from ..pagination import page
 from ..schemas.invoices import (
     CreditNoteIn,
@@ -19,7 +20,6 @@ from ..schemas.invoices import (
     IssueIn,
 )
 from . import get_or_404
-from .customers import ERRORS
 
 router = Router(tags=["factures"])
 NOT_FOUND = "Facture introuvable."
@@ -37,7 +37,9 @@ def reload(invoice: Invoice) -> Invoice:
     return invoices_of(invoice.company_id).get(pk=invoice.pk)
 
 
-@router.get("", response={200: InvoicePage, **ERRORS}, summary="Liste des factures et avoirs")
+@router.get(
+    "", response=responses({200: InvoicePage}, READ), summary="Liste des factures et avoirs"
+)
 def list_invoices(request, filters: Query[InvoiceFilters]):
     invoices = invoices_of(request.company)
     if filters.status:
@@ -57,7 +59,9 @@ def list_invoices(request, filters: Query[InvoiceFilters]):
     return page(invoices.order_by(*order), filters)
 
 
-@router.post("", response={201: InvoiceOut, **ERRORS}, summary="Créer une facture brouillon")
+@router.post(
+    "", response=responses({201: InvoiceOut}, WRITE), summary="Créer une facture brouillon"
+)
 def create_invoice(request, payload: InvoiceIn):
     data = payload.model_dump(exclude_unset=True)
     data["lines"] = [line.model_dump(exclude_none=True) for line in payload.lines]
@@ -67,7 +71,9 @@ def create_invoice(request, payload: InvoiceIn):
     return 201, reload(invoice)
 
 
-@router.patch("/{int:id}", response={200: InvoiceOut, **ERRORS}, summary="Modifier un brouillon")
+@router.patch(
+    "/{int:id}", response=responses({200: InvoiceOut}, WRITE, 404), summary="Modifier un brouillon"
+)
 def update_invoice(request, id: int, payload: InvoicePatch):
     invoice = get_or_404(Invoice.objects.filter(company=request.company), id, NOT_FOUND)
     data = payload.model_dump(exclude_unset=True, exclude={"lines", "allowances", "schedule"})
@@ -80,13 +86,17 @@ def update_invoice(request, id: int, payload: InvoicePatch):
     return reload(invoice)
 
 
-@router.get("/{int:id}", response={200: InvoiceOut, **ERRORS}, summary="Une facture ou un avoir")
+@router.get(
+    "/{int:id}", response=responses({200: InvoiceOut}, 404), summary="Une facture ou un avoir"
+)
 def get_invoice(request, id: int):
     return get_or_404(invoices_of(request.company), id, NOT_FOUND)
 
 
 @router.post(
-    "/{int:id}/issue", response={200: InvoiceOut, **ERRORS}, summary="Émettre un brouillon"
+    "/{int:id}/issue",
+    response=responses({200: InvoiceOut}, WRITE, 404),
+    summary="Émettre un brouillon",
 )
 def issue_invoice(request, id: int, payload: IssueIn | None = None):
     invoice = get_or_404(Invoice.objects.filter(company=request.company), id, NOT_FOUND)
@@ -97,7 +107,7 @@ def issue_invoice(request, id: int, payload: IssueIn | None = None):
 
 @router.post(
     "/{int:id}/credit-note",
-    response={201: InvoiceOut, **ERRORS},
+    response=responses({201: InvoiceOut}, WRITE, 404),
     summary="Créer (et émettre) un avoir sur une facture émise",
 )
 def create_credit_note(request, id: int, payload: CreditNoteIn):
@@ -157,7 +167,7 @@ def _download(format: str):
 for name, format, label, what in DOWNLOADS:
     router.get(
         f"/{{int:id}}/{name}",
-        response=ERRORS,
+        response=responses({}, 404, 409),
         summary=f"{label} d'une facture ou d'un avoir émis",
         operation_id=f"encaisse_api_routers_invoices_invoice_{name}",
         openapi_extra=_file_response(archive.CONTENT_TYPES[format], what),

@@ -4,15 +4,15 @@ from ninja import Query, Router
 from encaisse.companies.permissions import EXPORT_LEDGER, require
 from encaisse.ledger.fec import ENCODING, export_fec
 
+from ..errors import READ, responses
 from ..schemas.reports import FecFilters
-from .customers import ERRORS
 
 router = Router(tags=["comptabilité"])
 
 
 @router.get(
     "/fec",
-    response=ERRORS,
+    response=responses({}, READ, 403),
     summary="Fichier des écritures comptables (FEC) d'un exercice",
     openapi_extra={
         "responses": {

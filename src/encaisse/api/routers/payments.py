@@ -15,19 +15,19 @@ from encaisse.receivables.services.allocation import (
 from encaisse.receivables.services.payments import record_payment
 from encaisse.sales.models import Invoice
 
+from ..errors import READ, WRITE, responses
 from ..pagination import page
 from ..schemas.payments import (
     AllocateIn,
     AllocationOut,
+    AllocationProposalOut,
     PaymentDetailOut,
     PaymentFilters,
     PaymentIn,
     PaymentPage,
-    ProposalOut,
     UndoIn,
 )
 from . import get_or_404
-from .customers import ERRORS
 
 router = Router(tags=["règlements"])
 allocations_router = Router(tags=["règlements"])
@@ -47,7 +47,7 @@ def detail(company, pk: int):
     return get_or_404(payments, pk, NOT_FOUND)
 
 
-@router.get("", response={200: PaymentPage, **ERRORS}, summary="Liste des règlements reçus")
+@router.get("", response=responses({200: PaymentPage}, READ), summary="Liste des règlements reçus")
 def list_payments(request, filters: Query[PaymentFilters]):
     payments = payments_of(request.company)
     if filters.customer:
@@ -66,20 +66,22 @@ def list_payments(request, filters: Query[PaymentFilters]):
     return page(payments.order_by("-date", "-id"), filters)
 
 
-@router.post("", response={201: PaymentDetailOut, **ERRORS}, summary="Enregistrer un règlement")
+@router.post(
+    "", response=responses({201: PaymentDetailOut}, WRITE, 404), summary="Enregistrer un règlement"
+)
 def create_payment(request, payload: PaymentIn):
     payment = record_payment(request.company, payload.model_dump(), by=request.user)
     return 201, detail(request.company, payment.pk)
 
 
-@router.get("/{int:id}", response={200: PaymentDetailOut, **ERRORS}, summary="Un règlement")
+@router.get("/{int:id}", response=responses({200: PaymentDetailOut}, 404), summary="Un règlement")
 def get_payment(request, id: int):
     return detail(request.company, id)
 
 
 @router.get(
     "/{int:id}/proposal",
-    response={200: ProposalOut, **ERRORS},
+    response=responses({200: AllocationProposalOut}, 404),
     summary="Proposition de lettrage (factures citées, puis les plus anciennes)",
 )
 def get_proposal(request, id: int):
@@ -127,7 +129,7 @@ def _installment_of(company, item, index: int):
 
 @router.post(
     "/{int:id}/allocate",
-    response={200: PaymentDetailOut, **ERRORS},
+    response=responses({200: PaymentDetailOut}, WRITE, 404),
     summary="Lettrer un règlement (à des échéances choisies, ou selon la proposition)",
 )
 def allocate_payment(request, id: int, payload: AllocateIn | None = None):
@@ -145,7 +147,9 @@ def allocate_payment(request, id: int, payload: AllocateIn | None = None):
 
 
 @allocations_router.post(
-    "/{int:id}/undo", response={200: AllocationOut, **ERRORS}, summary="Défaire un lettrage"
+    "/{int:id}/undo",
+    response=responses({200: AllocationOut}, WRITE, 404),
+    summary="Défaire un lettrage",
 )
 def undo(request, id: int, payload: UndoIn):
     allocation = get_or_404(

@@ -6,6 +6,7 @@ from encaisse.reporting.aged_balance import aged_balance, bucket_items
 from encaisse.reporting.dso import dso, dso_trend
 from encaisse.reporting.exports import aged_balance_csv, aged_balance_xlsx
 
+from ..errors import READ, responses
 from ..schemas.reports import (
     AgedBalanceFilters,
     AgedBalanceOut,
@@ -16,7 +17,6 @@ from ..schemas.reports import (
     DsoTrendFilters,
 )
 from . import as_of_date, get_or_404
-from .customers import ERRORS
 from .customers import NOT_FOUND as CUSTOMER_NOT_FOUND
 
 router = Router(tags=["rapports"])
@@ -25,7 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get(
     "/aged-balance",
-    response={200: AgedBalanceOut, **ERRORS},
+    response=responses({200: AgedBalanceOut}, READ),
     summary="Balance âgée à une date (JSON, ou fichier csv / xlsx)",
     openapi_extra={
         "responses": {
@@ -63,7 +63,7 @@ def get_aged_balance(request, filters: Query[AgedBalanceFilters]):
 
 @router.get(
     "/aged-balance/items",
-    response={200: list[AgedItemOut], **ERRORS},
+    response=responses({200: list[AgedItemOut]}, READ, 404),
     summary="Les échéances d'une case de la balance âgée (client × tranche)",
 )
 def get_aged_items(request, filters: Query[AgedItemsFilters]):
@@ -77,7 +77,7 @@ def get_aged_items(request, filters: Query[AgedItemsFilters]):
 
 @router.get(
     "/dso",
-    response={200: DsoOut, **ERRORS},
+    response=responses({200: DsoOut}, READ, 404),
     summary="DSO à une date : méthode simple et par épuisement, avec le détail du calcul",
 )
 def get_dso(request, filters: Query[DsoFilters]):
@@ -93,7 +93,7 @@ def get_dso(request, filters: Query[DsoFilters]):
 
 @router.get(
     "/dso/trend",
-    response={200: list[DsoOut], **ERRORS},
+    response=responses({200: list[DsoOut]}, READ),
     summary="DSO à chaque fin de mois (tendance)",
 )
 def get_dso_trend(request, filters: Query[DsoTrendFilters]):

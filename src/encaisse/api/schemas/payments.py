@@ -129,7 +129,7 @@ class PaymentPage(PageOut):
     items: list[PaymentOut]
 
 
-class ProposalItemOut(Schema):
+class AllocationProposalItemOut(Schema):
     installment: int
     invoice: int
     invoice_number: str
@@ -139,7 +139,7 @@ class ProposalItemOut(Schema):
     reason: str = Field(description="« référence » (citée par le payeur) ou « plus ancienne ».")
 
 
-class ProposalOut(Schema):
+class AllocationProposalOut(Schema):
     payment: int
     available: MoneyOut = Field(description="Reste à lettrer du règlement.")
-    items: list[ProposalItemOut]
+    items: list[AllocationProposalItemOut]
