@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import COLLECT, EDIT_CUSTOMERS, require
 from encaisse.errors import Conflict, NotFound, ValidationFailed
@@ -119,9 +119,7 @@ def open_dispute(company, data: dict, *, by) -> Dispute:
         )
     owner = _member(company, data.get("owner"))
     opened_on = not_in_future(
-        parse_date(
-            data.get("opened_on") or timezone.localdate(), "opened_on", "La date d'ouverture"
-        ),
+        parse_date(data.get("opened_on") or clock.today(), "opened_on", "La date d'ouverture"),
         "opened_on",
     )
     if opened_on < invoice.issue_date:
@@ -283,7 +281,7 @@ def resolve_dispute(
             "reason",
         )
     on = not_in_future(
-        parse_date(on or timezone.localdate(), "resolved_on", "La date de résolution"),
+        parse_date(on or clock.today(), "resolved_on", "La date de résolution"),
         "resolved_on",
     )
     with transaction.atomic():

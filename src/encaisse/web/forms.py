@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from encaisse.catalog.models import ItemKind, Unit
 from encaisse.catalog.vat import RATES, Exemption
+from encaisse.companies.models import MAX_BACKDATING_DAYS
 from encaisse.customers.models import Customer, CustomerKind, RiskClass, Segment
 from encaisse.money import format_decimal
 from encaisse.sales.models import DocumentStatus
@@ -140,6 +141,12 @@ class CompanyForm(forms.Form):
     )
     invoice_prefix = text("Préfixe des factures")
     credit_note_prefix = text("Préfixe des avoirs")
+    # Bounds checked by the service (companies.services.check_backdating_days).
+    backdating_days = forms.IntegerField(
+        label="Antériorité maximale de la date d'émission (jours)",
+        help_text=f"Une facture ou un avoir peut être daté d'au plus ce nombre de jours avant "
+        f"aujourd'hui (0 à {MAX_BACKDATING_DAYS}).",
+    )
     write_off_threshold = text("Seuil des écarts passés en pertes (€)")
     late_penalty_rate = text(
         "Taux contractuel des pénalités de retard (% par an)",
