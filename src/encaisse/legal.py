@@ -9,6 +9,8 @@ letters and the e-invoice.
 import enum
 from decimal import Decimal
 
+from encaisse.money import format_eur
+
 RECOVERY_FEE = Decimal("40.00")  # per invoice paid late, professionals only (C. com. D.441-5)
 LEGAL_MARGIN = Decimal("10")  # points over the ECB main refinancing rate (C. com. L.441-10)
 CONTRACTUAL_RATE_FLOOR = 3  # × the legal interest rate, the lowest agreed rate (L.441-10)
@@ -46,8 +48,11 @@ def late_payment_regime(party) -> LatePaymentRegime:
 
 
 def whole_euros(amount: Decimal) -> str:
-    """40.00 -> '40 €' (a round legal amount is written without cents, as in the law)."""
-    return f"{amount:.0f}\u00a0€" if amount == amount.to_integral_value() else f"{amount} €"
+    """40.00 -> '40 €' (a round legal amount is written without cents, as in the law);
+    other amounts as money ('40,50 €')."""
+    if amount == amount.to_integral_value():
+        return f"{amount:.0f}\u00a0€"
+    return format_eur(amount)
 
 
 # The L.441-10 clause: the default of `Company.late_penalty_clause` (a company may word

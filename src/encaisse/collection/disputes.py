@@ -350,7 +350,13 @@ def _credit_note(dispute: Dispute, by, on, reason, amount, vat_rate, lines) -> I
             note = create_credit_note(
                 invoice, by=by, mode=CreditMode.AMOUNT, amount=base, vat_rate=rate, reason=why
             )
-    return issue_invoice(note, by=by, on=on)
+    try:
+        return issue_invoice(note, by=by, on=on)
+    except ValidationFailed as exc:
+        if exc.field != "issue_date":
+            raise
+        # The credit note is dated the day of the resolution: say so where it was typed.
+        raise ValidationFailed(exc.code, exc.message, "resolved_on", exc.details) from None
 
 
 # ---------------------------------------------------------------- lists and figures

@@ -91,13 +91,20 @@ def buyer_snapshot(customer) -> dict:
 
 def check_issue_date(invoice: Invoice, on: dt.date, today: dt.date, original=None) -> None:
     """The rules of an issue date that need no lock; ValidationFailed on `issue_date`:
-    not in the future, at most `Company.backdating_days` before today, not in a closed
-    fiscal year, and a credit note not before the invoice it corrects. (Not before the
+    not in the future, a credit note not before the invoice it corrects, at most
+    `Company.backdating_days` before today, not in a closed fiscal year. (Not before the
     series' last document: checked under the series' lock, by `take_number`.)"""
     company = invoice.company
     if on > today:
         raise ValidationFailed(
             "future_date", "Un document ne peut pas être daté d'un jour à venir.", ISSUE_DATE
+        )
+    if original is not None and on < original.issue_date:
+        raise ValidationFailed(
+            "credit_note_before_invoice",
+            f"L'avoir ne peut pas être antérieur à la facture {original.number} "
+            f"du {original.issue_date:%d/%m/%Y}.",
+            ISSUE_DATE,
         )
     days_back = (today - on).days
     if days_back > company.backdating_days:
@@ -110,13 +117,6 @@ def check_issue_date(invoice: Invoice, on: dt.date, today: dt.date, original=Non
             ISSUE_DATE,
         )
     ensure_open(company, on, ISSUE_DATE)
-    if original is not None and on < original.issue_date:
-        raise ValidationFailed(
-            "credit_note_before_invoice",
-            f"L'avoir ne peut pas être antérieur à la facture {original.number} "
-            f"du {original.issue_date:%d/%m/%Y}.",
-            ISSUE_DATE,
-        )
 
 
 def _before_last_document(on: dt.date, last: dt.date, kind: Kind) -> ValidationFailed:
