@@ -221,6 +221,8 @@ def freeze(invoice: Invoice, checked: Checked, on: dt.date) -> None:
     invoice.total_incl_vat = totals.incl_vat
     invoice.seller = seller_snapshot(company)
     invoice.buyer = buyer_snapshot(customer)
+    if checked.original is not None:
+        invoice.credited_invoice = checked.original  # as locked by `check`: not read again
     invoice.mentions = build_mentions(invoice, company, customer, checked.lines, installments)
 
 
