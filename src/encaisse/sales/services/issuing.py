@@ -240,14 +240,21 @@ def take_number(invoice: Invoice, on: dt.date, *, by) -> None:
     """
     company, kind = invoice.company, invoice.kind_spec
     sequence = lock_sequence(company, kind.code, on.year)
-    later = (
-        NumberSequence.objects.filter(
-            company=company, document_type=kind.code, year__gt=on.year, last_date__isnull=False
+    later = None
+    # A later year's series exists only when `on` is in an earlier year than today (no
+    # document is dated in the future): one query less on nearly every issue.
+    if on.year < clock.today().year:
+        later = (
+            NumberSequence.objects.filter(
+                company=company,
+                document_type=kind.code,
+                year__gt=on.year,
+                last_date__isnull=False,
+            )
+            .order_by("-last_date")
+            .values_list("last_date", flat=True)
+            .first()
         )
-        .order_by("-last_date")
-        .values_list("last_date", flat=True)
-        .first()
-    )
     for last in (sequence.last_date, later):
         if last and on < last:
             raise _before_last_document(on, last, kind)
