@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from encaisse import clock
 from encaisse.catalog.services import create_product
 from encaisse.companies.models import Role
 from encaisse.companies.services import add_member, create_company
@@ -54,6 +55,15 @@ CONSUMER = {
     "billing_postal_code": "13001",
     "billing_city": "Marseille",
 }
+
+
+def issue_on_day(invoice, *, by, on: dt.date | None = None, **kwargs):
+    """Issue `invoice` as a user would have on the day `on` (default: today): the
+    service run with the clock set to that day, the way the demo builds its history.
+    (An issue date may not go back more than `Company.backdating_days`, so a test that
+    places a document on a fixed past day issues it on that day.)"""
+    with clock.at(on or clock.today()):
+        return issue_invoice(invoice, by=by, **kwargs)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -154,7 +164,7 @@ def make_invoice(company, customer, product, admin):
             company, customer=cust or customer, lines=lines, by=by or admin, **header
         )
         if issue_on is not None:
-            invoice = issue_invoice(invoice, by=by or admin, on=issue_on)
+            invoice = issue_on_day(invoice, by=by or admin, on=issue_on)
         return invoice
 
     return make

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from encaisse import clock
 from encaisse.collection.models import Dispute, PromiseToPay
 from encaisse.companies.models import Role
 from encaisse.sales.models import DocumentKind, Invoice
@@ -43,10 +44,11 @@ def test_open_list_and_resolve_by_credit_note(api, admin, invoice):
     assert listed["count"] == 1 and listed["items"][0]["id"] == body["id"]
     assert api.get("/api/disputes", {"category": "quality"}).json()["count"] == 0
 
-    response = api.post(
-        f"/api/disputes/{body['id']}/resolve",
-        {"outcome": "resolved_credit_note", "resolved_on": "2026-03-09"},
-    )
+    with clock.at(dt.date(2026, 3, 10)):  # resolved the day after: its credit note too
+        response = api.post(
+            f"/api/disputes/{body['id']}/resolve",
+            {"outcome": "resolved_credit_note", "resolved_on": "2026-03-09"},
+        )
     assert response.status_code == 200, response.content
     resolved = response.json()
     assert resolved["status"] == "resolved_credit_note" and resolved["resolved_on"] == "2026-03-09"

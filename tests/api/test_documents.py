@@ -46,9 +46,10 @@ def test_a_reader_may_download(reader_api, invoice):
 
 @pytest.mark.django_db
 def test_a_credit_note_is_downloaded_under_its_number(api, invoice, admin):
-    from encaisse.sales.services import create_credit_note, issue_invoice
+    from encaisse.sales.services import create_credit_note
+    from tests.conftest import issue_on_day
 
-    note = issue_invoice(
+    note = issue_on_day(
         create_credit_note(invoice, by=admin, mode="full", reason="Erreur"), by=admin, on=DAY
     )
     response = api.get(f"/api/invoices/{note.pk}/ubl")

@@ -12,7 +12,8 @@ from encaisse.ledger.periods import close_fiscal_year, open_fiscal_year
 from encaisse.receivables.models import Allocation, Payment
 from encaisse.receivables.selectors import InvoiceStatus, installments_as_of, invoice_status
 from encaisse.receivables.services.allocation import allocate
-from encaisse.sales.services import create_invoice, issue_invoice
+from encaisse.sales.services import create_invoice
+from tests.conftest import issue_on_day
 
 from ..conftest import CUSTOMER
 from .conftest import assert_error
@@ -45,7 +46,7 @@ def foreign_invoice(other_company, other_admin):
         "vat_rate": "20",
     }
     draft = create_invoice(other_company, customer=buyer, lines=[line], by=other_admin)
-    return issue_invoice(draft, by=other_admin, on=dt.date(2026, 3, 1))
+    return issue_on_day(draft, by=other_admin, on=dt.date(2026, 3, 1))
 
 
 def open_amount(invoice) -> D:

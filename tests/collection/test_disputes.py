@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from encaisse import clock
 from encaisse.audit.models import AuditEntry
 from encaisse.collection import disputes as svc
 from encaisse.collection.models import Dispute, DisputeStatus
@@ -166,7 +167,8 @@ def test_rejection_needs_a_reason_and_resolving_twice_is_refused(company, admin,
 def test_partial_credit_note_of_the_disputed_amount(company, admin, invoice):
     dispute = svc.open_dispute(company, dispute_data(invoice, admin, amount="156.00"), by=admin)
     on = dt.date(2026, 3, 9)
-    svc.resolve_dispute(dispute, svc.Outcome.CREDIT_NOTE, by=admin, on=on)
+    with clock.at(on):  # the credit note is issued that day
+        svc.resolve_dispute(dispute, svc.Outcome.CREDIT_NOTE, by=admin)
     dispute.refresh_from_db()
     note = dispute.credit_note
     assert dispute.status == DisputeStatus.RESOLVED_CREDIT_NOTE
@@ -186,7 +188,8 @@ def test_partial_credit_note_of_the_disputed_amount(company, admin, invoice):
 
 def test_credit_note_of_the_whole_invoice_settles_it(company, admin, invoice):
     dispute = svc.open_dispute(company, dispute_data(invoice, admin), by=admin)
-    svc.resolve_dispute(dispute, svc.Outcome.CREDIT_NOTE, by=admin, on=dt.date(2026, 3, 9))
+    with clock.at(dt.date(2026, 3, 9)):
+        svc.resolve_dispute(dispute, svc.Outcome.CREDIT_NOTE, by=admin)
     dispute.refresh_from_db()
     assert dispute.credit_note.total_incl_vat == Decimal("780.00")
     assert dispute.credit_note.lines.count() == invoice.lines.count()  # a full credit note
@@ -205,10 +208,9 @@ def test_a_ttc_amount_no_base_gives_is_refused_with_the_nearest(company, admin, 
     assert not Invoice.objects.filter(kind=DocumentKind.CREDIT_NOTE).exists()
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.OPEN
-    # The collector credits 100.04 instead.
-    svc.resolve_dispute(
-        dispute, svc.Outcome.CREDIT_NOTE, by=admin, on=dt.date(2026, 3, 9), amount="100.04"
-    )
+    # The collector credits 100.04 instead, on 9 March.
+    with clock.at(dt.date(2026, 3, 9)):
+        svc.resolve_dispute(dispute, svc.Outcome.CREDIT_NOTE, by=admin, amount="100.04")
     dispute.refresh_from_db()
     assert dispute.credit_note.total_incl_vat == Decimal("100.04")
 

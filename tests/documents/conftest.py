@@ -7,7 +7,8 @@ import pytest
 from encaisse.catalog.services import create_product
 from encaisse.customers.services import create_customer
 from encaisse.documents import validation
-from encaisse.sales.services import create_credit_note, create_invoice, issue_invoice
+from encaisse.sales.services import create_credit_note, create_invoice
+from tests.conftest import issue_on_day
 
 DAY = dt.date(2026, 3, 2)
 
@@ -106,7 +107,7 @@ def products(company, admin, product, service_product):
 def issue(company, admin):
     def issue(cust, lines, on=DAY, **header):
         invoice = create_invoice(company, customer=cust, lines=lines, by=admin, **header)
-        return issue_invoice(invoice, by=admin, on=on)
+        return issue_on_day(invoice, by=admin, on=on)
 
     return issue
 
@@ -221,14 +222,14 @@ def build(customers, products, issue, admin):
     def credit_note():
         invoice = several_rates()
         note = create_credit_note(invoice, by=admin, reason="Four livré avec un défaut")
-        return issue_invoice(note, by=admin, on=DAY + dt.timedelta(days=5))
+        return issue_on_day(note, by=admin, on=DAY + dt.timedelta(days=5))
 
     def partial_credit_note():
         invoice = exempt()
         note = create_credit_note(
             invoice, by=admin, mode="amount", amount="50", vat_rate="20", reason="Geste commercial"
         )
-        return issue_invoice(note, by=admin, on=DAY + dt.timedelta(days=5))
+        return issue_on_day(note, by=admin, on=DAY + dt.timedelta(days=5))
 
     def schedule():
         # 10 × 18.90 at 5.5 % (199.40 TTC) and 4 h × 65.00 at 20 % (312.00): 511.40 TTC in

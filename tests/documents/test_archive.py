@@ -19,8 +19,8 @@ from encaisse.documents.archive import ArchiveAltered, read, verify_archive
 from encaisse.documents.models import GENESIS, ArchiveAppendOnly, ArchivedDocument, chain_hash_of
 from encaisse.errors import Conflict, NotFound
 from encaisse.sales.models import DocumentStatus, Invoice
-from encaisse.sales.services import create_credit_note, create_invoice, issue_invoice
-from tests.conftest import CUSTOMER
+from encaisse.sales.services import create_credit_note, create_invoice
+from tests.conftest import CUSTOMER, issue_on_day
 
 DAY = dt.date(2026, 3, 2)
 SIREN = "732829320"  # tests/conftest.py SELLER
@@ -140,7 +140,7 @@ def test_the_chain_goes_on_across_documents_and_is_per_company(
         ],
         by=other_admin,
     )
-    issue_invoice(draft, by=other_admin, on=DAY)
+    issue_on_day(draft, by=other_admin, on=DAY)
     theirs = links(other_company)
     assert [d.position for d in theirs] == [1, 2, 3]
     assert theirs[0].previous_sha256 == GENESIS
@@ -151,7 +151,7 @@ def test_the_chain_goes_on_across_documents_and_is_per_company(
 @pytest.mark.django_db
 def test_a_credit_note_is_archived_too(issued, admin):
     note = create_credit_note(issued[0], by=admin, mode="full", reason="Erreur de prix")
-    note = issue_invoice(note, by=admin, on=DAY)
+    note = issue_on_day(note, by=admin, on=DAY)
     stored = ArchivedDocument.objects.filter(invoice=note).order_by("position")
     assert [(d.position, d.kind, d.number, d.format) for d in stored] == [
         (7, "credit_note", "AV2026-00001", "pdf"),
@@ -173,14 +173,14 @@ def test_when_archiving_fails_nothing_is_issued_and_no_file_stays(
 
     monkeypatch.setattr(archive, "lock_sequence", broken_lock)  # after the files are written
     with pytest.raises(OSError):
-        issue_invoice(draft, by=admin, on=DAY)
+        issue_on_day(draft, by=admin, on=DAY)
     draft.refresh_from_db()
     assert draft.status == DocumentStatus.DRAFT and draft.number == ""
     assert not ArchivedDocument.objects.exists()
     assert [p for p in archive_dir.rglob("*") if p.is_file()] == []
 
     monkeypatch.undo()
-    invoice = issue_invoice(draft, by=admin, on=DAY)
+    invoice = issue_on_day(draft, by=admin, on=DAY)
     assert invoice.number == "FA2026-00001"  # the number was not consumed
     assert [d.position for d in links(invoice.company)] == [1, 2, 3]
 
@@ -191,7 +191,7 @@ def test_a_file_left_by_a_rolled_back_issue_is_replaced(make_invoice, admin, arc
     orphan = archive_dir / SIREN / "2026" / "FA2026-00001.pdf"
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"left behind by a rollback")
-    invoice = issue_invoice(draft, by=admin, on=DAY)
+    invoice = issue_on_day(draft, by=admin, on=DAY)
     assert read(invoice, "pdf").startswith(b"%PDF-")
     assert verify_archive().ok
 
@@ -406,7 +406,7 @@ def test_concurrent_issuers_keep_one_linear_chain(make_invoice, admin, company):
     def issue(pk):
         close_old_connections()  # each thread opens its own connection
         try:
-            return issue_invoice(Invoice.objects.get(pk=pk), by=admin, on=DAY).number
+            return issue_on_day(Invoice.objects.get(pk=pk), by=admin, on=DAY).number
         finally:
             connection.close()
 

@@ -5,6 +5,7 @@
 import pytest
 from lxml import etree
 
+from encaisse import legal
 from encaisse.documents import einvoice, validation
 
 from .conftest import CASES
@@ -69,7 +70,7 @@ def test_identity_mentions_and_frame_of_a_business_invoice(build):
         )
     )
     assert notes["BAR"] == "B2B"
-    assert "40 €" in notes["PMT"]
+    assert notes["PMT"] == legal.RECOVERY_FEE_MENTION and "40\u00a0€" in notes["PMT"]
     assert "pénalités" in notes["PMD"]
     assert "escompte" in notes["AAB"]
     means = "//ram:SpecifiedTradeSettlementPaymentMeans"
@@ -121,7 +122,22 @@ def test_buyers_without_siren_get_an_address_br_fr_accepts(build):
     assert text(consumer, uri) == ["B2C"]
     assert text(consumer, "//ram:IncludedNote[ram:SubjectCode='BAR']/ram:Content") == ["B2C"]
     pmt = text(consumer, "//ram:IncludedNote[ram:SubjectCode='PMT']/ram:Content")
-    assert "non applicable" in pmt[0]
+    assert pmt == [legal.NO_RECOVERY_FEE_MENTION]
+
+
+def test_a_consumer_invoice_carries_legal_interest_not_the_l441_10_clause(build):
+    """BR-FR-05 wants PMD and PMT notes on every invoice: for a consumer they say what
+    applies (legal interest from the formal notice, no recovery fee), and the document
+    passes the official schematrons (test_cii_and_ubl_pass_every_rule, case "consumer")."""
+    invoice = build("consumer")
+    tree = cii(invoice)
+    pmd = text(tree, "//ram:IncludedNote[ram:SubjectCode='PMD']/ram:Content")
+    assert pmd == [legal.CONSUMER_LATE_INTEREST_MENTION]
+    assert "L.441-10" not in pmd[0] and "1231-6" in pmd[0]
+    pmt = text(tree, "//ram:IncludedNote[ram:SubjectCode='PMT']/ram:Content")
+    assert pmt == [legal.NO_RECOVERY_FEE_MENTION]
+    assert invoice.mentions["recovery_fee"] == ""
+    assert invoice.mentions["late_penalty_rate"] == ""
 
 
 def test_credit_note_refers_to_its_invoice(build):

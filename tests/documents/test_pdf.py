@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from lxml import etree
 from pypdf import PdfReader
 
+from encaisse import legal
 from encaisse.documents import rendering, validation
 from encaisse.sales.services import create_invoice
 
@@ -99,7 +100,9 @@ def test_every_case_is_a_valid_facturx_pdf_a3b(build, case):
     text = "\n".join(pages_text(pdf))
     assert invoice.number in text
     assert f"Date d'échéance {invoice.due_date:%d/%m/%Y}" in text
-    assert PENALTY in text
+    # The late-payment clause of the buyer's regime: L.441-10 or legal interest.
+    consumer = legal.late_payment_regime(invoice) is legal.LatePaymentRegime.CONSUMER
+    assert ("intérêt au taux légal" if consumer else PENALTY) in " ".join(text.split())
 
 
 def test_several_rates_prints_the_french_totals_and_the_mentions(build):
@@ -117,7 +120,7 @@ def test_several_rates_prints_the_french_totals_and_the_mentions(build):
     assert "Date d'échéance 01/04/2026" in text
     assert "À régler au plus tard le 01/04/2026" in text
     assert "Votre commande BC-2026-0142" in text
-    assert RECOVERY_FEE in text and "40 €" in text
+    assert RECOVERY_FEE in text and f"40{NBSP}€" in text
     assert "Pas d'escompte pour paiement anticipé." in text
     assert "IBAN FR76" in text and "BIC AGRIFRPP" in text
     # Seller identity: legal form, capital, RCS, SIRET, VAT number; buyer SIREN.
@@ -175,10 +178,12 @@ def test_export_names_the_country_and_the_exemption(build):
     assert "Exonération de TVA, article 262 I du CGI" in text
 
 
-def test_consumer_has_no_recovery_fee(build):
+def test_consumer_has_legal_interest_and_no_l441_10_clause_nor_fee(build):
     [text] = pages_text(rendering.facturx_pdf(build("consumer")))
-    assert PENALTY in text
-    assert RECOVERY_FEE not in text
+    flat = " ".join(text.split())
+    assert PENALTY not in flat and "L.441-10" not in flat
+    assert RECOVERY_FEE not in flat
+    assert " ".join(legal.CONSUMER_LATE_INTEREST_MENTION.split()) in flat
 
 
 def test_a_long_invoice_runs_on_several_pages_with_its_table_header(issue, customers, products):
@@ -274,6 +279,10 @@ EMPTY_LINE = {
 EMPTY_INVOICE = {
     "kind": "invoice",
     "title": "FACTURE",
+    "date_label": "Date de livraison",
+    "totals_title": "Totaux",
+    "corrects_invoice": False,
+    "creates_receivable": True,
     "number": "",
     "issue_date": "",
     "delivery_date": "",

@@ -31,7 +31,7 @@ from encaisse.errors import Conflict, Forbidden, ValidationFailed
 from encaisse.receivables.models import WriteOff
 from encaisse.receivables.selectors import customer_balance
 from encaisse.receivables.services.allocation import allocate
-from encaisse.sales.services import issue_invoice
+from tests.conftest import issue_on_day
 
 from .litigation_data import L1, L2, L3, OPENED, REGISTERED, make_debtor, make_invoices, remind
 
@@ -216,7 +216,7 @@ def test_chosen_invoices_must_have_had_the_notice(
 ):
     a, _ = noticed
     # Invoicing a customer under formal notice needs an override (dunning block level).
-    later = issue_invoice(
+    later = issue_on_day(
         make_invoice(lines=[{"product": service_product.pk, "quantity": "1"}], cust=debtor),
         by=admin,
         on=dt.date(2025, 3, 1),

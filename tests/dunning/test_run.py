@@ -307,7 +307,7 @@ def test_proposal_validated_postponed_cancelled(company, admin, customers, invoi
 
 def test_formal_notice_blocks_invoicing(company, admin, customers, invoice_of, make_invoice):
     from encaisse.audit.models import AuditEntry
-    from encaisse.sales.services import issue_invoice
+    from tests.conftest import issue_on_day
 
     automatic(company, admin)
     alpha = customers["alpha"]
@@ -316,16 +316,16 @@ def test_formal_notice_blocks_invoicing(company, admin, customers, invoice_of, m
         run_dunning(company, day)
     draft = make_invoice(cust=alpha)
     assert blocking_level(alpha, D(2025, 4, 2)) == 2
-    issue_invoice(draft, by=admin, on=D(2025, 4, 2))  # level 2: not blocked
+    issue_on_day(draft, by=admin, on=D(2025, 4, 2))  # level 2: not blocked
     run_dunning(company, D(2025, 4, 16))  # level 3, the formal notice
     send_registered(company, admin, D(2025, 4, 16))
     blocked = make_invoice(cust=alpha)
     with pytest.raises(Conflict, match="niveau 3") as error:
-        issue_invoice(blocked, by=admin, on=D(2025, 4, 17))
+        issue_on_day(blocked, by=admin, on=D(2025, 4, 17))
     assert error.value.code == "blocked_by_dunning"
     blocked.refresh_from_db()
     assert blocked.number == ""  # refused: no number consumed
-    issue_invoice(blocked, by=admin, on=D(2025, 4, 17), override_reason="Commande prépayée")
+    issue_on_day(blocked, by=admin, on=D(2025, 4, 17), override_reason="Commande prépayée")
     entry = AuditEntry.objects.get(action="invoice.dunning_override")
     assert entry.changes == {"reason": "Commande prépayée", "dunning_level": 3}
 

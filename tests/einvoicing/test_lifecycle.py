@@ -14,6 +14,7 @@ from encaisse.einvoicing.services import current_status, requires_collected, set
 from encaisse.errors import Conflict, Forbidden, ValidationFailed
 from encaisse.receivables.services.allocation import allocate, undo_allocation
 from encaisse.sales.services import create_credit_note, issue_invoice
+from tests.conftest import issue_on_day
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,7 @@ def test_which_invoices_need_the_collected_status(
     assert not requires_collected(goods)
     assert requires_collected(services)
     assert requires_collected(mixed)
-    note = issue_invoice(
+    note = issue_on_day(
         create_credit_note(services, by=admin, mode="full", reason="Annulation"),
         by=admin,
         on=MARCH_2,
@@ -169,7 +170,7 @@ def test_not_collected_for_goods_nor_debits_nor_credit_notes(
     settle(on_debits, "78.00", dt.date(2026, 3, 10))
     update_company(company, {"vat_on_debits": False}, by=admin)
     cancelled = invoice_of(1, MARCH_2)
-    issue_invoice(
+    issue_on_day(
         create_credit_note(cancelled, by=admin, mode="full", reason="Annulation"),
         by=admin,
         on=dt.date(2026, 3, 4),

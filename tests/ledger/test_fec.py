@@ -12,7 +12,8 @@ from encaisse.ledger.chart import customer_account_code
 from encaisse.ledger.fec import export_fec
 from encaisse.ledger.models import JournalLine
 from encaisse.receivables.services.allocation import allocate, refund
-from encaisse.sales.services import create_credit_note, issue_invoice
+from encaisse.sales.services import create_credit_note
+from tests.conftest import issue_on_day
 
 EXPECTED = Path(__file__).with_name("expected_fec_2025.txt")
 
@@ -33,7 +34,7 @@ def year_2025(make_invoice, product, service_product, pay, admin):
         payment = pay("859.76", dt.date(2025, 4, 15), reference="VIR FA2025-00001")
         allocate(payment, [(invoice.installments.get(), "859.76")], by=admin)
     with freeze_time("2025-05-02"):  # 100 HT + 20 % = 120.00, the invoice being paid
-        note = issue_invoice(
+        note = issue_on_day(
             create_credit_note(invoice, by=admin, mode="amount", amount="100", vat_rate="20"),
             by=admin,
             on=dt.date(2025, 5, 2),

@@ -109,11 +109,12 @@ def test_subject_body_and_recipients_typed_by_the_user(invoice_of, admin, archiv
 
 
 def test_a_credit_note_gets_its_own_wording(invoice_of, admin, billing_contact, archived_pdf):
-    from encaisse.sales.services import create_credit_note, issue_invoice
+    from encaisse.sales.services import create_credit_note
+    from tests.conftest import issue_on_day
 
     invoice = invoice_of(2, MARCH_2)
     note = create_credit_note(invoice, by=admin, mode="full", reason="Erreur de quantité")
-    note = issue_invoice(note, by=admin, on=dt.date(2026, 3, 5))
+    note = issue_on_day(note, by=admin, on=dt.date(2026, 3, 5))
     mail = send_invoice(note, by=admin)
     assert mail.subject == f"Avoir {note.number} – Atelier Martin SAS"
     assert f"notre avoir n° {note.number} du 05/03/2026" in mail.body

@@ -17,7 +17,8 @@ from encaisse.receivables.services.allocation import (
     write_off,
 )
 from encaisse.receivables.services.payments import create_remittance_slip, record_payment
-from encaisse.sales.services import create_credit_note, issue_invoice
+from encaisse.sales.services import create_credit_note
+from tests.conftest import issue_on_day
 
 JAN = dt.date(2026, 1, 10)
 
@@ -94,7 +95,7 @@ def test_undo_keeps_the_trace_and_frees_both_sides(invoice_of, pay, admin):
 
 def test_credit_note_settles_its_invoice_when_issued(invoice_of, admin):
     invoice = invoice_of(10, JAN)  # 780.00
-    note = issue_invoice(
+    note = issue_on_day(
         create_credit_note(invoice, by=admin, mode="amount", amount="100", vat_rate="20"),
         by=admin,
         on=JAN,
@@ -108,7 +109,7 @@ def test_credit_note_of_a_paid_invoice_stays_as_credit_and_can_be_refunded(invoi
     invoice = invoice_of(1, JAN)
     payment = pay("78.00", JAN)
     allocate(payment, [(invoice.installments.get(), "78")], by=admin, on=JAN)
-    note = issue_invoice(create_credit_note(invoice, by=admin), by=admin, on=JAN)
+    note = issue_on_day(create_credit_note(invoice, by=admin), by=admin, on=JAN)
     assert available_credit(note) == Decimal("78.00")
     assert customer_balance(invoice.customer, JAN) == Decimal("-78.00")
     with pytest.raises(ValidationFailed):
@@ -198,7 +199,7 @@ def test_each_allocation_keeps_the_day_its_money_came_in(invoice_of, pay, admin,
     cheque = pay("156.00", dt.date(2026, 1, 21), method="cheque")
     allocate(cheque, [(two.installments.get(), "152.00")], by=admin, on=dt.date(2026, 1, 22))
     write_off(two.installments.get(), "4.00", by=admin, reason="Frais", on=dt.date(2026, 2, 4))
-    note = issue_invoice(
+    note = issue_on_day(
         create_credit_note(three, by=admin, mode="full", reason="Annulation"),
         by=admin,
         on=dt.date(2026, 1, 25),

@@ -22,8 +22,8 @@ from encaisse.receivables.services import allocation as lettrage
 from encaisse.receivables.services.payments import record_payment
 from encaisse.reporting.aged_balance import aged_balance
 from encaisse.sales.models import Invoice
-from encaisse.sales.services import create_credit_note, create_invoice, issue_invoice
-from tests.conftest import CUSTOMER, SELLER
+from encaisse.sales.services import create_credit_note, create_invoice
+from tests.conftest import CUSTOMER, SELLER, issue_on_day
 
 DAY = dt.date(2026, 1, 5)
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
@@ -84,7 +84,7 @@ class TestReceivablesInvariants(TestCase):
                 by=user,
                 lines=[{"product": hour.pk, "quantity": str(op[1])}],
             )
-            issue_invoice(draft, by=user, on=DAY)
+            issue_on_day(draft, by=user, on=DAY)
         elif kind == "payment":
             record_payment(
                 company,
@@ -98,7 +98,7 @@ class TestReceivablesInvariants(TestCase):
                 mode="amount",
                 amount=(op[1] / Decimal("1.2")).quantize(Decimal("0.01")),
             )
-            issue_invoice(note, by=user, on=DAY)
+            issue_on_day(note, by=user, on=DAY)
         elif kind == "allocate" and credits and installments:
             lettrage.allocate(
                 _pick(credits, op[1]), [(_pick(installments, op[2]), op[3])], by=user, on=DAY

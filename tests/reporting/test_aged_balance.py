@@ -14,7 +14,8 @@ from encaisse.receivables.selectors import customer_balance
 from encaisse.receivables.services.allocation import allocate, undo_allocation
 from encaisse.reporting.aged_balance import aged_balance, bucket_items, make_buckets
 from encaisse.reporting.exports import aged_balance_csv, aged_balance_xlsx
-from encaisse.sales.services import create_credit_note, issue_invoice
+from encaisse.sales.services import create_credit_note
+from tests.conftest import issue_on_day
 
 ZERO = D("0.00")
 
@@ -34,7 +35,7 @@ def scenario(invoice_of, pay, admin):
     allocate(p1, [(i1.installments.get(), "500.00")], by=admin, on=dt.date(2026, 2, 20))
     i3 = invoice_of(2, dt.date(2026, 3, 1))
     note = create_credit_note(i2, by=admin, mode="amount", amount="100", vat_rate="20")
-    issue_invoice(note, by=admin, on=dt.date(2026, 3, 5))
+    issue_on_day(note, by=admin, on=dt.date(2026, 3, 5))
     p2 = pay("280.00", dt.date(2026, 3, 10))
     (wrong,) = allocate(p2, [(i1.installments.get(), "280.00")], by=admin, on=dt.date(2026, 3, 10))
     undo_allocation(wrong, by=admin, reason="Règlement d'un autre dossier", on=dt.date(2026, 3, 20))

@@ -5,7 +5,8 @@ import pytest
 
 from encaisse.errors import ValidationFailed
 from encaisse.reporting.dso import dso, dso_by_customer, dso_trend
-from encaisse.sales.services import create_credit_note, issue_invoice
+from encaisse.sales.services import create_credit_note
+from tests.conftest import issue_on_day
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def quarter(invoice_of, pay, admin):
     invoice_of(10, dt.date(2026, 4, 10))
     invoice_of(20, dt.date(2026, 5, 12))
     june = invoice_of(5, dt.date(2026, 6, 5))
-    issue_invoice(
+    issue_on_day(
         create_credit_note(june, by=admin, mode="amount", amount="50"),
         by=admin,
         on=dt.date(2026, 6, 20),

@@ -8,7 +8,8 @@ from django.db import IntegrityError, connection, transaction
 
 from encaisse.errors import ValidationFailed
 from encaisse.sales.models import Invoice
-from encaisse.sales.services import create_credit_note, issue_invoice, preview_totals
+from encaisse.sales.services import create_credit_note, preview_totals
+from tests.conftest import issue_on_day
 
 DAY = dt.date(2026, 3, 3)
 
@@ -82,7 +83,7 @@ def test_full_credit_note_carries_the_allowances(make_invoice, lines, admin):
         issue_on=DAY,
         allowances=[{"amount": "26.00", "reason": "Remise fidélité", "vat_rate": "20"}],
     )
-    note = issue_invoice(create_credit_note(invoice, by=admin), by=admin, on=DAY)
+    note = issue_on_day(create_credit_note(invoice, by=admin), by=admin, on=DAY)
     assert note.total_incl_vat == invoice.total_incl_vat
     assert note.allowances.get().amount == Decimal("26.00")
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from encaisse.sales.models import Invoice
-from encaisse.sales.services import issue_invoice
+from tests.conftest import issue_on_day
 
 WORKERS = 8
 INVOICES = 400
@@ -23,7 +23,7 @@ def test_concurrent_issuing_gives_a_continuous_series(make_invoice, admin):
         close_old_connections()  # each thread opens its own connection
         try:
             invoice = Invoice.objects.get(pk=pk)
-            return issue_invoice(invoice, by=admin, on=day).sequence_number
+            return issue_on_day(invoice, by=admin, on=day).sequence_number
         finally:
             connection.close()
 

@@ -13,7 +13,8 @@ from encaisse.customers.credit import set_credit_limit
 from encaisse.errors import Conflict, Forbidden
 from encaisse.receivables.models import Installment
 from encaisse.sales.models import DocumentStatus, Invoice
-from encaisse.sales.services import create_credit_note, issue_invoice
+from encaisse.sales.services import create_credit_note
+from tests.conftest import issue_on_day
 
 DAY = dt.date(2026, 11, 2)
 
@@ -36,7 +37,7 @@ def _last_number():
 
 def test_under_or_at_the_limit_passes(limited, admin, make_invoice, service_product):
     # 780 + 2 h × 78 = 936.00 <= 1000.
-    issue_invoice(_draft(make_invoice, service_product, 2), by=admin, on=DAY)
+    issue_on_day(_draft(make_invoice, service_product, 2), by=admin, on=DAY)
     assert _last_number() == 2
     assert not AuditEntry.objects.filter(action="invoice.credit_override").exists()
 
@@ -44,7 +45,7 @@ def test_under_or_at_the_limit_passes(limited, admin, make_invoice, service_prod
 def test_at_exactly_the_limit_passes(limited, admin, make_invoice, service_product, customer):
     # Limit 936.00 = 780.00 + 156.00: "over" means strictly above.
     set_credit_limit(customer, limit="936", origin="manual", by=admin)
-    invoice = issue_invoice(_draft(make_invoice, service_product, 2), by=admin, on=DAY)
+    invoice = issue_on_day(_draft(make_invoice, service_product, 2), by=admin, on=DAY)
     assert invoice.status == DocumentStatus.ISSUED
 
 
@@ -54,7 +55,7 @@ def test_over_the_limit_is_refused_and_nothing_changes(
     draft = _draft(make_invoice, service_product, 3)  # 234.00: 780 + 234 = 1014.00
     entries = AuditEntry.objects.count()
     with pytest.raises(Conflict) as error:
-        issue_invoice(draft, by=admin, on=DAY)
+        issue_on_day(draft, by=admin, on=DAY)
     assert error.value.code == "credit_limit_exceeded"
     assert error.value.message == (
         "Émettre cette facture porterait l'encours de Boulangerie Dupont SARL à "
@@ -68,13 +69,13 @@ def test_over_the_limit_is_refused_and_nothing_changes(
     assert AuditEntry.objects.count() == entries
     # A blank reason is no reason.
     with pytest.raises(Conflict):
-        issue_invoice(draft, by=admin, on=DAY, override_reason="   ")
+        issue_on_day(draft, by=admin, on=DAY, override_reason="   ")
 
 
 def test_unallocated_payment_makes_room(limited, admin, make_invoice, service_product, pay):
     # 780 − 50 unallocated + 234 = 964.00 <= 1000.
     pay("50.00", DAY)
-    invoice = issue_invoice(_draft(make_invoice, service_product, 3), by=admin, on=DAY)
+    invoice = issue_on_day(_draft(make_invoice, service_product, 3), by=admin, on=DAY)
     assert invoice.status == DocumentStatus.ISSUED
 
 
@@ -85,7 +86,7 @@ def test_override_without_the_right_is_forbidden(
     user = make_user("vendeur", company, role)
     draft = _draft(make_invoice, service_product, 3)
     with pytest.raises(Forbidden) as error:
-        issue_invoice(draft, by=user, on=DAY, override_reason="Client historique")
+        issue_on_day(draft, by=user, on=DAY, override_reason="Client historique")
     if role == Role.SALES:
         assert error.value.message == (
             "Votre rôle (Commercial / ADV) ne permet pas de gérer les limites de crédit."
@@ -99,7 +100,7 @@ def test_sales_under_the_limit_needs_no_right(
     limited, company, make_user, make_invoice, service_product
 ):
     user = make_user("vendeur", company, Role.SALES)
-    invoice = issue_invoice(_draft(make_invoice, service_product, 1), by=user, on=DAY)
+    invoice = issue_on_day(_draft(make_invoice, service_product, 1), by=user, on=DAY)
     assert invoice.status == DocumentStatus.ISSUED
 
 
@@ -109,7 +110,7 @@ def test_override_with_the_right_and_a_reason_passes_and_is_audited(
 ):
     user = make_user("ok", company, role)
     draft = _draft(make_invoice, service_product, 3)
-    invoice = issue_invoice(draft, by=user, on=DAY, override_reason=" Acompte reçu par chèque ")
+    invoice = issue_on_day(draft, by=user, on=DAY, override_reason=" Acompte reçu par chèque ")
     assert (invoice.status, _last_number()) == (DocumentStatus.ISSUED, 2)
     entry = next(e for e in trail(invoice) if e.action == "invoice.credit_override")
     assert entry.actor == user
@@ -126,7 +127,7 @@ def test_credit_notes_are_never_blocked(customer, admin, invoice_of):
     # A zero limit: every invoice needs an override; the credit note does not.
     set_credit_limit(customer, limit="0", origin="manual", by=admin)
     note = create_credit_note(invoice, by=admin, mode="amount", amount="10", vat_rate="20")
-    note = issue_invoice(note, by=admin, on=DAY)
+    note = issue_on_day(note, by=admin, on=DAY)
     assert note.status == DocumentStatus.ISSUED
 
 
@@ -150,7 +151,7 @@ def test_concurrent_issuing_never_passes_the_limit(customer, admin, make_invoice
     def issue(pk):
         close_old_connections()
         try:
-            issue_invoice(Invoice.objects.get(pk=pk), by=admin, on=DAY)
+            issue_on_day(Invoice.objects.get(pk=pk), by=admin, on=DAY)
             return "issued"
         except Conflict as exc:
             return exc.code

@@ -16,9 +16,8 @@ from encaisse.sales.services import (
     create_credit_note,
     create_invoice,
     creditable,
-    issue_invoice,
 )
-from tests.conftest import CUSTOMER, SELLER
+from tests.conftest import CUSTOMER, SELLER, issue_on_day
 
 DAY = dt.date(2026, 2, 2)
 
@@ -38,7 +37,7 @@ def invoice(make_invoice, product, service_product):
 
 def test_full_credit_note_mirrors_the_invoice_and_refers_to_it(invoice, admin):
     assert invoice.total_incl_vat == Decimal("235.76")
-    note = issue_invoice(
+    note = issue_on_day(
         create_credit_note(invoice, by=admin, reason="Erreur de client"), by=admin, on=DAY
     )
     assert note.number == "AV2026-00001"
@@ -59,10 +58,10 @@ def test_credit_by_lines_then_the_rest(invoice, admin):
     note = create_credit_note(
         invoice, by=admin, mode="lines", lines=[{"line": flour.pk, "quantity": "1"}]
     )
-    note = issue_invoice(note, by=admin, on=DAY)
+    note = issue_on_day(note, by=admin, on=DAY)
     # 1 × 18.90 at 5.5 %: VAT 1.0395 -> 1.04 ; TTC 19.94
     assert note.total_incl_vat == Decimal("19.94")
-    rest = issue_invoice(create_credit_note(invoice, by=admin), by=admin, on=DAY)
+    rest = issue_on_day(create_credit_note(invoice, by=admin), by=admin, on=DAY)
     assert rest.lines.get(unit="C62").quantity == Decimal("3")
     assert rest.number == "AV2026-00002"
     with pytest.raises(ValidationFailed, match="il en reste 0 à créditer"):
@@ -79,7 +78,7 @@ def test_credit_by_amount_within_the_base_of_its_rate(invoice, admin):
         create_credit_note(invoice, by=admin, mode="amount", amount="130.01", vat_rate="20")
     assert error.value.code == "over_credit"
     assert "130,00" in error.value.message
-    note = issue_invoice(
+    note = issue_on_day(
         create_credit_note(invoice, by=admin, mode="amount", amount="130", vat_rate="20"),
         by=admin,
         on=DAY,
@@ -93,9 +92,9 @@ def test_over_credit_is_checked_again_at_issue(invoice, admin):
     # Two drafts that each fit, but not both: the second refused when issued.
     first = create_credit_note(invoice, by=admin, mode="amount", amount="100", vat_rate="20")
     second = create_credit_note(invoice, by=admin, mode="amount", amount="100", vat_rate="20")
-    issue_invoice(first, by=admin, on=DAY)
+    issue_on_day(first, by=admin, on=DAY)
     with pytest.raises(ValidationFailed) as error:
-        issue_invoice(second, by=admin, on=DAY)
+        issue_on_day(second, by=admin, on=DAY)
     assert error.value.code == "over_credit"
     second.refresh_from_db()
     assert second.status == "draft"
@@ -104,7 +103,7 @@ def test_over_credit_is_checked_again_at_issue(invoice, admin):
 def test_only_issued_invoices_can_be_credited(make_invoice, invoice, admin):
     with pytest.raises(Conflict):
         create_credit_note(make_invoice(), by=admin)
-    note = issue_invoice(
+    note = issue_on_day(
         create_credit_note(invoice, by=admin, mode="amount", amount="1", vat_rate="20"),
         by=admin,
         on=DAY,
@@ -116,7 +115,7 @@ def test_only_issued_invoices_can_be_credited(make_invoice, invoice, admin):
 def test_credit_note_cannot_predate_its_invoice(invoice, admin):
     note = create_credit_note(invoice, by=admin)
     with pytest.raises(ValidationFailed, match="antérieur à la facture"):
-        issue_invoice(note, by=admin, on=DAY - dt.timedelta(days=1))
+        issue_on_day(note, by=admin, on=DAY - dt.timedelta(days=1))
 
 
 def test_sales_role_cannot_issue_credit_notes(invoice, make_user, company):
@@ -155,7 +154,7 @@ class TestNeverOverCredited(HypothesisTestCase):
             },
             by=user,
         )
-        invoice = issue_invoice(
+        invoice = issue_on_day(
             create_invoice(
                 company, customer=customer, by=user, lines=[{"product": item.pk, "quantity": "2"}]
             ),
@@ -165,7 +164,7 @@ class TestNeverOverCredited(HypothesisTestCase):
         credited = Decimal("0")
         for amount in amounts:
             try:
-                note = issue_invoice(
+                note = issue_on_day(
                     create_credit_note(invoice, by=user, mode="amount", amount=amount),
                     by=user,
                     on=DAY,

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from encaisse import clock, legal
 from encaisse.audit.models import AuditEntry
 from encaisse.companies.models import NumberSequence, Role
 from encaisse.companies.services import update_company
@@ -10,6 +11,7 @@ from encaisse.customers.services import create_customer, update_customer
 from encaisse.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from encaisse.sales.models import Invoice
 from encaisse.sales.services import create_invoice, issue_invoice, update_invoice
+from tests.conftest import issue_on_day
 
 
 def test_numbers_follow_each_other_per_series_and_year(make_invoice):
@@ -27,7 +29,8 @@ def test_issue_fills_dates_snapshots_and_mentions(make_invoice, company):
     assert invoice.seller["siren"] == "732829320"
     assert invoice.buyer["siren"] == "552100554"
     assert invoice.operation_nature == "goods"
-    assert "40 €" in invoice.mentions["recovery_fee"]
+    assert "40\u00a0€" in invoice.mentions["recovery_fee"]
+    assert invoice.mentions["recovery_fee"] == legal.RECOVERY_FEE_MENTION
     assert invoice.mentions["payment_terms"] == "45 jours fin de mois"
     assert invoice.mentions["vat_on_debits"] == ""
     assert AuditEntry.objects.filter(action="invoice.issued", object_id=str(invoice.pk)).exists()
@@ -56,7 +59,7 @@ def test_consumer_invoice_has_no_recovery_fee_and_needs_no_siren(company, admin,
     invoice = create_invoice(
         company, customer=consumer, by=admin, lines=[{"product": product.pk, "quantity": "1"}]
     )
-    invoice = issue_invoice(invoice, by=admin, on=dt.date(2026, 1, 5))
+    invoice = issue_on_day(invoice, by=admin, on=dt.date(2026, 1, 5))
     assert invoice.mentions["recovery_fee"] == ""
 
 
@@ -74,7 +77,7 @@ def test_missing_mentions_are_all_named_and_nothing_changes(company, admin, prod
         company, customer=prospect, by=admin, lines=[{"product": product.pk, "quantity": "1"}]
     )
     with pytest.raises(ValidationFailed) as error:
-        issue_invoice(invoice, by=admin, on=dt.date(2026, 1, 5))
+        issue_on_day(invoice, by=admin, on=dt.date(2026, 1, 5))
     message = error.value.message
     for item in ("ville du RCS du vendeur", "adresse de facturation du client", "SIREN du client"):
         assert item in message
@@ -110,13 +113,13 @@ def test_eu_professional_needs_a_vat_number(company, admin, product):
         company, customer=belgian, by=admin, lines=[{"product": product.pk, "quantity": "1"}]
     )
     with pytest.raises(ValidationFailed, match="TVA intracommunautaire du client"):
-        issue_invoice(invoice, by=admin, on=dt.date(2026, 1, 5))
+        issue_on_day(invoice, by=admin, on=dt.date(2026, 1, 5))
 
 
 def test_date_before_the_last_document_is_refused(make_invoice):
     make_invoice(issue_on=dt.date(2026, 3, 10))
     late = make_invoice()
-    with pytest.raises(ValidationFailed) as error:
+    with pytest.raises(ValidationFailed) as error, clock.at(dt.date(2026, 3, 10)):
         issue_invoice(late, by=late.created_by, on=dt.date(2026, 3, 9))
     assert error.value.code == "date_before_last_document"
     late.refresh_from_db()

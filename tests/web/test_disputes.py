@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from encaisse import clock
 from encaisse.collection import disputes as svc
 from encaisse.collection.models import Dispute, DisputeStatus, PromiseToPay
 from encaisse.companies.models import Role
@@ -102,15 +103,16 @@ def test_list_filters_age_and_export(admin_client, dispute):
 def test_resolve_by_credit_note_from_the_detail_page(admin_client, dispute):
     detail = admin_client.get(reverse("web:dispute_detail", args=[dispute.pk]))
     assert "Résoudre le litige" in detail.content.decode()
-    response = admin_client.post(
-        reverse("web:dispute_resolve", args=[dispute.pk]),
-        {
-            "outcome": "resolved_credit_note",
-            "reason": "",
-            "amount": "",
-            "resolved_on": "2026-03-09",
-        },
-    )
+    with clock.at(dt.date(2026, 3, 10)):  # resolved the day after: its credit note too
+        response = admin_client.post(
+            reverse("web:dispute_resolve", args=[dispute.pk]),
+            {
+                "outcome": "resolved_credit_note",
+                "reason": "",
+                "amount": "",
+                "resolved_on": "2026-03-09",
+            },
+        )
     assert response.status_code == 302
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.RESOLVED_CREDIT_NOTE

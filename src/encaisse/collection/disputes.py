@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import COLLECT, EDIT_CUSTOMERS, require
 from encaisse.errors import Conflict, NotFound, ValidationFailed
@@ -119,9 +119,7 @@ def open_dispute(company, data: dict, *, by) -> Dispute:
         )
     owner = _member(company, data.get("owner"))
     opened_on = not_in_future(
-        parse_date(
-            data.get("opened_on") or timezone.localdate(), "opened_on", "La date d'ouverture"
-        ),
+        parse_date(data.get("opened_on") or clock.today(), "opened_on", "La date d'ouverture"),
         "opened_on",
     )
     if opened_on < invoice.issue_date:
@@ -283,7 +281,7 @@ def resolve_dispute(
             "reason",
         )
     on = not_in_future(
-        parse_date(on or timezone.localdate(), "resolved_on", "La date de résolution"),
+        parse_date(on or clock.today(), "resolved_on", "La date de résolution"),
         "resolved_on",
     )
     with transaction.atomic():
@@ -352,7 +350,13 @@ def _credit_note(dispute: Dispute, by, on, reason, amount, vat_rate, lines) -> I
             note = create_credit_note(
                 invoice, by=by, mode=CreditMode.AMOUNT, amount=base, vat_rate=rate, reason=why
             )
-    return issue_invoice(note, by=by, on=on)
+    try:
+        return issue_invoice(note, by=by, on=on)
+    except ValidationFailed as exc:
+        if exc.field != "issue_date":
+            raise
+        # The credit note is dated the day of the resolution: say so where it was typed.
+        raise ValidationFailed(exc.code, exc.message, "resolved_on", exc.details) from None
 
 
 # ---------------------------------------------------------------- lists and figures

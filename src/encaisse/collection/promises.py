@@ -15,8 +15,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Case, CharField, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import COLLECT, require
 from encaisse.customers.models import Customer
@@ -137,9 +137,9 @@ def record_promise(company, data: dict, *, by) -> PromiseToPay:
     if amount <= 0:
         raise ValidationFailed("zero_amount", "Le montant promis doit être positif.", "amount")
     recorded_on = parse_date(
-        data.get("recorded_on") or timezone.localdate(), "recorded_on", "La date d'enregistrement"
+        data.get("recorded_on") or clock.today(), "recorded_on", "La date d'enregistrement"
     )
-    if recorded_on > timezone.localdate():
+    if recorded_on > clock.today():
         raise ValidationFailed("future_date", "Cette date est dans le futur.", "recorded_on")
     if not data.get("promised_on"):
         raise ValidationFailed("required", "La date promise est obligatoire.", "promised_on")

@@ -1,9 +1,10 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 
+from encaisse import legal
 from encaisse.sales.terms import PaymentTermsKind
 
 # BR-FR: an invoice number has at most 35 characters: letters, digits and + - _ /.
@@ -15,6 +16,15 @@ PREFIX_VALIDATOR = RegexValidator(
 
 def default_aging_buckets() -> list[int]:
     return [30, 60, 90]
+
+
+# How far back an issue date may go (Company.backdating_days). An invoice is issued when
+# the goods are delivered or the service done (C. com. L.441-9), at the latest at the end
+# of the month for a monthly invoice: a few days' delay is normal life, a month is the
+# most a company may allow itself, past it the document would land in a VAT return
+# already filed (monthly CA3) and in figures already reported.
+DEFAULT_BACKDATING_DAYS = 10
+MAX_BACKDATING_DAYS = 31
 
 
 class Company(models.Model):
@@ -54,13 +64,7 @@ class Company(models.Model):
     )
     default_terms_days = models.PositiveSmallIntegerField("délai par défaut (jours)", default=30)
     late_penalty_clause = models.TextField(
-        "clause de pénalités de retard",
-        blank=True,
-        default=(
-            "En cas de retard de paiement, des pénalités sont exigibles au taux de "
-            "refinancement de la BCE majoré de 10 points (art. L.441-10 du Code de "
-            "commerce), à compter du jour suivant la date d'échéance."
-        ),
+        "clause de pénalités de retard", blank=True, default=legal.LATE_PENALTY_CLAUSE
     )
     early_payment_discount_clause = models.CharField(
         "conditions d'escompte",
@@ -109,6 +113,13 @@ class Company(models.Model):
     )
     credit_note_prefix = models.CharField(
         "préfixe des avoirs", max_length=12, default="AV", validators=[PREFIX_VALIDATOR]
+    )
+    backdating_days = models.PositiveSmallIntegerField(
+        "antériorité maximale de la date d'émission (jours)",
+        default=DEFAULT_BACKDATING_DAYS,
+        validators=[MaxValueValidator(MAX_BACKDATING_DAYS)],
+        help_text=f"Une facture ou un avoir peut être daté d'au plus ce nombre de jours avant "
+        f"aujourd'hui (0 à {MAX_BACKDATING_DAYS}).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

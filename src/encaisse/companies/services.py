@@ -2,9 +2,8 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from encaisse import identifiers
+from encaisse import clock, identifiers
 from encaisse.audit import services as audit
 from encaisse.collection.models import ReferenceRate
 from encaisse.collection.rates import rate_on
@@ -13,7 +12,7 @@ from encaisse.money import format_decimal
 from encaisse.sales.terms import check_terms
 from encaisse.validation import clean_model_texts, parse_decimal
 
-from .models import PREFIX_VALIDATOR, Company, Membership, Role
+from .models import MAX_BACKDATING_DAYS, PREFIX_VALIDATOR, Company, Membership, Role
 from .permissions import EDIT_COMPANY, require
 
 COMPANY_FIELDS = [
@@ -46,6 +45,7 @@ COMPANY_FIELDS = [
     "late_penalty_rate",
     "penalty_day_count",
     "financing_rate",
+    "backdating_days",
 ]
 
 
@@ -88,6 +88,8 @@ def _clean(data: dict, instance: Company | None) -> dict:
                 "penalty_day_count",
             )
         data["penalty_day_count"] = int(data["penalty_day_count"])
+    if "backdating_days" in data:
+        data["backdating_days"] = check_backdating_days(data["backdating_days"])
     if data.get("iban"):
         data["iban"] = identifiers.iban(data["iban"])
     if data.get("bic"):
@@ -124,6 +126,24 @@ def _clean(data: dict, instance: Company | None) -> dict:
     return data
 
 
+def check_backdating_days(value) -> int:
+    """How many days back an issue date may go: a whole number from 0 to
+    MAX_BACKDATING_DAYS (see companies.models)."""
+    try:
+        days = int(str(value).strip())
+    except (TypeError, ValueError):
+        days = -1
+    if not 0 <= days <= MAX_BACKDATING_DAYS:
+        raise ValidationFailed(
+            "invalid_backdating_days",
+            "L'antériorité maximale de la date d'émission est un nombre entier de jours, "
+            f"de 0 à {MAX_BACKDATING_DAYS} (au-delà, une facture tomberait dans une "
+            "déclaration de TVA déjà déposée).",
+            "backdating_days",
+        )
+    return days
+
+
 def check_late_penalty_rate(value, instance: Company | None):
     """A contractual rate may not be lower than three times the legal interest rate
     (C. com. L.441-10), checked against the rate in force the day it is set: an unchanged
@@ -133,7 +153,7 @@ def check_late_penalty_rate(value, instance: Company | None):
     )
     if rate is None or (instance is not None and instance.late_penalty_rate == rate):
         return rate
-    today = timezone.localdate()
+    today = clock.today()
     legal, _ = rate_on(ReferenceRate.Kind.LEGAL_INTEREST_PRO, today, instance)
     if rate < 3 * legal:
         raise ValidationFailed(

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import CREDIT_OVERRIDE, EDIT_CUSTOMERS, require
 from encaisse.errors import Conflict, ValidationFailed
@@ -81,7 +81,7 @@ def set_credit_limit(
             raise ValidationFailed(
                 "required", "La date de la garantie est obligatoire.", "credit_cover_date"
             )
-        if cover_date > timezone.localdate():
+        if cover_date > clock.today():
             raise ValidationFailed(
                 "future_date",
                 "La date de la garantie ne peut pas être à venir.",
@@ -127,7 +127,7 @@ def record_incident(
         raise ValidationFailed("invalid_kind", "Nature d'incident inconnue.", "kind")
     if date is None:
         raise ValidationFailed("required", "La date de l'incident est obligatoire.", "date")
-    if date > timezone.localdate():
+    if date > clock.today():
         raise ValidationFailed("future_date", "Un incident ne peut pas être à venir.", "date")
     with transaction.atomic():
         incident = CreditIncident.objects.create(
@@ -185,7 +185,7 @@ def check_issue(customer: Customer, amount: Decimal, *, by, override_reason: str
     if limit is None:
         return None
     # Today, whatever the issue date: the exposure is what the customer owes now.
-    total = exposure(customer, timezone.localdate(), amount)
+    total = exposure(customer, clock.today(), amount)
     if total <= limit:
         return None
     excess = Excess(limit, total)

@@ -3,9 +3,11 @@
 Everything goes through the same services as the UI (create_company, create_customer,
 create_product, create_invoice, issue_invoice, create_credit_note, record_payment,
 allocate), so the demo obeys every rule the application enforces: valid identifiers,
-legal payment terms, continuous chronological numbering, credit notes within what
-remains creditable. A fixed random seed makes it reproducible, except for the dates,
-which are relative to the day it is loaded (the last twelve months).
+legal payment terms, continuous chronological numbering, issue dates of the day,
+credit notes within what remains creditable. The year is replayed day by day with the
+clock (`encaisse.clock.at`) set to each day, never through a date a user could type. A
+fixed random seed makes it reproducible, except for the dates, which are relative to the
+day it is loaded (the last twelve months).
 """
 
 import datetime as dt
@@ -17,10 +19,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 from stdnum import luhn
 from stdnum.iso7064 import mod_11_10
 
+from encaisse import clock
 from encaisse.catalog.services import create_product
 from encaisse.companies.models import Company, Role
 from encaisse.companies.services import add_member, create_company
@@ -111,7 +113,7 @@ class Summary:
 class Builder:
     def __init__(self, seed: int = SEED, today: dt.date | None = None):
         self.rng = random.Random(seed)
-        self.today = today or timezone.localdate()
+        self.today = today or clock.today()
         self.users: dict[str, object] = {}
         self.products: dict[str, object] = {}
         self.groups: dict[str, list] = {}
@@ -426,29 +428,175 @@ class Builder:
         days.sort()
         return days
 
+    @property
+    def risk_of(self) -> dict[int, str]:
+        return {customer.pk: risk for customer, _, _, risk in self.customers}
+
     def pick_customer(self):
         entries = self.customers
         return self.rng.choices(entries, [weight for _, _, weight, _ in entries])[0]
 
-    # the year of business
+    # the year of business, replayed day by day
 
-    def make_invoices(self, company: Company, count: int) -> list:
+    def plan_credit_notes(self, days: list[dt.date]) -> dict[dt.date, list[tuple[int, str]]]:
+        """{day: [(index of the invoice in `days`, mode)]}: a few invoices issued at least
+        five days ago get a credit note 1 to 25 days after them."""
+        rng = self.rng
+        candidates = [i for i, day in enumerate(days) if day <= self.today - dt.timedelta(days=5)]
+        chosen = rng.sample(candidates, sum(CREDIT_NOTES.values()))
+        modes = [mode for mode, n in CREDIT_NOTES.items() for _ in range(n)]
+        plan: dict[dt.date, list[tuple[int, str]]] = defaultdict(list)
+        for index, mode in zip(chosen, modes, strict=True):
+            day = min(self.today, days[index] + dt.timedelta(days=rng.randint(1, 25)))
+            plan[day].append((index, mode))
+        return plan
+
+    def make_invoice(self, company: Company, day: dt.date):
+        """A draft made and issued on `day` (the clock is at that day)."""
         sales = self.users[Role.SALES]
-        issued = []
-        for day in self.invoice_dates(count):
-            customer, profile, _, _ = self.pick_customer()
-            reference = ""
-            if customer.is_professional and self.rng.random() < 0.35:
-                reference = f"BC-{day:%y%m}-{self.rng.randint(100, 999)}"
-            invoice = create_invoice(
-                company,
-                customer=customer,
-                lines=self.lines_for(profile, day),
-                by=sales,
-                customer_reference=reference,
+        customer, profile, _, _ = self.pick_customer()
+        reference = ""
+        if customer.is_professional and self.rng.random() < 0.35:
+            reference = f"BC-{day:%y%m}-{self.rng.randint(100, 999)}"
+        invoice = create_invoice(
+            company,
+            customer=customer,
+            lines=self.lines_for(profile, day),
+            by=sales,
+            customer_reference=reference,
+        )
+        return issue_invoice(invoice, by=sales)
+
+    def make_credit_note(self, invoice, mode: str):
+        """A credit note on `invoice`, made and issued today (the clock's day)."""
+        rng, accounting = self.rng, self.users[Role.ACCOUNTING]
+        reason = rng.choice(names.CREDIT_REASONS)
+        if mode == "full":
+            draft = create_credit_note(invoice, by=accounting, mode="full", reason=reason)
+        elif mode == "lines":
+            line = rng.choice(list(invoice.lines.all()))
+            quantity = min(line.quantity, Decimal(1))
+            draft = create_credit_note(
+                invoice,
+                by=accounting,
+                mode="lines",
+                lines=[{"line": line.pk, "quantity": quantity}],
+                reason=reason,
             )
-            issued.append(issue_invoice(invoice, by=sales, on=day))
-        return issued
+        else:
+            line = rng.choice(list(invoice.lines.all()))
+            base = sum(
+                (x.net_amount for x in invoice.lines.all() if x.vat_rate == line.vat_rate),
+                Decimal(0),
+            )
+            amount = max(Decimal("1.00"), min(q2(base * Decimal("0.15")), Decimal("150")))
+            draft = create_credit_note(
+                invoice,
+                by=accounting,
+                mode="amount",
+                amount=amount,
+                vat_rate=line.vat_rate,
+                reason=reason,
+            )
+        return issue_invoice(draft, by=accounting)
+
+    def plan_payment(self, invoice, credited_on: dt.date | None, payments: dict) -> None:
+        """Whether and when `invoice` gets paid, added to `payments` {(day, customer id,
+        invoice id or None): [(invoice, share)]}: most around their due date, risky
+        customers late or not at all, professionals grouping what falls due in the same
+        fortnight into one transfer on their payment runs (the 10th and the 25th)."""
+        rng = self.rng
+        behaviour = {  # risk class: (probability of paying, delay range in days)
+            "A": (0.97, (-5, 12)),
+            "B": (0.92, (0, 25)),
+            "C": (0.80, (5, 50)),
+            "D": (0.55, (15, 80)),
+        }
+        chance, (low, high) = behaviour[self.risk_of[invoice.customer_id]]
+        if rng.random() > chance:
+            return
+        day = invoice.due_date + dt.timedelta(days=rng.randint(low, high))
+        # Never before the invoice, nor before its credit note (which lowers what is owed).
+        day = max(day, invoice.issue_date, credited_on or invoice.issue_date)
+        customer = invoice.customer
+        share = Decimal(1)
+        if rng.random() < 0.05:  # a partial payment, the rest still owed
+            key = (day, customer.pk, invoice.pk)
+            share = Decimal("0.5")
+        elif customer.is_professional:
+            day = next_payment_run(day)
+            key = (day, customer.pk, None)
+        else:
+            key = (day, customer.pk, invoice.pk)
+        if day <= self.today:
+            payments[key].append((invoice, share))
+
+    def make_payment(self, company: Company, items: list[tuple]) -> bool:
+        """One payment of today (the clock's day) for `items` [(invoice, share)], of what
+        each still owes now (credit notes deducted) times its share, allocated to them."""
+        rng, accounting = self.rng, self.users[Role.ACCOUNTING]
+        invoices = [invoice for invoice, _ in items]
+        open_by_invoice = {
+            i.invoice_id: i
+            for i in selectors.installments_as_of(company, dt.date.max).filter(invoice__in=invoices)
+        }
+        allocations = []
+        for invoice, share in items:
+            installment = open_by_invoice.get(invoice.pk)
+            amount = q2(q2(installment.open_amount) * share) if installment else Decimal(0)
+            if amount > 0:  # q2 first: SQLite sums are not exact
+                allocations.append((invoice, installment, amount))
+        if not allocations:
+            return False
+        customer = invoices[0].customer
+        method = rng.choice(["card", "cheque"] if not customer.is_professional else
+                            ["transfer"] * 6 + ["cheque", "direct_debit", "lcr"])  # fmt: skip
+        numbers = " ".join(invoice.number for invoice, _, _ in allocations)
+        payment = record_payment(
+            company,
+            {
+                "customer": customer.pk,
+                "amount": sum((amount for _, _, amount in allocations), Decimal(0)),
+                "date": clock.today(),
+                "method": method,
+                "reference": f"{'VIR' if method == 'transfer' else 'REGL'} {numbers}"[:140],
+            },
+            by=accounting,
+        )
+        allocate(
+            payment,
+            [(installment, amount) for _, installment, amount in allocations],
+            by=accounting,
+        )
+        return True
+
+    def make_history(self, company: Company, count: int) -> tuple[list, list, int]:
+        """A year of invoices, credit notes and payments, replayed day by day through the
+        services with the clock at each day: every document is issued on its own day under
+        the rules a user meets (issue date, chronological numbering), and journal entries
+        follow each other in the order of their days, as in a real FEC."""
+        days = self.invoice_dates(count)
+        invoices_of_day: dict[dt.date, int] = defaultdict(int)
+        for day in days:
+            invoices_of_day[day] += 1
+        notes_of_day = self.plan_credit_notes(days)
+        credited_on = {index: day for day, planned in notes_of_day.items() for index, _ in planned}
+        payments: dict[tuple, list] = defaultdict(list)
+        issued, notes, paid = [], [], 0
+        day = days[0]
+        while day <= self.today:
+            with clock.at(day):
+                for _ in range(invoices_of_day.get(day, 0)):
+                    invoice = self.make_invoice(company, day)
+                    self.plan_payment(invoice, credited_on.get(len(issued)), payments)
+                    issued.append(invoice)
+                for index, mode in notes_of_day.get(day, []):
+                    notes.append(self.make_credit_note(issued[index], mode))
+                due = [k for k in payments if k[0] == day]
+                for key in sorted(due, key=lambda k: (k[1], k[2] or 0)):
+                    paid += self.make_payment(company, payments.pop(key))
+            day += dt.timedelta(days=1)
+        return issued, notes, paid
 
     def make_drafts(self, company: Company, count: int) -> int:
         sales = self.users[Role.SALES]
@@ -462,112 +610,6 @@ class Builder:
                 notes="Brouillon en cours de préparation.",
             )
         return count
-
-    def make_credit_notes(self, invoices: list) -> list:
-        rng, accounting = self.rng, self.users[Role.ACCOUNTING]
-        candidates = [i for i in invoices if i.issue_date <= self.today - dt.timedelta(days=5)]
-        plan = []
-        chosen = rng.sample(candidates, sum(CREDIT_NOTES.values()))
-        modes = [mode for mode, n in CREDIT_NOTES.items() for _ in range(n)]
-        for invoice, mode in zip(chosen, modes, strict=True):
-            day = min(self.today, invoice.issue_date + dt.timedelta(days=rng.randint(1, 25)))
-            plan.append((day, invoice, mode))
-        plan.sort(key=lambda item: (item[0], item[1].issue_date, item[1].pk))
-        notes = []
-        for day, invoice, mode in plan:
-            reason = rng.choice(names.CREDIT_REASONS)
-            if mode == "full":
-                draft = create_credit_note(invoice, by=accounting, mode="full", reason=reason)
-            elif mode == "lines":
-                line = rng.choice(list(invoice.lines.all()))
-                quantity = min(line.quantity, Decimal(1))
-                draft = create_credit_note(
-                    invoice,
-                    by=accounting,
-                    mode="lines",
-                    lines=[{"line": line.pk, "quantity": quantity}],
-                    reason=reason,
-                )
-            else:
-                line = rng.choice(list(invoice.lines.all()))
-                base = sum(
-                    (x.net_amount for x in invoice.lines.all() if x.vat_rate == line.vat_rate),
-                    Decimal(0),
-                )
-                amount = max(Decimal("1.00"), min(q2(base * Decimal("0.15")), Decimal("150")))
-                draft = create_credit_note(
-                    invoice,
-                    by=accounting,
-                    mode="amount",
-                    amount=amount,
-                    vat_rate=line.vat_rate,
-                    reason=reason,
-                )
-            notes.append(issue_invoice(draft, by=accounting, on=day))
-        return notes
-
-    def make_payments(self, company: Company, invoices: list, credit_notes: list) -> int:
-        """Most invoices paid around their due date, professionals grouping the invoices
-        due in the same fortnight into one transfer; risky customers pay late, or not."""
-        rng, accounting = self.rng, self.users[Role.ACCOUNTING]
-        credited_on = {note.credited_invoice_id: note.issue_date for note in credit_notes}
-        behaviour = {  # risk class: (probability of paying, delay range in days)
-            "A": (0.97, (-5, 12)),
-            "B": (0.92, (0, 25)),
-            "C": (0.80, (5, 50)),
-            "D": (0.55, (15, 80)),
-        }
-        risk_of = {customer.pk: risk for customer, _, _, risk in self.customers}
-        installments = {
-            i.invoice_id: i
-            for i in selectors.installments_as_of(company, dt.date.max).filter(invoice__in=invoices)
-        }
-        groups: dict[tuple, list] = defaultdict(list)
-        for invoice in invoices:
-            installment = installments.get(invoice.pk)
-            if installment is None:
-                continue
-            open_amount = q2(installment.open_amount)  # SQLite sums are not exact
-            chance, (low, high) = behaviour[risk_of[invoice.customer_id]]
-            if open_amount <= 0 or rng.random() > chance:
-                continue
-            day = invoice.due_date + dt.timedelta(days=rng.randint(low, high))
-            day = max(day, invoice.issue_date, credited_on.get(invoice.pk, invoice.issue_date))
-            customer = invoice.customer
-            if rng.random() < 0.05:  # a partial payment, the rest still owed
-                key = (customer.pk, day, invoice.pk)
-                open_amount = q2(open_amount / 2)
-            elif customer.is_professional:  # payment runs on the 10th and the 25th
-                day = next_payment_run(day)
-                key = (customer.pk, day, None)
-            else:
-                key = (customer.pk, day, invoice.pk)
-            if day <= self.today:
-                groups[key].append((invoice, installment, open_amount))
-
-        for (_, day, _), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-            customer = items[0][0].customer
-            method = rng.choice(["card", "cheque"] if not customer.is_professional else
-                                ["transfer"] * 6 + ["cheque", "direct_debit", "lcr"])  # fmt: skip
-            numbers = " ".join(invoice.number for invoice, _, _ in items)
-            payment = record_payment(
-                company,
-                {
-                    "customer": customer.pk,
-                    "amount": sum((amount for _, _, amount in items), Decimal(0)),
-                    "date": day,
-                    "method": method,
-                    "reference": f"{'VIR' if method == 'transfer' else 'REGL'} {numbers}"[:140],
-                },
-                by=accounting,
-            )
-            allocate(
-                payment,
-                [(installment, amount) for _, installment, amount in items],
-                by=accounting,
-                on=day,
-            )
-        return len(groups)
 
 
 def next_payment_run(day: dt.date) -> dt.date:
@@ -595,18 +637,18 @@ def slugify(text: str) -> str:
 
 
 def build(*, seed: int = SEED, today: dt.date | None = None, invoices: int = INVOICES) -> Summary:
-    """Load the demo in one transaction: all of it, or nothing."""
+    """Load the demo in one transaction: all of it, or nothing. The whole build runs with
+    the clock at `today` (default: the real day), and each past day of its history at
+    that day: the services apply their rules about "today" as they would have then."""
     builder = Builder(seed, today)
-    with transaction.atomic():
+    with transaction.atomic(), clock.at(builder.today):
         notes: list[str] = []
         builder.make_users(notes)
         company = builder.make_company()
         builder.make_customers(company)
         builder.make_products(company)
-        issued = builder.make_invoices(company, invoices)
-        credit_notes = builder.make_credit_notes(issued)
+        issued, credit_notes, payments = builder.make_history(company, invoices)
         drafts = builder.make_drafts(company, DRAFTS)
-        payments = builder.make_payments(company, issued, credit_notes)
         notes += make_collection(company, builder.users, builder.today)
         summary = Summary(
             company=company,

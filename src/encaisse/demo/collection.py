@@ -1,10 +1,12 @@
 """The demo's collection history: the last weeks of dunning as a collector would have
 worked them, so the reminders, the agenda and the collection files have something to
-show. Through the services, like the rest of the demo."""
+show. Through the services, like the rest of the demo, each day with the clock at that
+day (the dates the services default to "today" are that day's)."""
 
 import contextlib
 import datetime as dt
 
+from encaisse import clock
 from encaisse.collection.disputes import open_dispute
 from encaisse.collection.models import ReferenceRate
 from encaisse.collection.promises import record_promise
@@ -82,25 +84,25 @@ def make_collection(company, users: dict, today: dt.date) -> list[str]:
     }
     done = set()
     for day in _days(start, today, RUN_EVERY):
-        for when, event in events.items():
-            if when <= day and when not in done:
-                done.add(when)
-                event(company, collector, day)
-        report = run_dunning(company, day, by=collector)
-        if day > today - dt.timedelta(days=LEFT_TO_VALIDATE):
-            continue  # the collector's last days: proposals wait for today
-        for reminder in report.proposed + report.updated:
-            if reminder.status == ReminderStatus.PROPOSED:
-                # Refused sends (no e-mail address...) stay proposed, as in real life.
-                with contextlib.suppress(DomainError):
-                    send_reminder(
-                        reminder,
-                        by=collector,
-                        on=day,
-                        registered_mail_ref=f"1A {reminder.pk:05d} {day:%d%m} 9"
-                        if reminder.level >= 3
-                        else "",
-                    )
+        with clock.at(day):  # the collector's day: every service sees it as today
+            for when, event in events.items():
+                if when <= day and when not in done:
+                    done.add(when)
+                    event(company, collector, day)
+            report = run_dunning(company, day, by=collector)
+            if day > today - dt.timedelta(days=LEFT_TO_VALIDATE):
+                continue  # the collector's last days: proposals wait for today
+            for reminder in report.proposed + report.updated:
+                if reminder.status == ReminderStatus.PROPOSED:
+                    # Refused sends (no e-mail address...) stay proposed, as in real life.
+                    with contextlib.suppress(DomainError):
+                        send_reminder(
+                            reminder,
+                            by=collector,
+                            registered_mail_ref=f"1A {reminder.pk:05d} {day:%d%m} 9"
+                            if reminder.level >= 3
+                            else "",
+                        )
     # Today's run: what the collector finds to validate this morning.
     run_dunning(company, today, by=collector)
     return notes
@@ -129,7 +131,6 @@ def _broken_promise(company, collector, day):
             "promised_by": "Service comptabilité",
             "channel": "phone",
             "tolerance_days": 3,
-            "recorded_on": day,
         },
         by=collector,
     )
@@ -150,7 +151,6 @@ def _dispute(company, collector, day):
             "owner": collector.pk,
             "department": "logistics",
             "target_date": day + dt.timedelta(days=10),
-            "opened_on": day,
         },
         by=collector,
     )
@@ -166,7 +166,6 @@ def _call_with_promise(company, collector, day):
         {
             "customer": customer_id,
             "contact_name": "Mme Lefèvre, comptabilité",
-            "called_on": day,
             "steps": list(CallStep.values),
             "outcome": CallOutcome.PROMISE,
             "note": "Trésorerie tendue ce mois-ci ; règlement par virement promis.",

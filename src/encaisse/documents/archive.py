@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.companies.models import Company, NumberSequence
 from encaisse.companies.sequences import lock_sequence
 from encaisse.errors import Conflict, NotFound
@@ -124,7 +124,7 @@ def store(
                 .values_list("chain_hash", flat=True)
                 .first()
             ) or GENESIS
-            now = timezone.now()
+            now = clock.now()
             links = []
             for format, filename, key, size, digest in planned:
                 head.last_number += 1
@@ -150,7 +150,7 @@ def store(
                     )
                 )
                 previous = chain_hash
-            head.last_date = timezone.localdate()
+            head.last_date = clock.today()
             head.save(update_fields=["last_number", "last_date"])
     except BaseException:
         for key in written:

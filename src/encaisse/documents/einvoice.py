@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from facturx import generate_xml
 
+from encaisse import legal
 from encaisse.catalog.vat import Exemption
 from encaisse.errors import ValidationFailed
 from encaisse.money import format_eur, q2
@@ -34,9 +35,7 @@ logger = logging.getLogger(__name__)
 
 PROFILE = "en16931"
 
-# UNTDID 1001 document type codes (BT-3).
-COMMERCIAL_INVOICE = "380"
-CREDIT_NOTE = "381"
+# BT-3, the UNTDID 1001 document type code: the `type_code` of the kind (sales.kinds).
 
 # BT-23, billing frame (cadre de facturation), BR-FR-08: first letter is the nature of
 # the operations (B goods, S services, M mixed), 1 an ordinary invoice or credit note.
@@ -55,11 +54,6 @@ DISCOUNT_NOTE = "AAB"
 # B2B or consumer sale (both e-reported).
 PROCESSING_NOTE = "BAR"
 B2B, B2B_INT, B2C = "B2B", "B2BINT", "B2C"
-
-NO_RECOVERY_FEE = (
-    "Indemnité forfaitaire pour frais de recouvrement : non applicable "
-    "(client non professionnel, art. L.441-10 du Code de commerce)."
-)
 
 # ISO/IEC 6523 and CEF EAS codes.
 SIRET_SCHEME = "0009"
@@ -257,6 +251,9 @@ def _buyer(buyer: dict, *, with_vat: bool) -> dict:
 
 
 def _notes(invoice: Invoice) -> list[dict]:
+    """BG-1. PMD and PMT are required on every invoice (BR-FR-05), a consumer's too: PMD
+    carries the late-payment clause as issued (legal interest from the formal notice
+    for a consumer) and PMT the 40 EUR fee, or for a consumer that it does not apply."""
     mentions = invoice.mentions
     buyer_processing = processing(invoice.buyer)
     notes = [
@@ -264,7 +261,7 @@ def _notes(invoice: Invoice) -> list[dict]:
         {"BT-21": LATE_PENALTY_NOTE, "BT-22": mentions.get("late_penalty_clause", "")},
         {
             "BT-21": RECOVERY_FEE_NOTE,
-            "BT-22": mentions.get("recovery_fee") or NO_RECOVERY_FEE,
+            "BT-22": mentions.get("recovery_fee") or legal.NO_RECOVERY_FEE_MENTION,
         },
         {"BT-21": DISCOUNT_NOTE, "BT-22": mentions.get("early_payment_discount_clause", "")},
     ]
@@ -353,11 +350,12 @@ def data_dict(invoice: Invoice) -> dict:
     # BR-O-02: an invoice with "not subject to VAT" lines carries no VAT identifiers.
     with_vat = Exemption.OUT_OF_SCOPE not in categories
     nature = invoice.operation_nature or OperationNature.MIXED
+    kind = invoice.kind_spec
 
     data = {
         "BT-1": invoice.number,
         "BT-2": invoice.issue_date,
-        "BT-3": CREDIT_NOTE if invoice.is_credit_note else COMMERCIAL_INVOICE,
+        "BT-3": kind.type_code,
         "BT-5": invoice.currency,
         "BT-23": FRAME_LETTER[nature] + ORDINARY_FRAME,
         "BG-1": _notes(invoice),
@@ -400,7 +398,7 @@ def data_dict(invoice: Invoice) -> dict:
             **_address(delivery or buyer.get("billing_address") or {}),
         }
 
-    if invoice.is_credit_note:
+    if kind.corrects_invoice:
         credited = mentions.get("credited_invoice") or {}
         data["BG-3"] = [
             {
@@ -410,7 +408,7 @@ def data_dict(invoice: Invoice) -> dict:
                 else None,
             }
         ]
-    elif seller.get("iban"):
+    elif kind.creates_receivable and seller.get("iban"):  # what is owed, paid by transfer
         data.update(
             {
                 "BT-81": CREDIT_TRANSFER,

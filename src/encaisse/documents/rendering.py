@@ -59,7 +59,6 @@ PDF_TAGS = False
 # "Alternative" representation of the PDF (MINIMUM and BASIC WL are only "Data").
 FACTURX_RELATIONSHIP = "alternative"
 
-TITLES = {False: "FACTURE", True: "AVOIR"}
 EXEMPTION_SHORT = {
     Exemption.EXEMPT: "Exonéré",
     Exemption.REVERSE_CHARGE: "Autoliq.",
@@ -300,10 +299,10 @@ def invoice_context(invoice: Invoice) -> dict:
     lines = list(invoice.lines.select_related("product"))
     allowances = list(invoice.allowances.all())
     totals = compute_totals(lines, allowances)
-    credit_note = invoice.is_credit_note
+    kind = invoice.kind_spec
 
     reference = ""
-    if credit_note:
+    if kind.corrects_invoice:
         credited = mentions.get("credited_invoice") or {}
         reference = (
             f"Avoir sur facture {credited.get('number', '')} "
@@ -312,8 +311,12 @@ def invoice_context(invoice: Invoice) -> dict:
 
     installments = issued_rows(invoice.schedule)
     context = {
-        "kind": "credit_note" if credit_note else "invoice",
-        "title": TITLES[credit_note],
+        "kind": kind.code,
+        "title": kind.title,
+        "date_label": kind.date_label,
+        "totals_title": kind.totals_title,
+        "corrects_invoice": kind.corrects_invoice,
+        "creates_receivable": kind.creates_receivable,
         "number": invoice.number,
         "issue_date": format_date(invoice.issue_date),
         "delivery_date": format_date(invoice.delivery_date),
@@ -364,7 +367,7 @@ def invoice_context(invoice: Invoice) -> dict:
             "excl_vat": format_eur(invoice.total_excl_vat),
             "vat": format_eur(invoice.total_vat),
             "incl_vat": format_eur(invoice.total_incl_vat),
-            "label": "Total TTC à déduire" if credit_note else "Net à payer TTC",
+            "label": kind.total_label,
         },
         "schedule": [
             {
@@ -381,9 +384,10 @@ def invoice_context(invoice: Invoice) -> dict:
             if installments
             else mentions.get("payment_terms", ""),
             "due_date": format_date(invoice.due_date),
-            # A credit note is not paid by transfer to the seller: no bank details.
-            "iban": "" if credit_note else seller_context(seller)["iban"],
-            "bic": "" if credit_note else seller.get("bic", ""),
+            # Only what is owed is paid by transfer to the seller: a credit note has no
+            # bank details.
+            "iban": seller_context(seller)["iban"] if kind.creates_receivable else "",
+            "bic": seller.get("bic", "") if kind.creates_receivable else "",
             "transfer_reference": invoice.number,
         },
         "mentions": [
@@ -419,7 +423,8 @@ def facturx_pdf(invoice: Invoice, xml: bytes | None = None) -> bytes:
     pdf = invoice_pdf(invoice)
     xml = xml if xml is not None else einvoice.cii_xml(invoice)
     seller = invoice.seller.get("legal_name", "")
-    title = f"{TITLES[invoice.is_credit_note].capitalize()} {invoice.number}"
+    kind = invoice.kind_spec
+    title = f"{kind.label} {invoice.number}"
     # Not facturx.generate_from_binary: (factur-x 7.8 with pypdf 7) it writes the new
     # PDF into its temporary file at the position the reader left, after the first
     # ~20 kB of the original, so the result starts with a stale copy of the input.
@@ -437,7 +442,7 @@ def facturx_pdf(invoice: Invoice, xml: bytes | None = None) -> bytes:
             check_xsd=False,
             pdf_metadata={
                 "author": seller,
-                "keywords": "Factur-X, avoir" if invoice.is_credit_note else "Factur-X, facture",
+                "keywords": f"Factur-X, {kind.label.lower()}",
                 "title": f"{seller} : {title}",
                 "subject": f"{title} du {format_date(invoice.issue_date)}, {seller}",
             },

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from encaisse import legal
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables.models import RemittanceSlip
 from encaisse.reporting.statement import statement
-from encaisse.sales.services.issuing import (
-    RECOVERY_FEE_MENTION,
-    buyer_snapshot,
-    seller_snapshot,
-)
+from encaisse.sales.kinds import KINDS, codes
+from encaisse.sales.services.issuing import buyer_snapshot, seller_snapshot
 
 from .rendering import (
     _logo_path,
@@ -30,7 +28,7 @@ from .rendering import (
     seller_context,
 )
 
-CREDIT_KINDS = {"payment": "Règlement", "credit_note": "Avoir"}
+PAYMENT_LABEL = "Règlement"
 MAX_LISTED_REFERENCES = 6
 
 
@@ -56,8 +54,10 @@ def statement_context(customer, as_of: dt.date) -> dict:
     """Everything `statement.typ` prints, formatted, from `reporting.statement`."""
     company = customer.company
     account = statement(customer, as_of)
-    invoices = [i for i in account.items if i.kind == "invoice"]
-    credits = [i for i in account.items if i.kind != "invoice"]
+    # Debits: documents that create a receivable; credits: payments and credit notes.
+    debit_kinds = codes(creates_receivable=True)
+    invoices = [i for i in account.items if i.kind in debit_kinds]
+    credits = [i for i in account.items if i.kind not in debit_kinds]
     seller = _seller(customer)
     balance = account.balance
     if balance > 0:
@@ -88,7 +88,7 @@ def statement_context(customer, as_of: dt.date) -> dict:
         ],
         "credits": [
             {
-                "kind": CREDIT_KINDS.get(i.kind, i.kind),
+                "kind": KINDS[i.kind].label if i.kind in KINDS else PAYMENT_LABEL,
                 "date": format_date(i.date),
                 "number": i.reference,
                 "amount": format_eur(i.amount),
@@ -110,13 +110,13 @@ def statement_context(customer, as_of: dt.date) -> dict:
             "bic": seller["bic"],
             "reference": references,
         },
+        # What late payment costs this customer, worded as on its invoices (the same
+        # builder: the L.441-10 clause and the fee for a professional, legal interest
+        # from the formal notice for a consumer).
         "mentions": [
-            text
-            for text in (
-                company.late_penalty_clause.strip(),
-                RECOVERY_FEE_MENTION if customer.is_professional else "",
-            )
-            if text
+            text.strip()
+            for text in legal.late_payment_mentions(customer, company.late_penalty_clause).values()
+            if text.strip()
         ],
     }
 

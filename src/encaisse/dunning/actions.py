@@ -4,8 +4,8 @@ postpone it, cancel it, record the registered-mail number of its letter."""
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import COLLECT, require
 from encaisse.errors import Conflict, NotFound, ValidationFailed
@@ -142,7 +142,7 @@ def send_reminder(
     nothing."""
     if not automatic:
         require(by, reminder.company, COLLECT)
-    today = timezone.localdate()
+    today = clock.today()
     on = today if on is None else on
     if on > today:
         raise ValidationFailed("future_date", "Une relance ne part pas dans le futur.", "on")
@@ -263,7 +263,7 @@ def postpone_reminder(reminder: Reminder, until, *, by, reason: str = "") -> Rem
     if not until:
         raise ValidationFailed("required", "Indiquez la date de report.", "until")
     until = parse_date(until, "until", "La date de report")
-    if until <= timezone.localdate():
+    if until <= clock.today():
         raise ValidationFailed(
             "not_later", "La date de report doit être postérieure à aujourd'hui.", "until"
         )

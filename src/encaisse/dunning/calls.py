@@ -10,8 +10,8 @@ by the collector, then queued in the outbox (`send_confirmation`).
 """
 
 from django.db import transaction
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.collection.disputes import open_dispute
 from encaisse.collection.models import PromiseChannel
@@ -94,7 +94,7 @@ def log_call(company, data: dict, *, by) -> Call:
                 "contact",
             )
     contact_name = (contact.name if contact else (data.get("contact_name") or "")).strip()
-    today = timezone.localdate()
+    today = clock.today()
     called_on = not_in_future(
         parse_date(data.get("called_on") or today, "called_on", "La date de l'appel"),
         "called_on",

@@ -23,8 +23,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.collection.claims import outstanding
 from encaisse.collection.penalties import PenaltyTable, penalties
@@ -366,7 +366,7 @@ def _event(case, status, on, by, note="") -> CaseEvent:
 
 def _transition(case: LitigationCase, target: str, on, *, field="on") -> tuple:
     """The locked case and the parsed date, once `target` is allowed from its status."""
-    on = not_in_future(parse_date(on or timezone.localdate(), field, "La date"), field)
+    on = not_in_future(parse_date(on or clock.today(), field, "La date"), field)
     case = LitigationCase.objects.select_for_update().get(pk=case.pk)
     if target not in TRANSITIONS[case.status]:
         if case.status in CLOSED:

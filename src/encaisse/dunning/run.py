@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from encaisse import clock
 from encaisse.bulk import insert
 from encaisse.errors import DomainError, ValidationFailed
 
@@ -62,7 +63,7 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
     `as_of`. Idempotent for a date."""
     if not isinstance(as_of, dt.date):
         raise ValidationFailed("invalid_date", "Date de relance invalide.", "as_of")
-    if as_of > timezone.localdate():
+    if as_of > clock.today():
         # Letters dated later than today, and automatic sends refused: never.
         raise ValidationFailed(
             "future_date", "La date de relance ne peut pas être dans le futur.", "as_of"

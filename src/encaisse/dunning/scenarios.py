@@ -12,8 +12,8 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.models import Membership
 from encaisse.companies.permissions import COLLECT, CREDIT_OVERRIDE, EDIT_COMPANY, require
@@ -326,7 +326,7 @@ def check_not_blocked(customer: Customer, *, by, override_reason: str = "") -> i
     from .planning import blocking_level  # planning reads the exclusions from here
 
     scenario = scenario_for(customer)
-    level = blocking_level(customer, timezone.localdate())
+    level = blocking_level(customer, clock.today())
     if level < scenario.block_level:
         return None
     if not (override_reason or "").strip():

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max, Q, Sum
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import ISSUE_INVOICES, require
@@ -19,7 +19,8 @@ from encaisse.customers.models import CustomerKind
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.money import format_eur, q2
 from encaisse.receivables.models import Allocation
-from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice, OperationNature
+from encaisse.sales.kinds import codes
+from encaisse.sales.models import DocumentStatus, Invoice, OperationNature
 
 from .models import FINAL_STATUSES, EventSource, LifecycleEvent, LifecycleStatus
 
@@ -51,7 +52,7 @@ def requires_collected(invoice: Invoice) -> bool:
     """
     buyer = invoice.buyer or {}
     return (
-        invoice.kind == DocumentKind.INVOICE
+        invoice.kind_spec.creates_receivable
         and invoice.status == DocumentStatus.ISSUED
         and buyer.get("kind") == CustomerKind.PROFESSIONAL
         and (buyer.get("billing_address") or {}).get("country", "FR") == "FR"
@@ -70,7 +71,7 @@ def _check(invoice: Invoice, status: str, on: dt.date, *, where: str = "") -> No
         )
     if status not in LifecycleStatus.values:
         raise ValidationFailed("invalid_status", f"{where}Statut inconnu.", "status")
-    if on > timezone.localdate():
+    if on > clock.today():
         raise ValidationFailed("future_date", f"{where}La date est dans le futur.", "date")
     if on < invoice.issue_date:
         raise ValidationFailed(
@@ -128,7 +129,7 @@ def set_status(
 ) -> LifecycleEvent:
     """Add a status to the invoice's lifecycle, by hand."""
     require(by, invoice.company, ISSUE_INVOICES)
-    on = on or timezone.localdate()
+    on = on or clock.today()
     if not isinstance(on, dt.date):
         on = _parse_date(str(on), "")
     status = str(getattr(status, "value", status))
@@ -172,7 +173,7 @@ def collect_paid(invoice_ids) -> list[LifecycleEvent]:
     were matched), for the amount its payments brought."""
     events = []
     paid = (
-        Invoice.objects.filter(pk__in=set(invoice_ids), kind=DocumentKind.INVOICE)
+        Invoice.objects.filter(pk__in=set(invoice_ids), kind__in=codes(creates_receivable=True))
         .exclude(installments__settled_on__isnull=True)
         .distinct()
     )

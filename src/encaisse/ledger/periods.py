@@ -3,8 +3,8 @@
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import EDIT_COMPANY, require
 from encaisse.errors import Conflict, ValidationFailed
@@ -44,11 +44,11 @@ def close_fiscal_year(year: FiscalYear, *, by) -> FiscalYear:
         year = FiscalYear.objects.select_for_update().get(pk=year.pk)
         if year.closed_on is not None:
             raise Conflict("already_closed", f"{year} est déjà clôturé.")
-        if year.end >= timezone.localdate():
+        if year.end >= clock.today():
             raise ValidationFailed(
                 "period_not_over", "Un exercice se clôture après sa date de fin.", "end"
             )
-        year.closed_on = timezone.localdate()
+        year.closed_on = clock.today()
         year.closed_by = audit.actor(by)
         year.save(update_fields=["closed_on", "closed_by"])
         audit.record("fiscal_year.closed", year, by=by, company=year.company)

@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import ISSUE_INVOICES, require
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.money import format_eur
-from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+from encaisse.sales.kinds import codes
+from encaisse.sales.models import DocumentStatus, Invoice
 
 from .models import OutgoingMail
 from .services import parse_addresses, queue_mail
@@ -72,7 +73,8 @@ def default_message(invoice: Invoice) -> tuple[str, str]:
     context = {
         "invoice": invoice,
         "greeting": greeting(invoice.customer),
-        "kind_label": invoice.get_kind_display(),
+        "kind": invoice.kind_spec,
+        "kind_label": invoice.kind_spec.label,
         "seller_name": _seller_name(invoice),
         "seller_email": seller.get("email", ""),
         "seller_phone": seller.get("phone", ""),
@@ -150,11 +152,11 @@ class BulkReport:
 
 
 def issued_today(company: Company, on=None):
-    on = on or timezone.localdate()
+    on = on or clock.today()
     return (
         Invoice.objects.filter(
             company=company,
-            kind=DocumentKind.INVOICE,
+            kind__in=codes(creates_receivable=True),
             status=DocumentStatus.ISSUED,
             issue_date=on,
         )

@@ -12,7 +12,8 @@ from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 
 from encaisse.money import ZERO
-from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+from encaisse.sales.kinds import codes
+from encaisse.sales.models import DocumentStatus, Invoice
 
 from .models import Allocation, Installment, Payment, Refund, WriteOff
 
@@ -79,7 +80,7 @@ def credit_notes_as_of(company, as_of: dt.date, customer=None):
     """Credit notes issued by `as_of` with their `unallocated` part on that date."""
     qs = Invoice.objects.filter(
         company=company,
-        kind=DocumentKind.CREDIT_NOTE,
+        kind__in=codes(creates_receivable=False),
         status=DocumentStatus.ISSUED,
         issue_date__lte=as_of,
     )
@@ -108,7 +109,7 @@ def customer_balance(customer, as_of: dt.date) -> Decimal:
             _total(Installment.objects.filter(issue_date__lte=as_of, **mine), "amount"),
             _total(
                 Invoice.objects.filter(
-                    kind=DocumentKind.CREDIT_NOTE,
+                    kind__in=codes(creates_receivable=False),
                     status=DocumentStatus.ISSUED,
                     issue_date__lte=as_of,
                     company_id=customer.company_id,

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from encaisse.errors import ValidationFailed
 from encaisse.money import CENT, ZERO, q2
 from encaisse.receivables.selectors import open_installments
+from encaisse.sales.kinds import codes
 
 # An allocation counts on :as_of when made by then and not undone by then.
 ACTIVE = "a.allocated_on <= %(as_of)s AND (a.undone_on IS NULL OR a.undone_on > %(as_of)s)"
@@ -207,6 +208,10 @@ def aged_balance(company, as_of: dt.date, bounds=None, **filters) -> AgedBalance
     payments = _candidates(
         "receivables_payment", "r.id, r.customer_id, r.amount", "date", where_customer
     )
+    # The documents that are the customer's money (credit notes): from the kinds table.
+    credit_kinds = codes(creates_receivable=False)
+    params.update({f"credit_kind_{i}": code for i, code in enumerate(credit_kinds)})
+    kinds_sql = ", ".join(f"%(credit_kind_{i})s" for i in range(len(credit_kinds)))
     credit_sql = f"""
         WITH payment AS ({payments}), note_allocated AS (
             SELECT a.credit_note_id, SUM(a.amount) AS total
@@ -224,7 +229,7 @@ def aged_balance(company, as_of: dt.date, bounds=None, **filters) -> AgedBalance
             FROM sales_invoice n
             JOIN customers_customer c ON c.id = n.customer_id
             LEFT JOIN note_allocated al ON al.credit_note_id = n.id
-            WHERE n.company_id = %(company)s AND n.kind = 'credit_note'
+            WHERE n.company_id = %(company)s AND n.kind IN ({kinds_sql})
               AND n.status = 'issued' AND n.issue_date <= %(as_of)s{where_customer}
         ) credit
         WHERE unapplied > 0

@@ -19,7 +19,8 @@ from django.db.models import Sum
 
 from encaisse.errors import ValidationFailed
 from encaisse.money import ZERO
-from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+from encaisse.sales.kinds import KINDS
+from encaisse.sales.models import DocumentStatus, Invoice
 
 from .aged_balance import aged_balance
 
@@ -83,7 +84,7 @@ def _revenue_by_month(company, periods, customer_ids=None) -> dict:
         index = next(
             i for i, (start, end) in enumerate(periods) if start <= row["issue_date"] <= end
         )
-        sign = -1 if row["kind"] == DocumentKind.CREDIT_NOTE else 1
+        sign = KINDS[row["kind"]].sign
         totals[(row["customer_id"], index)] += sign * row["t"]
     return totals
 

@@ -22,7 +22,7 @@ DAYS_PLACES = Decimal("0.1")
 
 @dataclass(frozen=True)
 class OpenItem:
-    kind: str  # "invoice", "payment", "credit_note"
+    kind: str  # "payment", or the document's kind ("invoice", "credit_note": sales.kinds)
     reference: str
     date: dt.date
     due_date: dt.date | None
@@ -82,7 +82,7 @@ def statement(customer, as_of: dt.date) -> Statement:
     company = customer.company
     items = [
         OpenItem(
-            "invoice",
+            i.invoice.kind,
             i.invoice.number,
             i.issue_date,
             i.due_date,
@@ -100,7 +100,7 @@ def statement(customer, as_of: dt.date) -> Statement:
         for p in payments_as_of(company, as_of, customer).filter(unallocated__gt=0)
     ]
     items += [
-        OpenItem("credit_note", n.number, n.issue_date, None, n.total_incl_vat, -n.unallocated, 0)
+        OpenItem(n.kind, n.number, n.issue_date, None, n.total_incl_vat, -n.unallocated, 0)
         for n in credit_notes_as_of(company, as_of, customer).filter(unallocated__gt=0)
     ]
     items.sort(key=lambda i: (i.date, i.reference))

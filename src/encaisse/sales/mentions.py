@@ -1,12 +1,20 @@
-"""The mandatory mentions of an invoice, checked before it is issued.
+"""The mandatory mentions of an invoice: checked before it is issued, and built (one
+builder for the draft's preview and the issued document, so they cannot drift).
 
 Sources: C. com. L.441-9 (parties, dates, quantities, prices, payment date, discount
 conditions, late-penalty rate, 40 EUR recovery fee); CGI ann. II art. 242 nonies A
 (seller identity, SIREN, legal form and capital, RCS, VAT numbers, number, rates);
 e-invoicing reform (buyer SIREN, delivery address, nature of operations, VAT on debits).
+The texts fixed by law live in `encaisse.legal`.
 """
 
+from encaisse import legal
+from encaisse.catalog.models import ItemKind
 from encaisse.customers.models import Customer
+
+from . import schedule as schedules
+from .models import OperationNature
+from .terms import describe
 
 # Legal forms without share capital or RCS registration (sole traders).
 SOLE_TRADER_FORMS = {"EI", "EIRL", "MICRO-ENTREPRENEUR", "AUTO-ENTREPRENEUR"}
@@ -67,11 +75,14 @@ def missing_mentions(company, customer: Customer, lines) -> list[dict]:
         "company.address",
         "adresse du vendeur",
     )
-    need(
-        company.late_penalty_clause.strip(),
-        "company.late_penalty_clause",
-        "taux des pénalités de retard",
-    )
+    # The L.441-10 clause is the company's wording, printed to professionals; a consumer's
+    # invoice prints the legal-interest sentence of `legal` instead.
+    if legal.late_payment_regime(customer) is legal.LatePaymentRegime.COMMERCIAL:
+        need(
+            company.late_penalty_clause.strip(),
+            "company.late_penalty_clause",
+            "taux des pénalités de retard",
+        )
     need(
         company.early_payment_discount_clause.strip(),
         "company.early_payment_discount_clause",
@@ -114,3 +125,41 @@ def missing_mentions(company, customer: Customer, lines) -> list[dict]:
             f"motif d'exonération de TVA à la ligne {index}",
         )
     return missing
+
+
+def operation_nature(lines) -> str:
+    """Goods, services or mixed (BT-23's first letter), from the lines' kinds."""
+    kinds = {line.item_kind for line in lines}
+    if kinds == {ItemKind.GOODS}:
+        return OperationNature.GOODS
+    if kinds == {ItemKind.SERVICE}:
+        return OperationNature.SERVICES
+    return OperationNature.MIXED
+
+
+def build_mentions(invoice, company, customer, lines, installments) -> dict:
+    """The mentions printed on `invoice` (a draft, read with the company and customer
+    given, as they are now) and frozen into it at issue. `installments`: its schedule
+    resolved for the issue date (empty without a schedule)."""
+    mentions = {
+        "payment_terms": schedules.describe(installments)
+        if installments
+        else describe(invoice.terms_kind, invoice.terms_days),
+        **legal.late_payment_mentions(customer, company.late_penalty_clause),
+        # The contractual rate (percent) the penalties of this invoice use; "" = legal
+        # (and always for a consumer, who owes legal interest only).
+        "late_penalty_rate": ""
+        if company.late_penalty_rate is None
+        or legal.late_payment_regime(customer) is legal.LatePaymentRegime.CONSUMER
+        else str(company.late_penalty_rate),
+        "early_payment_discount_clause": company.early_payment_discount_clause,
+        "vat_on_debits": legal.VAT_ON_DEBITS_MENTION if company.vat_on_debits else "",
+        "operation_nature": OperationNature(operation_nature(lines)).label,
+    }
+    original = invoice.credited_invoice if invoice.kind_spec.corrects_invoice else None
+    if original is not None:
+        mentions["credited_invoice"] = {
+            "number": original.number,
+            "issue_date": original.issue_date.isoformat(),
+        }
+    return mentions

@@ -8,12 +8,8 @@ from encaisse.catalog.models import ItemKind, Unit
 from encaisse.catalog.vat import RATE_CHOICES, Exemption
 from encaisse.errors import Conflict
 
+from .kinds import DocumentKind, Kind, kind_of
 from .terms import PaymentTermsKind
-
-
-class DocumentKind(models.TextChoices):
-    INVOICE = "invoice", "Facture"
-    CREDIT_NOTE = "credit_note", "Avoir"
 
 
 class DocumentStatus(models.TextChoices):
@@ -163,7 +159,13 @@ class Invoice(models.Model):
         return self.status == DocumentStatus.ISSUED
 
     @property
+    def kind_spec(self) -> Kind:
+        """The row of this document's kind in the kinds table (`sales.kinds`)."""
+        return kind_of(self)
+
+    @property
     def is_credit_note(self) -> bool:
+        # Still read by collection/, dunning/, web/ and api/; new code reads kind_spec.
         return self.kind == DocumentKind.CREDIT_NOTE
 
     @property

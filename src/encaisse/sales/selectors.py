@@ -4,19 +4,18 @@ import datetime as dt
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from encaisse import clock
 from encaisse.catalog.models import Product
 from encaisse.companies.models import Company
 from encaisse.customers.models import Customer
+from encaisse.errors import DomainError
 from encaisse.money import ZERO
 
-from .models import DocumentKind, DocumentStatus, Invoice
-from .services.issuing import (
-    RECOVERY_FEE_MENTION,
-    VAT_ON_DEBITS_MENTION,
-    buyer_snapshot,
-    seller_snapshot,
-)
-from .terms import describe
+from . import schedule as schedules
+from .kinds import KINDS, DocumentKind
+from .mentions import build_mentions
+from .models import DocumentStatus, Invoice
+from .services.issuing import buyer_snapshot, seller_snapshot
 from .totals import Totals, compute_totals
 
 
@@ -66,23 +65,17 @@ def key_figures(company: Company, year: int) -> dict:
     """The counts of the home page: a few aggregate queries, no loop over rows."""
     docs = Invoice.objects.filter(company=company)
     issued_year = Q(status=DocumentStatus.ISSUED, sequence_year=year)
-    figures = docs.aggregate(
-        draft_invoices=Count("pk", filter=Q(kind=DocumentKind.INVOICE, status="draft")),
-        draft_credit_notes=Count("pk", filter=Q(kind=DocumentKind.CREDIT_NOTE, status="draft")),
-        issued_invoices=Count("pk", filter=issued_year & Q(kind=DocumentKind.INVOICE)),
-        issued_invoices_excl_vat=Sum(
-            "total_excl_vat", filter=issued_year & Q(kind=DocumentKind.INVOICE)
-        ),
-        issued_credit_notes=Count("pk", filter=issued_year & Q(kind=DocumentKind.CREDIT_NOTE)),
-        issued_credit_notes_excl_vat=Sum(
-            "total_excl_vat", filter=issued_year & Q(kind=DocumentKind.CREDIT_NOTE)
-        ),
-    )
-    for key in ("issued_invoices_excl_vat", "issued_credit_notes_excl_vat"):
-        figures[key] = figures[key] or ZERO
-    figures["net_revenue_excl_vat"] = (
-        figures["issued_invoices_excl_vat"] - figures["issued_credit_notes_excl_vat"]
-    )
+    aggregates = {}
+    for code in KINDS:  # draft_invoices, issued_credit_notes_excl_vat...
+        of_kind = Q(kind=code)
+        aggregates[f"draft_{code}s"] = Count("pk", filter=of_kind & Q(status="draft"))
+        aggregates[f"issued_{code}s"] = Count("pk", filter=issued_year & of_kind)
+        aggregates[f"issued_{code}s_excl_vat"] = Sum("total_excl_vat", filter=issued_year & of_kind)
+    figures = docs.aggregate(**aggregates)
+    figures["net_revenue_excl_vat"] = ZERO
+    for code, kind in KINDS.items():
+        figures[f"issued_{code}s_excl_vat"] = figures[f"issued_{code}s_excl_vat"] or ZERO
+        figures["net_revenue_excl_vat"] += kind.sign * figures[f"issued_{code}s_excl_vat"]
     figures["customers"] = Customer.objects.filter(company=company).count()
     figures["products"] = Product.objects.filter(company=company, is_active=True).count()
     figures["year"] = year
@@ -95,25 +88,20 @@ def document_totals(invoice: Invoice) -> Totals:
 
 def printable(invoice: Invoice) -> dict:
     """Seller, buyer and mentions as printed: frozen snapshots once issued, and for a
-    draft what issuing would freeze today (live company and customer)."""
+    draft what issuing it today would freeze (live company and customer, the same
+    builder as the issue, `sales.mentions.build_mentions`)."""
     if invoice.is_issued:
         return {"seller": invoice.seller, "buyer": invoice.buyer, "mentions": invoice.mentions}
     company, customer = invoice.company, invoice.customer
-    mentions = {
-        "payment_terms": describe(invoice.terms_kind, invoice.terms_days),
-        "late_penalty_clause": company.late_penalty_clause,
-        "early_payment_discount_clause": company.early_payment_discount_clause,
-        "recovery_fee": RECOVERY_FEE_MENTION if customer.is_professional else "",
-        "vat_on_debits": VAT_ON_DEBITS_MENTION if company.vat_on_debits else "",
-    }
-    if invoice.credited_invoice_id:
-        original = invoice.credited_invoice
-        mentions["credited_invoice"] = {
-            "number": original.number,
-            "issue_date": original.issue_date.isoformat() if original.issue_date else "",
-        }
+    lines = list(invoice.lines.all())
+    try:
+        installments = schedules.resolve(
+            invoice.schedule or [], invoice.total_incl_vat, clock.today(), invoice.terms_kind
+        )
+    except DomainError:  # a schedule that cannot be issued today: the page says why
+        installments = []
     return {
         "seller": seller_snapshot(company),
         "buyer": buyer_snapshot(customer),
-        "mentions": mentions,
+        "mentions": build_mentions(invoice, company, customer, lines, installments),
     }

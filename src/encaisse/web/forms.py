@@ -14,7 +14,7 @@ from django.db import models
 from encaisse import validation
 from encaisse.catalog.models import ItemKind, Product, Unit
 from encaisse.catalog.vat import RATES, Exemption
-from encaisse.companies.models import Company
+from encaisse.companies.models import MAX_BACKDATING_DAYS, Company
 from encaisse.customers.models import Civility, Contact, Customer, CustomerKind, RiskClass, Segment
 from encaisse.errors import ValidationFailed
 from encaisse.money import format_decimal
@@ -232,6 +232,12 @@ class CompanyForm(forms.Form):
     )
     invoice_prefix = text("Préfixe des factures", of=Company.invoice_prefix)
     credit_note_prefix = text("Préfixe des avoirs", of=Company.credit_note_prefix)
+    # Bounds checked by the service (companies.services.check_backdating_days).
+    backdating_days = forms.IntegerField(
+        label="Antériorité maximale de la date d'émission (jours)",
+        help_text=f"Une facture ou un avoir peut être daté d'au plus ce nombre de jours avant "
+        f"aujourd'hui (0 à {MAX_BACKDATING_DAYS}).",
+    )
     write_off_threshold = text("Seuil des écarts passés en pertes (€)", max_length=NUMBER_MAX)
     late_penalty_rate = text(
         "Taux contractuel des pénalités de retard (% par an)",

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max, Sum
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.companies.permissions import ALLOCATE, require
 from encaisse.einvoicing.services import collect_paid
@@ -21,7 +21,7 @@ from encaisse.errors import Conflict, ValidationFailed
 from encaisse.ledger.periods import ensure_open
 from encaisse.ledger.posting import post_refund, post_write_off
 from encaisse.money import ZERO, format_eur
-from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.validation import parse_decimal
 
 from .. import selectors
@@ -65,7 +65,7 @@ class Proposal:
 def _credit_kind(credit) -> str:
     if isinstance(credit, Payment):
         return "payment"
-    if isinstance(credit, Invoice) and credit.kind == DocumentKind.CREDIT_NOTE:
+    if isinstance(credit, Invoice) and not credit.kind_spec.creates_receivable:
         if credit.status != DocumentStatus.ISSUED:
             raise Conflict("credit_note_not_issued", "L'avoir doit être émis pour être lettré.")
         return "credit_note"
@@ -93,7 +93,7 @@ def paid_on(credit) -> dt.date:
 
 def available_credit(credit, as_of: dt.date | None = None) -> Decimal:
     """What a payment or a credit note still holds, unallocated, on `as_of` (today)."""
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or clock.today()
     kind = _credit_kind(credit)
     qs = (
         selectors.payments_as_of(credit.company, as_of)
@@ -107,7 +107,7 @@ def available_credit(credit, as_of: dt.date | None = None) -> Decimal:
 def propose_allocation(credit, as_of: dt.date | None = None) -> list[Proposal]:
     """Open installments of the credit's customer that it could settle: first those of
     the invoices its reference names, then the oldest due first."""
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or clock.today()
     left = available_credit(credit, as_of)
     named = set(NUMBER_PATTERN.findall(getattr(credit, "reference", "") or ""))
     if isinstance(credit, Invoice) and credit.credited_invoice_id:
@@ -143,7 +143,7 @@ def allocate(credit, items, *, by, on: dt.date | None = None) -> list[Allocation
     require(by, credit.company, ALLOCATE)
     kind = _credit_kind(credit)
     on = not_in_future(
-        parse_date(on or timezone.localdate(), "allocated_on", "La date de lettrage"),
+        parse_date(on or clock.today(), "allocated_on", "La date de lettrage"),
         "allocated_on",
     )
     ensure_open(credit.company, on, "allocated_on")
@@ -245,7 +245,7 @@ def undo_allocation(
     stays as the trace of what was allocated, when, and who undid it why."""
     require(by, allocation.company, ALLOCATE)
     on = not_in_future(
-        parse_date(on or timezone.localdate(), "undone_on", "La date de délettrage"), "undone_on"
+        parse_date(on or clock.today(), "undone_on", "La date de délettrage"), "undone_on"
     )
     reason = (reason or "").strip()
     if not reason:
@@ -292,7 +292,7 @@ def write_off(
 ) -> WriteOff:
     """Settle a small remainder (bank fees, rounding) under the company's threshold."""
     require(by, installment.company, ALLOCATE)
-    on = not_in_future(parse_date(on or timezone.localdate(), "date", "La date"), "date")
+    on = not_in_future(parse_date(on or clock.today(), "date", "La date"), "date")
     amount = parse_decimal(amount, "amount", "Le montant de l'écart", places=2)
     ensure_open(installment.company, on)
     threshold = installment.company.write_off_threshold
@@ -357,7 +357,7 @@ def refund(
     """Pay back (part of) what a payment or a credit note still holds."""
     require(by, credit.company, ALLOCATE)
     kind = _credit_kind(credit)
-    on = not_in_future(parse_date(on or timezone.localdate(), "date", "La date"), "date")
+    on = not_in_future(parse_date(on or clock.today(), "date", "La date"), "date")
     amount = parse_decimal(amount, "amount", "Le montant remboursé", places=2)
     if amount <= 0:
         raise ValidationFailed("zero_amount", "Le montant doit être positif.", "amount")

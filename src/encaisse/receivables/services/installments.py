@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from encaisse.sales.models import DocumentKind, Invoice
+from encaisse.sales.models import Invoice
 from encaisse.sales.schedule import issued_rows
 
 from .. import selectors
@@ -15,7 +15,7 @@ def create_installments(invoice: Invoice) -> list[Installment]:
     """Called by the issuing transaction: one installment per row of the invoice's
     schedule (resolved at issue), or one for the whole amount at the invoice's due date.
     Credit notes have none: they are credits, not debts."""
-    if invoice.kind != DocumentKind.INVOICE or invoice.total_incl_vat <= 0:
+    if not invoice.kind_spec.creates_receivable or invoice.total_incl_vat <= 0:
         return []
     if invoice.schedule:
         rows = [(row.position, row.due_date, row.amount) for row in issued_rows(invoice.schedule)]

@@ -4,9 +4,8 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
-from encaisse import identifiers
+from encaisse import clock, identifiers
 from encaisse.audit import services as audit
 from encaisse.companies.models import Company
 from encaisse.companies.permissions import RECORD_PAYMENTS, require
@@ -32,7 +31,7 @@ def next_number(company, series: str, day: dt.date) -> str:
 
 
 def not_in_future(day: dt.date, field: str) -> dt.date:
-    if day > timezone.localdate():
+    if day > clock.today():
         raise ValidationFailed("future_date", "Cette date est dans le futur.", field)
     return day
 
@@ -47,9 +46,7 @@ def record_payment(company: Company, data: dict, *, by) -> Payment:
     amount = parse_decimal(data.get("amount"), "amount", "Le montant", places=2)
     if amount <= 0:
         raise ValidationFailed("zero_amount", "Le montant doit être positif.", "amount")
-    date = not_in_future(
-        parse_date(data.get("date") or timezone.localdate(), "date", "La date"), "date"
-    )
+    date = not_in_future(parse_date(data.get("date") or clock.today(), "date", "La date"), "date")
     method = data.get("method")
     if method not in PaymentMethod.values:
         raise ValidationFailed("invalid_method", "Mode de règlement inconnu.", "method")
@@ -97,7 +94,7 @@ def create_remittance_slip(
 ) -> RemittanceSlip:
     """Group cheques not yet remitted into a numbered slip for the bank."""
     require(by, company, RECORD_PAYMENTS)
-    on = not_in_future(parse_date(on or timezone.localdate(), "date", "La date"), "date")
+    on = not_in_future(parse_date(on or clock.today(), "date", "La date"), "date")
     ensure_open(company, on)
     with transaction.atomic():
         cheques = list(

@@ -1,7 +1,7 @@
 """Every change of state of invoices and credit notes.
 
 drafts        create and edit draft invoices, their lines and totals
-issuing       issue a draft: mentions check, numbering under lock, freezing
+issuing       issue a draft in named steps: check, freeze, number, archive, post
 credit_notes  credit notes from an issued invoice, within what remains creditable
 """
 

@@ -188,7 +188,7 @@ def create_credit_note(
             .select_related("company", "customer")
             .get(pk=invoice.pk)
         )
-        if invoice.kind != DocumentKind.INVOICE or invoice.status != DocumentStatus.ISSUED:
+        if not invoice.kind_spec.creates_receivable or invoice.status != DocumentStatus.ISSUED:
             raise Conflict(
                 "not_creditable",
                 "Un avoir se fait sur une facture émise (pas un brouillon ni un avoir).",

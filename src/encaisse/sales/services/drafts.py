@@ -4,8 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
 from encaisse.catalog.models import ItemKind, Product, Unit
 from encaisse.catalog.vat import clean_vat
@@ -283,7 +283,7 @@ def apply_totals(invoice: Invoice, lines: list[InvoiceLine], allowances=()) -> N
     invoice.total_incl_vat = totals.incl_vat
     # A draft shows the due date it would have if issued today: with a schedule, its last
     # installment's, checked (order, sum, legal cap) as if issued today.
-    today = timezone.localdate()
+    today = clock.today()
     installments = schedules.resolve(
         invoice.schedule or [], invoice.total_incl_vat, today, invoice.terms_kind
     )
@@ -362,8 +362,9 @@ def update_invoice(
         if invoice.is_issued:
             raise IssuedDocumentError(invoice.number)
         before = audit.snapshot(invoice, [*HEADER_FIELDS, "customer", "total_incl_vat"])
+        kind = invoice.kind_spec
         if "customer" in data and data["customer"] not in (None, ""):
-            if invoice.is_credit_note:
+            if kind.corrects_invoice:
                 raise ValidationFailed(
                     "credit_note_customer",
                     "Le client d'un avoir est celui de la facture corrigée.",
@@ -381,11 +382,11 @@ def update_invoice(
             if allowances is not None
             else list(invoice.allowances.all())
         )
-        if invoice.is_credit_note:
+        if kind.corrects_invoice:
             credit_notes.check_creditable(invoice.credited_invoice, clean, clean_extra)
         before_schedule = invoice.schedule
         if schedule is not None:
-            if invoice.is_credit_note and schedule:
+            if not kind.creates_receivable and schedule:
                 raise ValidationFailed(
                     "credit_note_schedule", "Un avoir n'a pas d'échéancier.", "schedule"
                 )

@@ -1,14 +1,29 @@
-"""Issuing a draft: the last checks, the number, the snapshots, and the freeze."""
+"""Issuing a draft: the last checks, the snapshots, the number, the archive, the entry.
+
+`issue_invoice` runs five named steps in one transaction (all or nothing: a refusal at
+any step leaves the database as it was and consumes no number):
+
+1. `check`: the right, the status, the issue date, the terms, the mandatory mentions,
+   what a credit note may still credit, the credit limit and the dunning block;
+2. `freeze`: dates, schedule, totals, the seller's and buyer's snapshots, the mentions;
+3. `take_number`: the next number of the series, under the series row's lock, held to
+   the commit (the number is printed on the document, so it is taken before rendering);
+4. `archive_issued` (documents): the Factur-X PDF, CII and UBL rendered and stored;
+5. `open_receivable` then `post_invoice` (ledger): installments or the credit note's
+   allocation, then the sales journal entry, whose journal-wide sequence lock is taken
+   last, after the rendering, so that payments being posted meanwhile never queue behind
+   a PDF being rendered.
+"""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
+from encaisse import clock
 from encaisse.audit import services as audit
-from encaisse.catalog.models import ItemKind
-from encaisse.companies.models import Company
-from encaisse.companies.permissions import ISSUE_CREDIT_NOTES, ISSUE_INVOICES, require
+from encaisse.companies.models import Company, NumberSequence
+from encaisse.companies.permissions import require
 from encaisse.companies.sequences import lock_sequence
 from encaisse.customers import credit
 from encaisse.documents.archive import archive_issued
@@ -20,30 +35,18 @@ from encaisse.receivables.services.allocation import settle_credited_invoice
 from encaisse.receivables.services.installments import create_installments
 
 from .. import schedule as schedules
-from ..mentions import missing_mentions
-from ..models import DocumentKind, DocumentStatus, Invoice, OperationNature
-from ..terms import check_terms, describe, due_date
-from ..totals import compute_totals
+from ..kinds import Kind, prefix
+from ..mentions import build_mentions, missing_mentions, operation_nature
+from ..models import DocumentStatus, Invoice
+from ..terms import check_terms, due_date
+from ..totals import Totals, compute_totals
 from . import credit_notes
 
-RECOVERY_FEE_MENTION = (
-    "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € "
-    "(art. L.441-10 et D.441-5 du Code de commerce)."
-)
-VAT_ON_DEBITS_MENTION = "Option pour le paiement de la taxe d'après les débits."
+ISSUE_DATE = "issue_date"
 
 
 def format_number(prefix: str, year: int, number: int) -> str:
     return f"{prefix}{year}-{number:05d}"
-
-
-def _operation_nature(lines) -> str:
-    kinds = {line.item_kind for line in lines}
-    if kinds == {ItemKind.GOODS}:
-        return OperationNature.GOODS
-    if kinds == {ItemKind.SERVICE}:
-        return OperationNature.SERVICES
-    return OperationNature.MIXED
 
 
 def seller_snapshot(company: Company) -> dict:
@@ -83,174 +86,255 @@ def buyer_snapshot(customer) -> dict:
     }
 
 
-def issue_invoice(
-    invoice: Invoice, *, by, on: dt.date | None = None, override_reason: str = ""
-) -> Invoice:
-    """Issue a draft invoice or credit note dated `on` (default: today).
+# ---------------------------------------------------------------- the issue date
 
-    Refuses, changing nothing, when a mandatory mention is missing, the terms exceed the
-    legal cap, the date goes back before the last document of the series, a credit
-    note credits more than what remains, or an invoice takes the customer over its credit
-    limit without an `override_reason` from a user with the right. Otherwise assigns the
-    next number of the series under a row lock and freezes the document.
+
+def check_issue_date(invoice: Invoice, on: dt.date, today: dt.date, original=None) -> None:
+    """The rules of an issue date that need no lock; ValidationFailed on `issue_date`:
+    not in the future, a credit note not before the invoice it corrects, at most
+    `Company.backdating_days` before today, not in a closed fiscal year. (Not before the
+    series' last document: checked under the series' lock, by `take_number`.)"""
+    company = invoice.company
+    if on > today:
+        raise ValidationFailed(
+            "future_date", "Un document ne peut pas être daté d'un jour à venir.", ISSUE_DATE
+        )
+    if original is not None and on < original.issue_date:
+        raise ValidationFailed(
+            "credit_note_before_invoice",
+            f"L'avoir ne peut pas être antérieur à la facture {original.number} "
+            f"du {original.issue_date:%d/%m/%Y}.",
+            ISSUE_DATE,
+        )
+    days_back = (today - on).days
+    if days_back > company.backdating_days:
+        limit = company.backdating_days
+        raise ValidationFailed(
+            "issue_date_too_old",
+            f"La date d'émission du {on:%d/%m/%Y} remonte à {days_back} jours : elle peut "
+            f"remonter à {limit} jour{'s' if limit > 1 else ''} au plus (réglage « Antériorité "
+            "maximale de la date d'émission » de la page Société).",
+            ISSUE_DATE,
+        )
+    ensure_open(company, on, ISSUE_DATE)
+
+
+def _before_last_document(on: dt.date, last: dt.date, kind: Kind) -> ValidationFailed:
+    return ValidationFailed(
+        "date_before_last_document",
+        f"La date du {on:%d/%m/%Y} est antérieure à celle du dernier document de la "
+        f"série des {kind.label.lower()}s ({last:%d/%m/%Y}) : la numérotation doit rester "
+        "chronologique.",
+        ISSUE_DATE,
+    )
+
+
+# ---------------------------------------------------------------- the steps
+
+
+@dataclass
+class Checked:
+    """What `check` read and decided, for the steps after it."""
+
+    lines: list
+    allowances: list
+    totals: Totals
+    original: Invoice | None  # the invoice a credit note corrects
+    credit_excess: object | None  # credit.Excess when issued over the limit
+    blocked_level: int | None  # the dunning level overridden
+
+
+def _load(invoice: Invoice) -> Invoice:
+    """The document locked (of=self: issuers must not queue on the company row;
+    numbering has its own lock), with its company, customer, lines and allowances read
+    once, so that every later step reads them from memory."""
+    return (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("company", "customer")
+        .prefetch_related("lines", "allowances")
+        .get(pk=invoice.pk)
+    )
+
+
+def check(invoice: Invoice, *, on: dt.date, today: dt.date, by, override_reason: str) -> Checked:
+    """Everything that may refuse the issue before a number is taken.
+
+    Raises Forbidden (the kind's issue right), Conflict `already_issued`,
+    ValidationFailed (issue date, terms, missing mentions, credit note over what remains
+    creditable), Conflict `credit_limit_exceeded` and the dunning block (invoices only,
+    unless `override_reason` comes from a user with the right)."""
+    company, customer, kind = invoice.company, invoice.customer, invoice.kind_spec
+    require(by, company, kind.issue_right)
+    if invoice.status == DocumentStatus.ISSUED:
+        raise Conflict(
+            "already_issued", f"{invoice} est déjà {invoice.issued_word} ; rien n'a changé."
+        )
+    original = None
+    if kind.corrects_invoice:
+        original = Invoice.objects.select_for_update().get(pk=invoice.credited_invoice_id)
+    check_issue_date(invoice, on, today, original)
+    lines = list(invoice.lines.all())
+    allowances = list(invoice.allowances.all())
+    check_terms(invoice.terms_kind, invoice.terms_days)
+    missing = missing_mentions(company, customer, lines)
+    if missing:
+        raise ValidationFailed(
+            "missing_mentions",
+            "Mentions obligatoires manquantes : "
+            + " ; ".join(item["message"] for item in missing)
+            + ".",
+            missing[0]["field"],
+            details=missing,
+        )
+    if original is not None:
+        credit_notes.check_creditable(original, lines, allowances)
+    totals = compute_totals(lines, allowances)
+    excess = blocked_level = None
+    if kind.creates_receivable:  # a credit note lowers the exposure: never blocked
+        from encaisse.dunning.scenarios import check_not_blocked  # dunning imports sales
+
+        excess = credit.check_issue(
+            customer, totals.incl_vat, by=by, override_reason=override_reason
+        )
+        blocked_level = check_not_blocked(customer, by=by, override_reason=override_reason)
+    return Checked(lines, allowances, totals, original, excess, blocked_level)
+
+
+def freeze(invoice: Invoice, checked: Checked, on: dt.date) -> None:
+    """Dates, schedule, totals, snapshots and mentions set on the (unsaved) document as
+    they are on `on`. Raises ValidationFailed when the schedule does not resolve for this
+    date and total."""
+    company, customer = invoice.company, invoice.customer
+    totals = checked.totals
+    invoice.issue_date = on
+    invoice.delivery_date = invoice.delivery_date or on
+    invoice.due_date = due_date(on, invoice.terms_kind, invoice.terms_days)
+    # A schedule's days and percentages become dates and amounts now, checked again for
+    # this issue date and final total; the invoice is due at its last installment.
+    installments = schedules.resolve(
+        invoice.schedule or [], totals.incl_vat, on, invoice.terms_kind
+    )
+    if installments:
+        invoice.schedule = schedules.frozen(installments, invoice.schedule)
+        invoice.due_date = installments[-1].due_date
+    invoice.operation_nature = operation_nature(checked.lines)
+    invoice.total_excl_vat = totals.excl_vat
+    invoice.total_vat = totals.vat
+    invoice.total_incl_vat = totals.incl_vat
+    invoice.seller = seller_snapshot(company)
+    invoice.buyer = buyer_snapshot(customer)
+    if checked.original is not None:
+        invoice.credited_invoice = checked.original  # as locked by `check`: not read again
+    invoice.mentions = build_mentions(invoice, company, customer, checked.lines, installments)
+
+
+def take_number(invoice: Invoice, on: dt.date, *, by) -> None:
+    """The next number of the kind's series for `on`'s year, taken under the series
+    row's lock (held until the commit), and the document saved as issued.
+
+    Raises ValidationFailed `date_before_last_document` when `on` is before the last
+    document of the kind: numbers follow the dates across the company's documents of
+    that kind, so neither this year's series nor an earlier year's takes a date before
+    a document already issued (a later year's document exists: going back into the
+    earlier series is refused, so a past year's books do not change after the fact).
+    The later years' rows are read without their lock: a later-year document issued at
+    the same moment has a later date and number anyway, the order stays chronological.
     """
-    today = timezone.localdate()
-    on = on or today
-    with transaction.atomic():
-        # One query for the document, its company and its customer as they are now (the
-        # lock is on the document's row only, of=self: issuers must not queue on the
-        # company row; numbering has its own lock, the sequence row's, below), then its
-        # lines and allowances, prefetched so that everything after this (the ledger
-        # posting) reads them from memory rather than from the database again.
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",))
-            .select_related("company", "customer")
-            .prefetch_related("lines", "allowances")
-            .get(pk=invoice.pk)
+    company, kind = invoice.company, invoice.kind_spec
+    sequence = lock_sequence(company, kind.code, on.year)
+    later = None
+    # A later year's series exists only when `on` is in an earlier year than today (no
+    # document is dated in the future): one query less on nearly every issue.
+    if on.year < clock.today().year:
+        later = (
+            NumberSequence.objects.filter(
+                company=company,
+                document_type=kind.code,
+                year__gt=on.year,
+                last_date__isnull=False,
+            )
+            .order_by("-last_date")
+            .values_list("last_date", flat=True)
+            .first()
         )
-        company = invoice.company
-        customer = invoice.customer
-        credit_note = invoice.kind == DocumentKind.CREDIT_NOTE
-        require(by, company, ISSUE_CREDIT_NOTES if credit_note else ISSUE_INVOICES)
-        if invoice.status == DocumentStatus.ISSUED:
-            raise Conflict(
-                "already_issued", f"{invoice} est déjà {invoice.issued_word} ; rien n'a changé."
-            )
-        if on > today:
-            raise ValidationFailed(
-                "future_date", "Un document ne peut pas être daté d'un jour à venir.", "issue_date"
-            )
-        ensure_open(company, on, "issue_date")
-        lines = list(invoice.lines.all())
-        allowances = list(invoice.allowances.all())
-        check_terms(invoice.terms_kind, invoice.terms_days)
-        missing = missing_mentions(company, customer, lines)
-        if missing:
-            raise ValidationFailed(
-                "missing_mentions",
-                "Mentions obligatoires manquantes : "
-                + " ; ".join(item["message"] for item in missing)
-                + ".",
-                missing[0]["field"],
-                details=missing,
-            )
-        if credit_note:
-            original = Invoice.objects.select_for_update().get(pk=invoice.credited_invoice_id)
-            if on < original.issue_date:
-                raise ValidationFailed(
-                    "credit_note_before_invoice",
-                    f"L'avoir ne peut pas être antérieur à la facture {original.number} "
-                    f"du {original.issue_date:%d/%m/%Y}.",
-                    "issue_date",
-                )
-            credit_notes.check_creditable(original, lines, allowances)
+    for last in (sequence.last_date, later):
+        if last and on < last:
+            raise _before_last_document(on, last, kind)
+    sequence.last_number += 1
+    sequence.last_date = on
+    sequence.save(update_fields=["last_number", "last_date"])
 
-        # Everything that does not depend on the number is computed before the sequence
-        # row is locked, so that the lock (held until commit) is held for less time.
-        totals = compute_totals(lines, allowances)
-        # Before the number: a refused invoice consumes none. Credit notes lower the
-        # exposure: never blocked.
-        excess = blocked_level = None
-        if not credit_note:
-            from encaisse.dunning.scenarios import check_not_blocked  # dunning imports sales
+    invoice.status = DocumentStatus.ISSUED
+    invoice.sequence_year = on.year
+    invoice.sequence_number = sequence.last_number
+    invoice.number = format_number(prefix(company, kind), on.year, sequence.last_number)
+    invoice.issued_by = audit.actor(by)
+    invoice.issued_at = clock.now()
+    invoice.save()
 
-            excess = credit.check_issue(
-                customer, totals.incl_vat, by=by, override_reason=override_reason
-            )
-            blocked_level = check_not_blocked(customer, by=by, override_reason=override_reason)
-        invoice.issue_date = on
-        invoice.delivery_date = invoice.delivery_date or on
-        invoice.due_date = due_date(on, invoice.terms_kind, invoice.terms_days)
-        # A schedule's days and percentages become dates and amounts now, checked again
-        # for this issue date and final total; the invoice is due at its last installment.
-        installments = schedules.resolve(
-            invoice.schedule or [], totals.incl_vat, on, invoice.terms_kind
-        )
-        if installments:
-            invoice.schedule = schedules.frozen(installments, invoice.schedule)
-            invoice.due_date = installments[-1].due_date
-        invoice.operation_nature = _operation_nature(lines)
-        invoice.total_excl_vat = totals.excl_vat
-        invoice.total_vat = totals.vat
-        invoice.total_incl_vat = totals.incl_vat
-        invoice.seller = seller_snapshot(company)
-        invoice.buyer = buyer_snapshot(customer)
-        invoice.mentions = {
-            "payment_terms": schedules.describe(installments)
-            if installments
-            else describe(invoice.terms_kind, invoice.terms_days),
-            "late_penalty_clause": company.late_penalty_clause,
-            # The contractual rate (percent) the penalties of this invoice use; "" = legal.
-            "late_penalty_rate": ""
-            if company.late_penalty_rate is None
-            else str(company.late_penalty_rate),
-            "early_payment_discount_clause": company.early_payment_discount_clause,
-            "recovery_fee": RECOVERY_FEE_MENTION if customer.is_professional else "",
-            "vat_on_debits": VAT_ON_DEBITS_MENTION if company.vat_on_debits else "",
-            "operation_nature": OperationNature(invoice.operation_nature).label,
-        }
-        if credit_note:
-            invoice.mentions["credited_invoice"] = {
-                "number": original.number,
-                "issue_date": original.issue_date.isoformat(),
-            }
 
-        sequence = lock_sequence(company, invoice.kind, on.year)
-        if sequence.last_date and on < sequence.last_date:
-            raise ValidationFailed(
-                "date_before_last_document",
-                f"La date du {on:%d/%m/%Y} est antérieure à celle du dernier document de la "
-                f"série ({sequence.last_date:%d/%m/%Y}) : la numérotation doit rester "
-                "chronologique.",
-                "issue_date",
-            )
-        sequence.last_number += 1
-        sequence.last_date = on
-        sequence.save(update_fields=["last_number", "last_date"])
+def open_receivable(invoice: Invoice, *, by) -> None:
+    """An invoice's installments (what the customer owes); a credit note settles what
+    its invoice still owes, up to its amount."""
+    if invoice.kind_spec.creates_receivable:
+        create_installments(invoice)
+    else:
+        settle_credited_invoice(invoice, by=by)
 
-        prefix = company.credit_note_prefix if credit_note else company.invoice_prefix
-        invoice.status = DocumentStatus.ISSUED
-        invoice.sequence_year = on.year
-        invoice.sequence_number = sequence.last_number
-        invoice.number = format_number(prefix, on.year, sequence.last_number)
-        invoice.issued_by = audit.actor(by)
-        invoice.issued_at = timezone.now()
-        invoice.save()
-        post_invoice(invoice)
-        if credit_note:
-            settle_credited_invoice(invoice, by=by)
-        else:
-            create_installments(invoice)
+
+def record_issue(invoice: Invoice, checked: Checked, *, by, override_reason: str) -> None:
+    """The audit trail of the issue and of any override it needed."""
+    audit.record(
+        invoice.kind_spec.action_issued,
+        invoice,
+        by=by,
+        changes={
+            "number": invoice.number,
+            "issue_date": invoice.issue_date,
+            "total_incl_vat": format_eur(invoice.total_incl_vat),
+        },
+    )
+    excess = checked.credit_excess
+    if excess is not None:
         audit.record(
-            "credit_note.issued" if credit_note else "invoice.issued",
+            "invoice.credit_override",
             invoice,
             by=by,
             changes={
-                "number": invoice.number,
-                "issue_date": on,
-                "total_incl_vat": format_eur(invoice.total_incl_vat),
+                "reason": override_reason.strip(),
+                "credit_limit": format_eur(excess.limit),
+                "exposure": format_eur(excess.exposure),
+                "over_by": format_eur(excess.over_by),
             },
         )
-        if excess is not None:
-            audit.record(
-                "invoice.credit_override",
-                invoice,
-                by=by,
-                changes={
-                    "reason": override_reason.strip(),
-                    "credit_limit": format_eur(excess.limit),
-                    "exposure": format_eur(excess.exposure),
-                    "over_by": format_eur(excess.over_by),
-                },
-            )
-        if blocked_level is not None:
-            audit.record(
-                "invoice.dunning_override",
-                invoice,
-                by=by,
-                changes={"reason": override_reason.strip(), "dunning_level": blocked_level},
-            )
-        # The document as issued (Factur-X PDF, CII, UBL), rendered once and stored in the
-        # archive's chain; in this transaction: no issued document without its files.
+    if checked.blocked_level is not None:
+        audit.record(
+            "invoice.dunning_override",
+            invoice,
+            by=by,
+            changes={"reason": override_reason.strip(), "dunning_level": checked.blocked_level},
+        )
+
+
+def issue_invoice(
+    invoice: Invoice, *, by, on: dt.date | None = None, override_reason: str = ""
+) -> Invoice:
+    """Issue a draft invoice or credit note dated `on` (default: today, `clock.today()`).
+
+    Refuses, changing nothing, what `check`, `freeze` and `take_number` refuse (see
+    each). Otherwise the document gets the next number of its series, is frozen, archived
+    and posted, and its receivable opened, all in one transaction."""
+    today = clock.today()
+    on = on or today
+    with transaction.atomic():
+        invoice = _load(invoice)
+        checked = check(invoice, on=on, today=today, by=by, override_reason=override_reason)
+        freeze(invoice, checked, on)
+        take_number(invoice, on, by=by)
+        # The document as issued, rendered once and stored in the archive's chain; in
+        # this transaction: no issued document without its files.
         archive_issued(invoice)
+        open_receivable(invoice, by=by)
+        record_issue(invoice, checked, by=by, override_reason=override_reason)
+        post_invoice(invoice)  # last: the journal's lock is held the shortest time
     return invoice
