@@ -76,6 +76,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def urlconf_loaded():
+    """Import every view and API schema before a test freezes time: a pydantic schema
+    first built under freezegun sees its `date` fields typed FakeDate and fails."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    import_module(settings.ROOT_URLCONF)
+
+
 @pytest.fixture(autouse=True)
 def archive_dir(settings, tmp_path_factory):
     """Issuing stores documents in the archive: a fresh folder per test, never var/."""

@@ -21,7 +21,8 @@ from encaisse.legal import LatePaymentRegime
 from encaisse.money import ZERO
 from encaisse.receivables.services.allocation import allocate, undo_allocation
 from encaisse.receivables.services.payments import create_remittance_slip
-from encaisse.sales.services import create_credit_note, issue_invoice
+from encaisse.sales.services import create_credit_note
+from tests.conftest import issue_on_day
 from tests.documents.test_reminder_letters import send_up_to
 
 ISSUED = dt.date(2025, 4, 15)
@@ -343,7 +344,7 @@ def test_a_credit_note_counts_from_its_issue_date(company, ten_thousand, pay, ad
     settle(paid, pay, admin, "10000.00", DUE)
     # A credit note of 2 500,00 HT + 20 % = 3 000,00 TTC on the invoice paid on time,
     # issued on 30 June: nothing left to settle there, it stays the customer's credit...
-    note = issue_invoice(
+    note = issue_on_day(
         create_credit_note(paid, by=admin, mode="amount", amount="2500.00", vat_rate="20",
                            reason="Remise commerciale"),
         by=admin,

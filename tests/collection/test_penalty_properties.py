@@ -25,8 +25,8 @@ from encaisse.companies.services import create_company
 from encaisse.customers.services import create_customer
 from encaisse.receivables.services.allocation import allocate
 from encaisse.receivables.services.payments import record_payment
-from encaisse.sales.services import create_invoice, issue_invoice
-from tests.conftest import CUSTOMER, SELLER
+from encaisse.sales.services import create_invoice
+from tests.conftest import CUSTOMER, SELLER, issue_on_day
 
 ISSUED = dt.date(2025, 4, 15)
 DUE = dt.date(2025, 5, 15)
@@ -75,7 +75,7 @@ class TestPenaltyProperties(TestCase):
             by=user,
         )  # fmt: skip
         a, b = (
-            issue_invoice(
+            issue_on_day(
                 create_invoice(
                     company,
                     customer=customer,

@@ -13,7 +13,7 @@ from encaisse.einvoicing.models import EventSource, LifecycleEvent, LifecycleSta
 from encaisse.einvoicing.services import current_status, requires_collected, set_status
 from encaisse.errors import Conflict, Forbidden, ValidationFailed
 from encaisse.receivables.services.allocation import allocate, undo_allocation
-from encaisse.sales.services import create_credit_note, issue_invoice
+from encaisse.sales.services import create_credit_note
 from tests.conftest import issue_on_day
 
 pytestmark = pytest.mark.django_db
@@ -244,7 +244,7 @@ def test_collected_on_the_day_the_money_came_in_for_the_amount_paid(invoice_of, 
     invoice = invoice_of(2, MARCH_2)  # 156.00 TTC
     # A credit note of 10.00 HT + 20 % = 12.00 on 4 Mar, then 144.00 received on 10 Mar
     # and matched on 25 Mar.
-    issue_invoice(
+    issue_on_day(
         create_credit_note(invoice, by=admin, mode="amount", amount="10.00", vat_rate="20",
                            reason="Geste commercial"),
         by=admin,

@@ -71,28 +71,38 @@ def warning(response) -> str:
 
 @freeze_time("2026-12-04")
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.ACCOUNTING])
+@pytest.mark.parametrize("staff", [True, False])
 def test_admins_and_accountants_are_told_what_to_enter_and_where(
-    company, make_user, client_of, role
+    company, make_user, client_of, role, staff
 ):
     published(PRO, JUL26, "2.60")
     user = make_user("paul", company, role)
+    user.is_staff = staff
+    user.save()
 
     text = warning(client_of(user).get(reverse("web:home")))
 
     assert "Taux de référence à saisir" in text
     # Missing: the ECB rate of 1 July 2026 (the half-year began) and both rates of
     # 1 January 2027 (within 30 days); the legal interest rate of 1 July 2026 is there.
-    names = [html.unescape(n) for n in re.findall(r">([^<>]+ au \d\d/\d\d/\d{4})</a>", text)]
-    assert names == [
+    names = re.findall(r"((?:taux BCE|taux de l&#x27;intérêt légal) au \d\d/\d\d/\d{4})", text)
+    assert [html.unescape(n) for n in names] == [
         "taux BCE au 01/07/2026",
         "taux BCE au 01/01/2027",
         "taux de l'intérêt légal au 01/01/2027",
     ]
-    add = reverse("admin:collection_referencerate_add")
-    assert f'href="{add}?kind=ecb_mro&amp;valid_from=01/07/2026"' in text
-    assert f'href="{add}?kind=legal_interest_pro&amp;valid_from=01/01/2027"' in text
-    assert reverse("admin:collection_referencerate_changelist") in text
     assert "encaisse rates update" in text
+    add = reverse("admin:collection_referencerate_add")
+    links = [
+        f'href="{add}?kind=ecb_mro&amp;valid_from=01/07/2026"',
+        f'href="{add}?kind=legal_interest_pro&amp;valid_from=01/01/2027"',
+        reverse("admin:collection_referencerate_changelist"),
+    ]
+    if staff:  # the Django admin is open to support staff only: links for them alone
+        assert all(link in text for link in links)
+    else:
+        assert not any(link in text for link in links)
+        assert "accès réservé au support" in text
 
 
 @freeze_time("2026-12-04")

@@ -79,9 +79,15 @@ def actions(html: str, page_url: str) -> Actions:
 
 
 def view_of(url: str):
-    """(url name, view) of an internal URL, or None (anchors, static files, elsewhere)."""
+    """(url name, view) of an internal URL, or None (anchors, static files, elsewhere, and
+    the Django admin, which staff status guards rather than the company's roles: the
+    missing-rates warning links there)."""
     parts = urlsplit(url)
-    if parts.netloc or not parts.path.startswith("/") or parts.path.startswith("/static/"):
+    if (
+        parts.netloc
+        or not parts.path.startswith("/")
+        or parts.path.startswith(("/static/", "/admin/"))
+    ):
         return None
     try:
         match = resolve(parts.path)
