@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",  # the jobs' queue: a table in the application's own database
     "ninja",  # its static files: the API docs page (Swagger UI) served here, not by a CDN
     "encaisse.audit",
     "encaisse.companies",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "encaisse.ledger",
     "encaisse.mailing",
     "encaisse.einvoicing",
+    "encaisse.jobs",
     "encaisse.api",
     "encaisse.web",
     "encaisse.demo",
@@ -112,6 +115,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (encaisse.jobs): queued in the application's database, run by
+# `encaisse worker` processes, on SQLite as on PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
