@@ -9,7 +9,15 @@ from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
 from encaisse.jobs.models import Job, JobState
-from encaisse.jobs.runner import BACKOFF, enqueue, job, progress, retry, run_pending_jobs
+from encaisse.jobs.runner import (
+    BACKOFF,
+    enqueue,
+    job,
+    progress,
+    recover_stale,
+    retry,
+    run_pending_jobs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +113,23 @@ def test_a_stale_queue_row_of_a_finished_job_does_nothing():
     execute.enqueue(done.pk)
     assert run_pending_jobs() == 1
     assert calls == [4]
+
+
+def test_a_job_whose_worker_died_is_queued_again_then_done():
+    start = timezone.now()
+    with freeze_time(start):
+        orphan = enqueue("tests.count", n=6)
+        # A worker claimed it and died: the job stays « En cours », its queue row too.
+        Job.objects.filter(pk=orphan.pk).update(
+            state=JobState.RUNNING, attempts=1, started_at=start
+        )
+        DBTaskResult.objects.update(status="RUNNING")
+        assert recover_stale(dt.timedelta(minutes=15)) == 0  # maybe still working
+    with freeze_time(start + dt.timedelta(minutes=16)):
+        assert recover_stale(dt.timedelta(minutes=15)) == 1
+        orphan.refresh_from_db()
+        assert orphan.state == JobState.QUEUED and "s'est arrêté" in orphan.error
+    with freeze_time(start + dt.timedelta(minutes=17)):
+        assert run_pending_jobs() == 1
+    orphan.refresh_from_db()
+    assert (orphan.state, orphan.attempts, calls) == (JobState.DONE, 2, [6])

@@ -180,6 +180,22 @@ def _failed(job_: Job, error: Exception) -> None:
         Job.objects.filter(pk=job_.pk).update(**fields)
 
 
+def recover_stale(older_than: dt.timedelta) -> int:
+    """Queue again the jobs left « En cours » for longer than `older_than`: their worker
+    died (killed, machine lost) mid-job. Their work must be idempotent (it is redone);
+    the attempt counts, so a job that kills its worker every time ends « En échec »."""
+    cutoff = timezone.now() - older_than
+    count = 0
+    for stale in Job.objects.filter(state=JobState.RUNNING, started_at__lt=cutoff):
+        with transaction.atomic():
+            locked = Job.objects.select_for_update().get(pk=stale.pk)
+            if locked.state != JobState.RUNNING or locked.started_at >= cutoff:
+                continue
+            _failed(locked, RuntimeError("le processus qui l'exécutait s'est arrêté"))
+        count += 1
+    return count
+
+
 def run_pending_jobs(*, limit: int = 10_000) -> int:
     """Run, in this process, every queued execution that is due; return how many ran.
 
