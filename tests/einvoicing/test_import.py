@@ -94,6 +94,29 @@ def test_bad_lines_refuse_the_whole_file(company, admin, two_invoices, make_invo
     assert LifecycleEvent.objects.count() == before == 0
 
 
+def test_characters_no_document_can_carry_name_their_line(company, admin, two_invoices):
+    """A NUL or a control character in a cell (a damaged export) is refused with its line
+    number, on PostgreSQL too (where a NUL in a query is an error of the driver); a
+    comment longer than the column is refused, not cut."""
+    with pytest.raises(ValidationFailed) as error:
+        import_statuses(
+            company,
+            _file(
+                "FA2026-00001;200;02/03/2026;ok\n"
+                "FA2026-00001\x00;204;04/03/2026\n"
+                "FA2026-00002;200;02/03/2026;bip\x07\n"
+                f"FA2026-00002;204;04/03/2026;{'x' * 501}\n"
+            ),
+            by=admin,
+        )
+    details = error.value.details
+    assert [d["line"] for d in details] == [2, 3, 4]
+    assert details[0]["message"].startswith("Ligne 2 : ")
+    assert details[1]["message"].startswith("Ligne 3, commentaire : ")
+    assert details[2]["message"] == "Ligne 4, commentaire : 500 caractères au plus (501 saisis)."
+    assert LifecycleEvent.objects.count() == 0
+
+
 def test_a_status_after_a_refusal_in_the_same_file_is_refused(company, admin, two_invoices):
     with pytest.raises(ValidationFailed) as error:
         import_statuses(

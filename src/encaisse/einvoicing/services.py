@@ -21,6 +21,7 @@ from encaisse.money import format_eur, q2
 from encaisse.receivables.models import Allocation
 from encaisse.sales.kinds import codes
 from encaisse.sales.models import DocumentStatus, Invoice, OperationNature
+from encaisse.validation import clean_column, text_fault
 
 from .models import FINAL_STATUSES, EventSource, LifecycleEvent, LifecycleStatus
 
@@ -120,8 +121,9 @@ def _create(invoice, status, on, *, source, note, by, amount=None) -> LifecycleE
     return event
 
 
-def _clean_note(note) -> str:
-    return " ".join((note or "").split())[:500]
+def _clean_note(note, label=None) -> str:
+    """The comment on one line, refused (not cut) when too long or not printable."""
+    return clean_column(LifecycleEvent, "note", " ".join((note or "").split()), label=label)
 
 
 def set_status(
@@ -279,6 +281,11 @@ def import_statuses(company: Company, file, *, by) -> ImportReport:
                     "(numéro;statut;date;commentaire).",
                     "file",
                 )
+            for cell in cells[:3]:
+                # A byte no document can carry (a NUL, a control) names its line here,
+                # instead of failing in the database's query.
+                if fault := text_fault(cell):
+                    raise ValidationFailed(fault[0], where + fault[1], "file")
             invoice_number, status, on = cells[0], cells[1], cells[2]
             if not invoice_number:
                 raise ValidationFailed("required", f"{where}numéro de facture manquant.", "file")
@@ -288,7 +295,9 @@ def import_statuses(company: Company, file, *, by) -> ImportReport:
                     invoice_number,
                     _parse_status(status, where),
                     _parse_date(on, where),
-                    _clean_note(cells[3] if len(cells) == 4 else ""),
+                    _clean_note(
+                        cells[3] if len(cells) == 4 else "", label=f"Ligne {number}, commentaire"
+                    ),
                 )
             )
             numbers.add(invoice_number)
