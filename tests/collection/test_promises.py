@@ -145,6 +145,10 @@ def test_broken_promises_of_the_company_only(company, other_company, promise, pa
         ({"channel": "pigeon"}, "invalid_channel", "channel"),
         ({"promised_by": ""}, "required", "promised_by"),
         ({"invoices": []}, "invoices_required", "invoices"),
+        # Texts are checked by the service itself, whatever calls it (form, API, script).
+        ({"promised_by": "Mme Dupont\x07"}, "invisible_character", "promised_by"),
+        ({"promised_by": "x" * 201}, "too_long", "promised_by"),
+        ({"note": "rappeler 🥐"}, "emoji", "note"),
     ],
 )
 def test_bad_input_changes_nothing(company, customer, admin, invoice, over, code, field):
@@ -210,3 +214,4 @@ def test_a_cheque_received_before_the_promise_and_remitted_after_counts(promise,
     assert promise_status(promise, day(5)) == PENDING
     create_remittance_slip(promise.company, [cheque.pk], by=admin, on=day(5))
     assert promise_status(promise, day(5)) == KEPT
+

@@ -365,3 +365,16 @@ def test_a_consumers_file_claims_legal_interest_from_the_notice(
         assert expected in text, expected
     assert "Indemnités forfaitaires" not in text and "13,15 %" not in text
     assert "Pénalités de retard (L.441-10)" not in text
+
+
+def test_agency_and_court_reference_texts_are_checked_by_the_service(case, admin):
+    """The service refuses what the column cannot hold or a letter cannot print, naming
+    the field, and the file does not move."""
+    with pytest.raises(ValidationFailed) as error:
+        litigation.transfer_to_agency(case, "x" * 201, dt.date(2025, 3, 20), by=admin)
+    assert (error.value.field, error.value.code) == ("agency", "too_long")
+    with pytest.raises(ValidationFailed) as error:
+        litigation.go_to_court(case, "RG 25/001\x1b", dt.date(2025, 3, 20), by=admin)
+    assert (error.value.field, error.value.code) == ("reference", "invisible_character")
+    case.refresh_from_db()
+    assert case.agency == "" and case.court_reference == ""

@@ -36,6 +36,7 @@ from encaisse.money import ZERO, format_eur, q2
 from encaisse.receivables.services.payments import not_in_future, parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 from encaisse.sales.services import create_invoice, issue_invoice
+from encaisse.validation import clean_column
 
 from .models import PenaltyClaim, PenaltyClaimKind
 from .penalties import DAY, PenaltyTable
@@ -297,7 +298,7 @@ def waive_penalties(invoice: Invoice, as_of, reason: str, *, by) -> PenaltyClaim
     """Record that what is outstanding on `invoice` up to `as_of` (penalties and fee)
     is not claimed, for `reason` (required): later figures start from there."""
     require(by, invoice.company, COLLECT)
-    reason = (reason or "").strip()
+    reason = clean_column(PenaltyClaim, "reason", (reason or "").strip())
     if not reason:
         raise ValidationFailed(
             "reason_required", "Indiquez pourquoi les pénalités ne sont pas réclamées.", "reason"

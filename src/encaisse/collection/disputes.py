@@ -23,7 +23,7 @@ from encaisse.receivables.services.payments import not_in_future, parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 from encaisse.sales.services import create_credit_note, creditable, issue_invoice
 from encaisse.sales.services.credit_notes import CreditMode, amount_credit_rate
-from encaisse.validation import parse_decimal
+from encaisse.validation import clean_column, parse_decimal
 
 from .models import (
     OPEN_DISPUTE_STATUSES,
@@ -112,7 +112,7 @@ def open_dispute(company, data: dict, *, by) -> Dispute:
     department = _choice(
         data.get("department"), Department, "invalid_department", "Service inconnu.", "department"
     )
-    words = (data.get("customer_words") or "").strip()
+    words = clean_column(Dispute, "customer_words", (data.get("customer_words") or "").strip())
     if not words:
         raise ValidationFailed(
             "required", "Notez ce que le client conteste, avec ses mots.", "customer_words"
@@ -271,7 +271,9 @@ def resolve_dispute(
     require(by, dispute.company, COLLECT)
     if outcome not in Outcome.ALL:
         raise ValidationFailed("invalid_outcome", "Issue de litige inconnue.", "outcome")
-    reason = (reason or "").strip()
+    reason = clean_column(
+        Dispute, "resolution_reason", (reason or "").strip(), field="reason", label="Le motif"
+    )
     if outcome != Outcome.CREDIT_NOTE and not reason:
         raise ValidationFailed(
             "reason_required",

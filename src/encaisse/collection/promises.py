@@ -26,7 +26,7 @@ from encaisse.receivables.models import Payment
 from encaisse.receivables.selectors import MONEY, payment_received_on
 from encaisse.receivables.services.payments import parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
-from encaisse.validation import parse_decimal
+from encaisse.validation import clean_column, parse_decimal
 
 from .models import PromiseChannel, PromiseToPay
 
@@ -157,7 +157,8 @@ def record_promise(company, data: dict, *, by) -> PromiseToPay:
             "tolerance_days",
         )
     tolerance = int(tolerance)
-    promised_by = (data.get("promised_by") or "").strip()
+    promised_by = clean_column(PromiseToPay, "promised_by", (data.get("promised_by") or "").strip())
+    note = clean_column(PromiseToPay, "note", (data.get("note") or "").strip())
     if not promised_by:
         raise ValidationFailed(
             "required", "Indiquez qui a promis (nom de l'interlocuteur).", "promised_by"
@@ -173,10 +174,10 @@ def record_promise(company, data: dict, *, by) -> PromiseToPay:
             promised_on=promised_on,
             tolerance_days=tolerance,
             due_by=promised_on + dt.timedelta(days=tolerance),
-            promised_by=promised_by[:200],
+            promised_by=promised_by,
             channel=channel,
             recorded_on=recorded_on,
-            note=(data.get("note") or "").strip(),
+            note=note,
             created_by=audit.actor(by),
         )
         promise.invoices.set(invoices)

@@ -22,6 +22,7 @@ from encaisse.errors import Conflict, DomainError, NotFound, ValidationFailed
 from encaisse.mailing.services import queue_mail
 from encaisse.money import format_eur
 from encaisse.receivables.services.payments import not_in_future, parse_date
+from encaisse.validation import clean_column
 
 from .models import Call, CallOutcome, CallStep, Reminder
 
@@ -94,6 +95,8 @@ def log_call(company, data: dict, *, by) -> Call:
                 "contact",
             )
     contact_name = (contact.name if contact else (data.get("contact_name") or "")).strip()
+    if contact is None:
+        contact_name = clean_column(Call, "contact_name", contact_name)
     today = clock.today()
     called_on = not_in_future(
         parse_date(data.get("called_on") or today, "called_on", "La date de l'appel"),
@@ -135,7 +138,7 @@ def log_call(company, data: dict, *, by) -> Call:
                 f"Cette relance n'est pas une relance de {customer.legal_name}.",
                 "reminder",
             )
-    note = (data.get("note") or "").strip()
+    note = clean_column(Call, "note", (data.get("note") or "").strip())
 
     with transaction.atomic():
         promise = dispute = None

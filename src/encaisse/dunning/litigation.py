@@ -40,7 +40,7 @@ from encaisse.receivables.models import Allocation, Installment, WriteOff
 from encaisse.receivables.services.allocation import paid_on, refresh_settled
 from encaisse.receivables.services.payments import next_number, not_in_future, parse_date
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
-from encaisse.validation import parse_decimal
+from encaisse.validation import clean_column, parse_decimal
 
 from .models import (
     CaseEvent,
@@ -404,7 +404,7 @@ def _set_status(case, status, on, **fields) -> LitigationCase:
 def transfer_to_agency(case: LitigationCase, agency: str, on=None, *, by) -> LitigationCase:
     """The file handed to a collection agency."""
     require(by, case.company, COLLECT)
-    agency = (agency or "").strip()
+    agency = clean_column(LitigationCase, "agency", (agency or "").strip())
     if not agency:
         raise ValidationFailed(
             "required", "Le nom du cabinet de recouvrement est obligatoire.", "agency"
@@ -412,7 +412,7 @@ def transfer_to_agency(case: LitigationCase, agency: str, on=None, *, by) -> Lit
     with transaction.atomic():
         case, on = _transition(case, CaseStatus.AGENCY, on)
         _event(case, CaseStatus.AGENCY, on, by, note=f"Cabinet : {agency}")
-        _set_status(case, CaseStatus.AGENCY, on, agency=agency[:200])
+        _set_status(case, CaseStatus.AGENCY, on, agency=agency)
         audit.record("litigation.agency", case, by=by, changes={"agency": agency, "date": on})
     return case
 
@@ -420,7 +420,9 @@ def transfer_to_agency(case: LitigationCase, agency: str, on=None, *, by) -> Lit
 def go_to_court(case: LitigationCase, reference: str, on=None, *, by) -> LitigationCase:
     """A court procedure started (injonction de payer, référé-provision, assignation)."""
     require(by, case.company, COLLECT)
-    reference = (reference or "").strip()
+    reference = clean_column(
+        LitigationCase, "court_reference", (reference or "").strip(), field="reference"
+    )
     if not reference:
         raise ValidationFailed(
             "required",
@@ -430,7 +432,7 @@ def go_to_court(case: LitigationCase, reference: str, on=None, *, by) -> Litigat
     with transaction.atomic():
         case, on = _transition(case, CaseStatus.COURT, on)
         _event(case, CaseStatus.COURT, on, by, note=f"Procédure : {reference}")
-        _set_status(case, CaseStatus.COURT, on, court_reference=reference[:100])
+        _set_status(case, CaseStatus.COURT, on, court_reference=reference)
         audit.record(
             "litigation.court", case, by=by, changes={"court_reference": reference, "date": on}
         )

@@ -20,6 +20,7 @@ from encaisse.companies.permissions import COLLECT, CREDIT_OVERRIDE, EDIT_COMPAN
 from encaisse.customers.models import Customer, Segment
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.receivables.services.payments import parse_date
+from encaisse.validation import clean_column
 
 from .models import Channel, DunningLevel, DunningScenario, Template
 
@@ -190,7 +191,7 @@ def create_scenario(company, data: dict, *, by) -> DunningScenario:
     needs_validation}]."""
     require(by, company, EDIT_COMPANY)
     default_scenario(company)
-    name = (data.get("name") or "").strip()
+    name = clean_column(DunningScenario, "name", (data.get("name") or "").strip())
     if not name:
         raise ValidationFailed("required", "Le nom est obligatoire.", "name")
     if DunningScenario.objects.filter(company=company, name__iexact=name).exists():
@@ -200,7 +201,7 @@ def create_scenario(company, data: dict, *, by) -> DunningScenario:
     block_level = _block_level(data.get("block_level"))
     with transaction.atomic():
         scenario = DunningScenario.objects.create(
-            company=company, name=name[:100], segments=segments, block_level=block_level
+            company=company, name=name, segments=segments, block_level=block_level
         )
         _create_levels(scenario, levels)
         audit.record(
@@ -216,7 +217,7 @@ def update_scenario(scenario: DunningScenario, data: dict, *, by) -> DunningScen
     """Replace the scenario's name, segments, block level and levels. Reminders already
     sent keep the level they were sent at."""
     require(by, scenario.company, EDIT_COMPANY)
-    name = (data.get("name") or scenario.name).strip()
+    name = clean_column(DunningScenario, "name", (data.get("name") or scenario.name).strip())
     if (
         DunningScenario.objects.filter(company=scenario.company, name__iexact=name)
         .exclude(pk=scenario.pk)
@@ -278,7 +279,12 @@ def set_dunning_profile(customer: Customer, data: dict, *, by) -> Customer:
                 "unknown_user", "Ce gestionnaire n'est pas membre de la société.", "collector"
             )
         collector = get_user_model().objects.get(pk=collector)
-    reason = (data.get("exclusion_reason") or "").strip()
+    reason = clean_column(
+        Customer,
+        "dunning_exclusion_reason",
+        (data.get("exclusion_reason") or "").strip(),
+        field="exclusion_reason",
+    )
     until = data.get("excluded_until") or None
     if until is not None:
         until = parse_date(until, "excluded_until", "La date de fin d'exclusion")
