@@ -17,6 +17,7 @@ from encaisse.dunning.messages import default_message, letter_filename
 from encaisse.dunning.models import Reminder, ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import DEFAULT_LEVELS, default_scenario, update_scenario
+from encaisse.errors import ValidationFailed
 from tests.documents.test_pdf import NBSP, eur
 from tests.documents.test_reminder_letters import (
     ISSUED,
@@ -100,6 +101,25 @@ def test_an_edited_message_is_sent_instead(company, admin, customer):
     )
     sent = send_reminder(reminder, by=admin, on=SENDS[1], to=MAIL)
     assert (sent.mail.subject, sent.mail.body) == ("Factures en attente", "Bonjour,\nMerci.")
+
+
+@pytest.mark.usefixtures("two_invoices")
+@pytest.mark.parametrize(
+    "data, field, code",
+    [
+        ({"subject": "x" * 256}, "subject", "too_long"),
+        ({"subject": "Relance 🔔"}, "subject", "emoji"),
+        ({"body": "Bon\x0bjour"}, "body", "invisible_character"),
+    ],
+)
+def test_an_edit_the_letter_could_not_carry_is_refused(company, admin, customer, data, field, code):
+    reminder = proposed(company, customer, SENDS[1])
+    before = (reminder.subject, reminder.body)
+    with pytest.raises(ValidationFailed) as error:
+        edit_reminder(reminder, {"subject": "Objet", "body": "Texte", **data}, by=admin)
+    assert (error.value.field, error.value.code) == (field, code)
+    reminder.refresh_from_db()
+    assert (reminder.subject, reminder.body) == before
 
 
 def test_formal_notice_file_name_and_consumer_wording(company, admin, make_invoice, product):

@@ -12,6 +12,7 @@ from encaisse.errors import Conflict, NotFound, ValidationFailed
 from encaisse.legal import FORMAL_NOTICE_DAYS
 from encaisse.money import ZERO, format_eur
 from encaisse.receivables.services.payments import parse_date
+from encaisse.validation import clean_column
 
 from .models import (
     Channel,
@@ -238,10 +239,8 @@ def edit_reminder(reminder: Reminder, data: dict, *, by) -> Reminder:
     """Change the subject and message of a reminder not yet sent (blank: the level's
     default text)."""
     require(by, reminder.company, COLLECT)
-    subject = " ".join((data.get("subject") or "").split())
-    if len(subject) > 255:
-        raise ValidationFailed("too_long", "L'objet a 255 caractères au plus.", "subject")
-    body = (data.get("body") or "").strip()
+    subject = clean_column(Reminder, "subject", " ".join((data.get("subject") or "").split()))
+    body = clean_column(Reminder, "body", (data.get("body") or "").strip())
     with transaction.atomic():
         reminder = _locked(reminder)
         _check_open(reminder)
@@ -288,7 +287,7 @@ def cancel_reminder(reminder: Reminder, reason: str, *, by) -> Reminder:
     """Drop a proposal. The items stay at their level: the next run proposes them again
     when they are still due."""
     require(by, reminder.company, COLLECT)
-    reason = (reason or "").strip()
+    reason = clean_column(Reminder, "hold_reason", (reason or "").strip(), field="reason")
     if not reason:
         raise ValidationFailed("required", "Indiquez le motif de l'annulation.", "reason")
     with transaction.atomic():
