@@ -75,6 +75,12 @@ CONSUMER_LATE_INTEREST_MENTION = (
     "En cas de retard de paiement, les sommes dues produisent intérêt au taux légal à "
     "compter de la mise en demeure (art. 1231-6 et 1344-1 du Code civil)."
 )
+# The same, as the pages that show penalties say it of a consumer's invoices.
+CONSUMER_REGIME_NOTE = (
+    "Client particulier : ni pénalités de retard (art. L.441-10 du Code de commerce) ni "
+    "indemnité forfaitaire de recouvrement (art. D.441-5) ; intérêts au taux légal à "
+    "compter du lendemain de la mise en demeure (art. 1231-6 et 1344-1 du Code civil)."
+)
 # BR-FR-05 wants a recovery-fee note (PMT) on every e-invoice, a consumer's included.
 NO_RECOVERY_FEE_MENTION = (
     "Indemnité forfaitaire pour frais de recouvrement : non applicable (client non "

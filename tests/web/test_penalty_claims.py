@@ -16,6 +16,7 @@ from freezegun import freeze_time
 from encaisse.catalog.services import create_product
 from encaisse.collection.models import PenaltyClaim
 from encaisse.companies.models import Role
+from encaisse.legal import CONSUMER_REGIME_NOTE
 from encaisse.receivables.services.allocation import allocate
 from encaisse.sales.models import Invoice
 from tests.documents.test_reminder_letters import send_up_to
@@ -197,6 +198,7 @@ def test_a_consumer_sees_the_legal_interest_since_the_notice(
     assert "16/07/2025" in html and "108" in html and "2,76 %" in html
     assert "Total des intérêts" in html and "81,67" in html
     assert "40,00" not in html and "Total des pénalités" not in html
+    assert CONSUMER_REGIME_NOTE in html  # the regime said with its articles
     # Waived, never invoiced.
     assert "penalty-invoice-form" not in html
     assert "Renoncer aux intérêts" in html and "Intérêts arrêtés au" in html

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import template
 
+from encaisse import legal
 from encaisse.money import format_decimal, format_eur, q2
 
 register = template.Library()
@@ -89,3 +90,15 @@ def shown(bound_field):
         return labels.get(str(value), value)
     # As the input would show it (a localized amount: « 120 000,00 »).
     return bound_field.field.widget.format_value(value) or "—"
+
+
+@register.filter
+def owes_legal_interest(party) -> bool:
+    """A consumer (customer or invoice): legal interest from the formal notice, no
+    L.441-10 penalty nor fee. The decision is `legal.late_payment_regime`'s."""
+    return legal.late_payment_regime(party) is legal.LatePaymentRegime.CONSUMER
+
+
+@register.simple_tag
+def consumer_regime_note() -> str:
+    return legal.CONSUMER_REGIME_NOTE
