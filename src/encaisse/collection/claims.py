@@ -34,7 +34,7 @@ from encaisse.errors import Conflict, NotFound, ValidationFailed
 from encaisse.legal import LatePaymentRegime, late_payment_regime
 from encaisse.money import ZERO, format_eur, q2
 from encaisse.receivables.services.payments import not_in_future, parse_date
-from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.sales.services import create_invoice, issue_invoice
 from encaisse.validation import clean_column
 
@@ -136,7 +136,7 @@ def _locked(company, invoices) -> list[Invoice]:
 
 
 def _check_issued(invoice: Invoice) -> None:
-    if invoice.kind != DocumentKind.INVOICE or invoice.status != DocumentStatus.ISSUED:
+    if not invoice.kind_spec.creates_receivable or invoice.status != DocumentStatus.ISSUED:
         raise Conflict(
             "not_an_issued_invoice",
             f"{invoice} n'est pas une facture émise : pas de pénalités à réclamer.",

@@ -20,7 +20,8 @@ from encaisse.errors import Conflict, NotFound, ValidationFailed
 from encaisse.money import HUNDRED, ZERO, format_decimal, format_eur, percent_of, q2
 from encaisse.receivables.selectors import installments_as_of
 from encaisse.receivables.services.payments import not_in_future, parse_date
-from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+from encaisse.sales.kinds import codes
+from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.sales.services import create_credit_note, creditable, issue_invoice
 from encaisse.sales.services.credit_notes import CreditMode, amount_credit_rate
 from encaisse.validation import clean_column, parse_decimal
@@ -97,7 +98,7 @@ def open_dispute(company, data: dict, *, by) -> Dispute:
     ).first()
     if invoice is None:
         raise NotFound("Facture introuvable.")
-    if invoice.kind != DocumentKind.INVOICE or invoice.status != DocumentStatus.ISSUED:
+    if not invoice.kind_spec.creates_receivable or invoice.status != DocumentStatus.ISSUED:
         raise Conflict(
             "not_disputable",
             "Un litige s'ouvre sur une facture émise (pas un brouillon ni un avoir).",
@@ -384,7 +385,7 @@ def dispute_rate(company, start: dt.date, end: dt.date) -> dict:
     """
     issued = Invoice.objects.filter(
         company=company,
-        kind=DocumentKind.INVOICE,
+        kind__in=codes(creates_receivable=True),
         status=DocumentStatus.ISSUED,
         issue_date__gte=start,
         issue_date__lte=end,

@@ -44,7 +44,7 @@ from encaisse.legal import (
 from encaisse.money import HUNDRED, ZERO, format_decimal, q2
 from encaisse.receivables.models import Allocation
 from encaisse.receivables.selectors import active_on
-from encaisse.sales.models import DocumentKind, DocumentStatus
+from encaisse.sales.models import DocumentStatus
 
 from .models import ReferenceRate
 from .rates import half_year_end, half_year_start, rate_on
@@ -98,7 +98,7 @@ class PenaltyTable:
 
 def penalties(invoice, as_of: dt.date) -> PenaltyTable:
     """The penalty table of an issued invoice on `as_of` (see the module docstring)."""
-    if invoice.kind != DocumentKind.INVOICE or invoice.status != DocumentStatus.ISSUED:
+    if not invoice.kind_spec.creates_receivable or invoice.status != DocumentStatus.ISSUED:
         raise Conflict("not_an_issued_invoice", "Les pénalités se calculent sur une facture émise.")
     regime = late_payment_regime(invoice)
     consumer = regime is LatePaymentRegime.CONSUMER

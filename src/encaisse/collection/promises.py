@@ -25,7 +25,8 @@ from encaisse.money import ZERO, format_eur
 from encaisse.receivables.models import Payment
 from encaisse.receivables.selectors import MONEY, payment_received_on
 from encaisse.receivables.services.payments import parse_date
-from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+from encaisse.sales.kinds import codes
+from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.validation import clean_column, parse_decimal
 
 from .models import PromiseChannel, PromiseToPay
@@ -122,7 +123,7 @@ def record_promise(company, data: dict, *, by) -> PromiseToPay:
         Invoice.objects.filter(
             company=company,
             customer=customer,
-            kind=DocumentKind.INVOICE,
+            kind__in=codes(creates_receivable=True),
             status=DocumentStatus.ISSUED,
             pk__in=ids,
         )

@@ -39,7 +39,8 @@ from encaisse.receivables import selectors
 from encaisse.receivables.models import Allocation, Installment, WriteOff
 from encaisse.receivables.services.allocation import paid_on, refresh_settled
 from encaisse.receivables.services.payments import next_number, not_in_future, parse_date
-from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
+from encaisse.sales.kinds import codes
+from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.validation import clean_column, parse_decimal
 
 from .models import (
@@ -249,7 +250,7 @@ def _chosen_invoices(customer, as_of, invoices, reminded: set[int]) -> list[Invo
     issued = Invoice.objects.filter(
         company=customer.company,
         customer=customer,
-        kind=DocumentKind.INVOICE,
+        kind__in=codes(creates_receivable=True),
         status=DocumentStatus.ISSUED,
     )
     if invoices is None:
