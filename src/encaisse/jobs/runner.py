@@ -222,6 +222,22 @@ def run_pending_jobs(*, limit: int = 10_000) -> int:
     return count
 
 
+def run_now(job_: Job) -> Job:
+    """Run `job_` in this process unless a worker has taken it already (a command that
+    starts a job and waits for it: the same job, under the same key, as the page's or
+    the scheduler's); return it as it is then."""
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        row = DBTaskResult.objects.ready().filter(id=job_.task_id).get_locked()
+        if row is not None:
+            row.claim("inline")
+    if row is not None:
+        _run(row)
+    job_.refresh_from_db()
+    return job_
+
+
 def _run(row) -> None:
     try:
         row.task.call(*row.task_result.args, **row.task_result.kwargs)
