@@ -32,6 +32,7 @@ from .. import audit
 from ..exports import Column, xlsx_response
 from ..forms import REASON_MAX, RECIPIENTS_MAX, SEARCH_MAX, date_field, members_of, text
 from ..shortcuts import add_domain_error, company_view, page_of
+from .jobs import started_job
 
 MANAGE = COLLECT
 LEVEL_LABELS = {
@@ -157,10 +158,10 @@ def _filtered(request):
 def _run_job(request):
     """The dunning run to show on the list: the one just started (`?job=`), else the
     company's latest of the last day (the morning's scheduled run)."""
-    runs = Job.objects.filter(company=request.company, name="dunning.run")
-    pk = request.GET.get("job", "")
-    if pk.isdigit() and (started := runs.filter(pk=pk).first()) is not None:
+    started = started_job(request)
+    if started is not None and started.name == "dunning.run":
         return started
+    runs = Job.objects.filter(company=request.company, name="dunning.run")
     since = timezone.now() - dt.timedelta(days=1)
     return runs.filter(created_at__gte=since).order_by("-created_at", "-id").first()
 

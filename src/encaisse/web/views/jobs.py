@@ -18,6 +18,15 @@ def company_job(request, pk) -> Job:
     return get_object_or_404(Job, pk=pk, company=request.company)
 
 
+def started_job(request) -> Job | None:
+    """The job a page just started, named by its `?job=` (shown with its progress bar):
+    a job of the current company, else none."""
+    pk = request.GET.get("job", "")
+    if not pk.isdigit():
+        return None
+    return Job.objects.filter(pk=pk, company=request.company).first()
+
+
 @company_view
 def job_progress(request, pk):
     """The progress partial of one job (jobs/_progress.html), which polls itself here
