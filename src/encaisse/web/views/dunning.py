@@ -29,7 +29,7 @@ from encaisse.errors import DomainError, NotFound
 from encaisse.jobs.models import Job, JobState
 
 from .. import audit
-from ..exports import Column, xlsx_response
+from ..exports import Column, export
 from ..forms import REASON_MAX, RECIPIENTS_MAX, SEARCH_MAX, date_field, members_of, text
 from ..shortcuts import add_domain_error, company_view, page_of
 from .jobs import started_job
@@ -211,7 +211,7 @@ def reminder_export(request):
         Column("N° de recommandé", lambda r: r.registered_mail_ref, width=18),
         Column("Motif", lambda r: r.hold_reason, width=50),
     ]
-    return xlsx_response("relances", "Relances", columns, qs.iterator())
+    return export(request, "relances", "Relances", columns, qs)
 
 
 @require_POST
