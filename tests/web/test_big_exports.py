@@ -154,3 +154,32 @@ def test_the_file_is_deleted_with_its_job_after_30_days(admin_client, customers,
     with freeze_time(timezone.now() + dt.timedelta(days=31)):
         prune_finished()
     assert not stored.exists() and not Job.objects.exists()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_large_aged_balance_export_runs_as_a_job(admin_client, invoice_of, monkeypatch, fmt):
+    import datetime as dt
+
+    invoice_of(1, dt.date(2026, 3, 2))
+    monkeypatch.setattr(exports, "INLINE_ROWS", 0)  # one customer is "large"
+    url = reverse("web:aged_balance_export", args=[fmt])
+    response = admin_client.get(url, {"as_of": "2026-06-30"})
+    assert response.status_code == 302
+    run_pending_jobs()
+    job = Job.objects.get(name="web.export")
+    assert job.label == "Export « Balance âgée au 30/06/2026 » (1 lignes)"
+    assert job.result["filename"] == f"balance-agee-2026-06-30.{fmt}"
+    download = admin_client.get(reverse("web:job_download", args=[job.pk]))
+    content = b"".join(download.streaming_content)
+    if fmt == "csv":
+        assert content.startswith("\ufeffClient;".encode()) and b"Boulangerie Dupont" in content
+    else:
+        assert rows_of(content)[0][0] == "Balance âgée au 30/06/2026"
+    # Below the limit: the file at once, as before.
+    monkeypatch.setattr(exports, "INLINE_ROWS", 10)
+    direct = admin_client.get(url, {"as_of": "2026-06-30"})
+    assert direct.status_code == 200
+    if fmt == "csv":
+        assert direct.content == content
+    else:  # the workbook's bytes carry its creation time
+        assert rows_of(direct.content) == rows_of(content)

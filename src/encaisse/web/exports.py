@@ -45,11 +45,39 @@ def export(request, filename: str, title: str, columns: list[Column], rows):
     query string, user and company, and `request.export_job` set), and a redirect to the
     job's page. In the job: the file is written to the storage and its name returned."""
     job = getattr(request, "export_job", None)
-    if job is not None:
-        return _export_file(job, filename, title, columns, rows)
     count = _count(rows)
+    if job is not None:
+        from encaisse.jobs.runner import progress
+
+        progress(job, 0, count)
+
+        def counted():
+            for done, row in enumerate(_iterate(rows), start=1):
+                if done % PROGRESS_EVERY == 0:
+                    progress(job, done, count)
+                yield row
+
+        name = f"{filename}-{timezone.localdate().isoformat()}.xlsx"
+        return _store(job, name, count, _workbook(title, columns, counted()).save)
     if count <= INLINE_ROWS:
         return xlsx_response(filename, title, columns, _iterate(rows))
+    return _start(request, title, count)
+
+
+def export_content(request, name: str, content_type: str, title: str, count: int, make):
+    """The same for an export whose file is made at once (`make()` -> bytes: the aged
+    balance with its formulas): given as `name` up to INLINE_ROWS rows, else by a job."""
+    job = getattr(request, "export_job", None)
+    if job is not None:
+        return _store(job, name, count, lambda out: out.write(make()))
+    if count <= INLINE_ROWS:
+        response = HttpResponse(make(), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return _start(request, title, count)
+
+
+def _start(request, title: str, count: int):
     from encaisse.jobs.runner import enqueue
 
     # The page the export was asked from (the list with its filters), for a way back.
@@ -78,27 +106,15 @@ def _iterate(rows):
     return rows.iterator() if hasattr(rows, "iterator") else rows
 
 
-def _export_file(job, filename: str, title: str, columns: list[Column], rows) -> dict:
-    from encaisse.jobs.runner import progress
-
-    total = _count(rows)
-    progress(job, 0, total)
-
-    def counted():
-        for done, row in enumerate(_iterate(rows), start=1):
-            if done % PROGRESS_EVERY == 0:
-                progress(job, done, total)
-            yield row
-
-    workbook = _workbook(title, columns, counted())
-    name = f"{filename}-{timezone.localdate().isoformat()}.xlsx"
+def _store(job, name: str, count: int, write) -> dict:
+    """`write(file)` into a temporary file, then into the default storage: a folder of the
+    data directory, or a shared one (S3...) when the application servers and the workers
+    are different machines."""
     with tempfile.TemporaryFile() as out:
-        workbook.save(out)
+        write(out)
         out.seek(0)
-        # The default storage: a folder of the data directory, or a shared one (S3...)
-        # when the application servers and the workers are different machines.
         stored = default_storage.save(f"exports/{job.company_id}/{job.pk}-{name}", File(out))
-    return {"file": stored, "filename": name, "rows": total}
+    return {"file": stored, "filename": name, "rows": count}
 
 
 def xlsx_response(filename: str, title: str, columns: list[Column], rows) -> HttpResponse:
