@@ -1,12 +1,14 @@
 """The outbox: queue a mail with the change that asks for it, send it later, retry.
 
 `queue_mail` only writes rows, inside the caller's transaction. `send_queued` (the
-`encaisse send-mail` command, run by cron) sends what is due through Django's email
-backend, one mail at a time and outside any transaction: each mail is first claimed
-(attempts + 1, next try pushed back by a lease) by one UPDATE, so two runs at once do not
-send it twice, and a run that dies mid-send leaves the mail to be tried again once the
-lease is over, never lost. A failure keeps the reason and schedules the next try with a
-growing delay, up to MAX_ATTEMPTS tries; then the mail waits for a manual retry.
+`encaisse send-mail` command, and the scheduler's `mailing.send_queued` job every minute)
+sends what is due through Django's email backend, one mail at a time and outside any
+transaction: each mail is first claimed (attempts + 1, next try pushed back by a lease) in
+a short transaction that reads it FOR UPDATE SKIP LOCKED, so two runs at once (two
+workers) never send it twice, and a run that dies mid-send leaves the mail to be tried
+again once the lease is over, never lost. A failure keeps the reason and schedules the
+next try with a growing delay, up to MAX_ATTEMPTS tries; then the mail waits for a
+manual retry.
 """
 
 import datetime as dt
@@ -166,13 +168,28 @@ class SendReport:
     failed: list[OutgoingMail] = field(default_factory=list)
 
 
-def _claim(pk: int, now) -> bool:
-    """Take the mail for this run: one UPDATE that only matches while it is due."""
-    return bool(
-        OutgoingMail.objects.filter(_due(now), pk=pk).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+def _claim(now, pk: int | None = None) -> int | None:
+    """Take the oldest due mail (or the mail `pk`, if due) for this run, or None.
+
+    One short transaction: the row is read FOR UPDATE SKIP LOCKED on PostgreSQL (a row
+    another run is claiming is skipped, not waited for; once that run has committed, the
+    row no longer matches as due), then its lease is set. On SQLite, the IMMEDIATE
+    transaction takes the write lock at BEGIN: claims are serialised."""
+    with transaction.atomic():
+        due = OutgoingMail.objects.filter(_due(now))
+        if pk is not None:
+            due = due.filter(pk=pk)
+        claimed = (
+            due.order_by("created_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+            .first()
         )
-    )
+        if claimed is not None:
+            OutgoingMail.objects.filter(pk=claimed).update(
+                attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+            )
+    return claimed
 
 
 def _record_invoice_sent(mail: OutgoingMail) -> None:
@@ -187,22 +204,27 @@ def _record_invoice_sent(mail: OutgoingMail) -> None:
         )
 
 
-def send_queued(limit: int | None = None, *, now=None) -> SendReport:
-    """Send the mails that are due, oldest first; at most `limit`."""
+def _claimed(now, ids=None):
+    """The mails this run takes, one at a time: the due ones, oldest first, or those of
+    `ids` that are due (one sent meanwhile by another run is passed over)."""
+    if ids is None:
+        while (pk := _claim(now)) is not None:
+            yield pk
+    else:
+        for pk in ids:
+            if _claim(now, pk) is not None:
+                yield pk
+
+
+def send_queued(limit: int | None = None, *, now=None, ids=None, on_progress=None) -> SendReport:
+    """Send the mails that are due, oldest first; at most `limit`. `ids`: only those
+    mails (a selection sent at once, `mailing.send_mails`), `on_progress(done, total)`
+    told after each."""
     now = now or timezone.now()
     report = SendReport()
-    pending = OutgoingMail.objects.filter(_due(now)).order_by("created_at", "id")
-    ids = list(
-        pending.values_list("pk", flat=True)[:limit]
-        if limit
-        else pending.values_list("pk", flat=True)
-    )
-    if not ids:
-        return report
-    connection = get_connection()
-    for pk in ids:
-        if not _claim(pk, now):
-            continue  # another run took it
+    connection = None
+    for pk in _claimed(now, ids):
+        connection = connection or get_connection()
         mail = OutgoingMail.objects.select_related("company", "invoice", "customer").get(pk=pk)
         try:
             _message(mail, connection).send()
@@ -232,6 +254,11 @@ def send_queued(limit: int | None = None, *, now=None) -> SendReport:
                 if mail.invoice_id:
                     _record_invoice_sent(mail)
             report.sent.append(mail)
+        done = len(report.sent) + len(report.failed)
+        if on_progress is not None and ids is not None:
+            on_progress(done, len(ids))
+        if limit is not None and done >= limit:
+            break
     return report
 
 

@@ -9,6 +9,7 @@ from .views import collection_file as collection_file_views
 from .views import disputes as dispute_views
 from .views import dunning as dunning_views
 from .views import einvoicing as einvoicing_views
+from .views import jobs as job_views
 from .views import litigation as litigation_views
 from .views import mailing as mailing_views
 from .views import penalty_claims as penalty_claim_views
@@ -206,4 +207,13 @@ urlpatterns += [
         litigation_views.case_open,
         name="litigation_open",
     ),
+]
+
+# Background jobs: the progress of one job, the company's jobs page.
+urlpatterns += [
+    path("jobs/", job_views.job_list, name="jobs"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/progress", job_views.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/download", job_views.job_download, name="job_download"),
+    path("jobs/<int:pk>/retry/", job_views.job_retry, name="job_retry"),
 ]
