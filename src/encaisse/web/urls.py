@@ -61,6 +61,7 @@ urlpatterns = [
         penalty_claim_views.penalty_waiver,
         name="penalty_waiver",
     ),
+    path("invoices/<int:pk>/files/", invoices.invoice_files, name="invoice_files"),
     path(
         "invoices/<int:pk>/documents/<slug:format>/",
         invoices.invoice_document,

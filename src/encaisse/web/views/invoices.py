@@ -446,7 +446,7 @@ def invoice_detail(request, pk):
             **einvoicing_views.invoice_context(request, invoice),
             **dunning_views.invoice_context(request, invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",
-            "downloads": DOWNLOADS,
+            **_files(invoice),
             **_actions(request, invoice),
         },
     )
@@ -459,14 +459,30 @@ DOWNLOADS = [
 ]
 
 
+def _files(invoice: Invoice) -> dict:
+    return {
+        "downloads": DOWNLOADS,
+        "archived": invoice.is_issued and archive.is_archived(invoice),
+    }
+
+
+@company_view
+def invoice_files(request, pk):
+    """htmx: the issued document's downloads, or « en cours de génération » (polled)."""
+    invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
+    return render(request, "encaisse/invoices/_files.html", {"invoice": invoice, **_files(invoice)})
+
+
 @company_view
 def invoice_document(request, pk, format):
     """The archived file of an issued document (PDF, CII or UBL), byte for byte."""
     invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
     try:
         return attachment(archive.fetch(invoice, format))
-    except Conflict as exc:  # a draft, or a stored file that no longer matches its hash
-        messages.error(request, exc.message)
+    except Conflict as exc:  # a draft, a document not archived yet (document_not_ready),
+        # or a stored file that no longer matches its hash
+        notify = messages.info if exc.code == "document_not_ready" else messages.error
+        notify(request, exc.message)
         return redirect("web:invoice_detail", pk=invoice.pk)
 
 
