@@ -74,3 +74,19 @@ class Job(models.Model):
         if not self.total:
             return 100 if self.state == JobState.DONE else None
         return min(100, self.done * 100 // self.total)
+
+    @property
+    def link(self) -> str:
+        """Where the finished work can be fetched (an export's file): its result's
+        `download_url` or `url`, else ""."""
+        result = self.result if isinstance(self.result, dict) else {}
+        return str(result.get("download_url") or result.get("url") or "")
+
+    @property
+    def error_text(self) -> str:
+        """The last error for people: a domain error's French message without the
+        exception's class name the runner records with it."""
+        head, sep, rest = self.error.partition(": ")
+        if sep and head.replace(".", "").replace("_", "").isalnum() and " " not in head:
+            return rest
+        return self.error

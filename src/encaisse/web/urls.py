@@ -9,6 +9,7 @@ from .views import collection_file as collection_file_views
 from .views import disputes as dispute_views
 from .views import dunning as dunning_views
 from .views import einvoicing as einvoicing_views
+from .views import jobs as job_views
 from .views import litigation as litigation_views
 from .views import mailing as mailing_views
 from .views import penalty_claims as penalty_claim_views
@@ -207,4 +208,9 @@ urlpatterns += [
         litigation_views.case_open,
         name="litigation_open",
     ),
+]
+
+# Background jobs: the progress of one job.
+urlpatterns += [
+    path("jobs/<int:pk>/progress", job_views.job_progress, name="job_progress"),
 ]
