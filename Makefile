@@ -19,14 +19,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 ## run: install, migrate, load the demo data once, serve the UI on http://$(HOST)
-# HOST=192.168.1.20:8000 (the machine's address) to open it from another machine: that
-# host name is then accepted too (ALLOWED_HOSTS, unless set in the environment).
+# `encaisse serve`: gunicorn with the background jobs' worker and the scheduler; Ctrl+C
+# stops them all. HOST=192.168.1.20:8000 (the machine's address) to open it from another
+# machine: that host name is then accepted too (ALLOWED_HOSTS, unless set in the
+# environment).
 run: $(VENV)/.installed
 	$(BIN)/encaisse migrate --noinput
 	$(BIN)/encaisse demo --if-empty --url http://$(HOST)/
-	@echo "encaisse sert http://$(HOST)/ (Ctrl+C pour arrêter)"
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(firstword $(subst :, ,$(HOST)))}" \
-		$(BIN)/encaisse runserver $(HOST)
+		$(BIN)/encaisse serve $(HOST)
 
 ## test: install the test dependencies and run the suite (DATABASE_URL picks the database)
 test: $(VENV)/.installed-test

@@ -363,6 +363,7 @@ def main(argv=None) -> int:
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(r"encaisse|django/db/models/query", 40)
             stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("tottime").print_stats(r"encaisse", 25)
         if args.json:
             print(
                 json.dumps(

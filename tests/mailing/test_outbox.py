@@ -197,7 +197,7 @@ def test_a_mail_claimed_by_another_run_is_not_sent_twice(company, admin, mailout
 
     mail = _queue(company, admin)
     now = timezone.now()
-    assert _claim(mail.pk, now)  # another run took it and is sending
+    assert _claim(now, mail.pk) == mail.pk  # another run took it and is sending
     assert send_queued(now=now).sent == []
     assert mailoutbox == []
     # That run died mid-send: once the lease is over, the mail goes.

@@ -103,3 +103,110 @@ def test_the_progress_needs_a_login(client, company, admin):
     queued = enqueue("tests.web.export", company=company, by=admin, rows=1)
     response, _ = progress_of(client, queued)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+# ---------------------------------------------------------------- the jobs page
+
+
+@pytest.fixture
+def failed_job(company, admin):
+    failed = enqueue("tests.web.export", company=company, by=admin, rows=5, fail=True)
+    Job.objects.filter(pk=failed.pk).update(max_attempts=1)
+    run_pending_jobs()
+    failed.refresh_from_db()
+    assert failed.state == JobState.FAILED
+    return failed
+
+
+def test_the_jobs_page_lists_the_companys_jobs(
+    admin_client, company, admin, failed_job, other_company
+):
+    done = enqueue("tests.web.export", company=company, by=admin, rows=40)
+    run_pending_jobs()
+    enqueue("tests.web.export", company=other_company, rows=99)  # not listed
+    enqueue("tests.web.export", rows=98)  # nobody's: not listed either
+    html = admin_client.get(reverse("web:jobs")).content.decode()
+    assert 'href="/jobs/"' in html and ">Tâches</a>" in html  # in the menu
+    assert html.count('id="job-row-') == 2
+    assert "Le fichier dépasse la taille permise." in html and "En échec" in html
+    assert "40 lignes exportées" in html and "40 / 40 (100 %)" in html
+    assert "1 / 1" in html  # attempts
+    assert reverse("web:job_retry", args=[failed_job.pk]) in html
+    assert reverse("web:job_retry", args=[done.pk]) not in html
+    assert 'href="/jobs/files/export.xlsx"' in html
+
+
+def test_the_jobs_page_filters_by_state_and_pages(admin_client, company, admin, failed_job):
+    for n in range(30):
+        enqueue("tests.web.export", company=company, by=admin, rows=n)
+    html = admin_client.get(reverse("web:jobs"), {"state": "failed"}).content.decode()
+    assert html.count('id="job-row-') == 1
+    html = admin_client.get(reverse("web:jobs"), {"state": "queued"}).content.decode()
+    assert html.count('id="job-row-') == 25 and "Page 1 sur 2" in html
+    html = admin_client.get(reverse("web:jobs"), {"state": "queued", "page": 2}).content.decode()
+    assert html.count('id="job-row-') == 5
+    # An unknown state is no filter.
+    html = admin_client.get(reverse("web:jobs"), {"state": "perdu"}).content.decode()
+    assert "31 résultats" in html
+
+
+def test_retry_queues_a_failed_job_again(admin_client, admin, failed_job):
+    from encaisse.audit.models import AuditEntry
+
+    response = admin_client.post(reverse("web:job_retry", args=[failed_job.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("web:jobs")
+    failed_job.refresh_from_db()
+    assert (failed_job.state, failed_job.attempts) == (JobState.QUEUED, 0)
+    entry = AuditEntry.objects.get(action="job.retried")
+    assert entry.actor == admin and entry.company == failed_job.company
+    html = admin_client.get(reverse("web:jobs")).content.decode()
+    assert "est relancée" in html
+    assert run_pending_jobs() == 1  # it ran again (and failed again: one attempt)
+
+
+def test_retry_of_a_job_that_did_not_fail_does_nothing(admin_client, company, admin):
+    queued = enqueue("tests.web.export", company=company, by=admin, rows=1)
+    response = admin_client.post(reverse("web:job_retry", args=[queued.pk]), follow=True)
+    assert "n&#x27;est pas en échec (En attente) : rien à relancer." in response.content.decode()
+    queued.refresh_from_db()
+    assert queued.state == JobState.QUEUED
+    assert run_pending_jobs() == 1  # still its one queue row, not two
+
+
+def test_retry_is_a_post(admin_client, failed_job):
+    assert admin_client.get(reverse("web:job_retry", args=[failed_job.pk])).status_code == 405
+
+
+def test_another_companys_job_cannot_be_retried(admin_client, other_company, make_user):
+    foreign = enqueue("tests.web.export", company=other_company, rows=1, fail=True)
+    Job.objects.filter(pk=foreign.pk).update(max_attempts=1)
+    run_pending_jobs()
+    assert admin_client.post(reverse("web:job_retry", args=[foreign.pk])).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.state == JobState.FAILED
+
+
+@pytest.mark.parametrize("role", [Role.ACCOUNTING, Role.SALES, Role.COLLECTION, Role.READ_ONLY])
+def test_only_admins_see_the_jobs_page(client_of, make_user, company, failed_job, role):
+    client = client_of(make_user("membre", company, role))
+    assert client.get(reverse("web:jobs")).status_code == 403
+    assert client.post(reverse("web:job_retry", args=[failed_job.pk])).status_code == 403
+    failed_job.refresh_from_db()
+    assert failed_job.state == JobState.FAILED
+    home = client.get(reverse("web:home")).content.decode()
+    assert 'href="/jobs/"' not in home
+
+
+def test_the_django_admin_lists_jobs_for_staff(client, company, failed_job, make_user):
+    staff = make_user("support")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    html = client.get("/admin/jobs/job/").content.decode()
+    assert "Export des factures" in html
+    client.post(
+        "/admin/jobs/job/",
+        {"action": "retry_failed", "_selected_action": [failed_job.pk]},
+    )
+    failed_job.refresh_from_db()
+    assert failed_job.state == JobState.QUEUED

@@ -35,6 +35,7 @@ from encaisse.companies.permissions import (
     EXPORT_LEDGER,
     ISSUE_CREDIT_NOTES,
     ISSUE_INVOICES,
+    MANAGE_JOBS,
     RECORD_PAYMENTS,
     ROLE_PERMISSIONS,
     SEND_STATEMENTS,
@@ -263,6 +264,7 @@ FORM_PAGES = [
     ("web:send_today", None, ISSUE_INVOICES),
     ("web:status_import", None, ISSUE_INVOICES),
     ("web:fec", None, EXPORT_LEDGER),
+    ("web:jobs", None, MANAGE_JOBS),
 ]
 
 

@@ -1,6 +1,9 @@
+import functools
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 
@@ -25,6 +28,22 @@ def default_aging_buckets() -> list[int]:
 # already filed (monthly CA3) and in figures already reported.
 DEFAULT_BACKDATING_DAYS = 10
 MAX_BACKDATING_DAYS = 31
+
+# The morning dunning run of each company (dunning/jobs.py, started by the scheduler): at
+# this hour of the company's own time zone.
+DEFAULT_DUNNING_HOUR = 7
+DEFAULT_TIME_ZONE = "Europe/Paris"
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zones zoneinfo knows on this machine (Europe/Paris...)."""
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zones():
+        raise ValidationError(f"« {value} » n'est pas un fuseau horaire connu.")
 
 
 class Company(models.Model):
@@ -121,6 +140,20 @@ class Company(models.Model):
         help_text=f"Une facture ou un avoir peut être daté d'au plus ce nombre de jours avant "
         f"aujourd'hui (0 à {MAX_BACKDATING_DAYS}).",
     )
+    dunning_hour = models.PositiveSmallIntegerField(
+        "heure de la relance automatique",
+        default=DEFAULT_DUNNING_HOUR,
+        validators=[MaxValueValidator(23)],
+        help_text="Chaque jour à cette heure (0 à 23, fuseau de la société), les relances "
+        "dues sont proposées et les niveaux sans validation envoyés.",
+    )
+    time_zone = models.CharField(
+        "fuseau horaire",
+        max_length=64,
+        default=DEFAULT_TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text="Fuseau de la société (par exemple Europe/Paris, America/Martinique).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -144,6 +177,11 @@ class Company(models.Model):
             check_late_penalty_rate(self.late_penalty_rate, stored)
         except DomainError as exc:
             raise ValidationError({"late_penalty_rate": exc.message}) from None
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The company's time zone: its day and the hour of its dunning run."""
+        return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
     def address_lines(self) -> list[str]:

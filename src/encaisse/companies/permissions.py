@@ -25,6 +25,8 @@ CREDIT_OVERRIDE = "credit.override"
 # send a formal notice nor waive penalties (the credit note of a dispute still needs
 # ISSUE_CREDIT_NOTES).
 COLLECT = "collection.manage"
+# The company's background jobs page: every job, its errors, « Relancer » on a failed one.
+MANAGE_JOBS = "jobs.manage"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -42,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SEND_STATEMENTS,
             CREDIT_OVERRIDE,
             COLLECT,
+            MANAGE_JOBS,
         }
     ),
     Role.SALES: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES}),
@@ -78,6 +81,7 @@ ACTION_LABELS = {
     SEND_STATEMENTS: "envoyer les relevés de compte",
     CREDIT_OVERRIDE: "gérer les limites de crédit",
     COLLECT: "gérer le recouvrement (relances, litiges, promesses, appels)",
+    MANAGE_JOBS: "suivre et relancer les tâches de fond",
 }
 
 

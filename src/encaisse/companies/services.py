@@ -12,7 +12,14 @@ from encaisse.money import format_decimal
 from encaisse.sales.terms import check_terms
 from encaisse.validation import clean_model_texts, parse_decimal
 
-from .models import MAX_BACKDATING_DAYS, PREFIX_VALIDATOR, Company, Membership, Role
+from .models import (
+    MAX_BACKDATING_DAYS,
+    PREFIX_VALIDATOR,
+    Company,
+    Membership,
+    Role,
+    time_zones,
+)
 from .permissions import EDIT_COMPANY, require
 
 COMPANY_FIELDS = [
@@ -46,6 +53,8 @@ COMPANY_FIELDS = [
     "penalty_day_count",
     "financing_rate",
     "backdating_days",
+    "dunning_hour",
+    "time_zone",
 ]
 
 
@@ -90,6 +99,10 @@ def _clean(data: dict, instance: Company | None) -> dict:
         data["penalty_day_count"] = int(data["penalty_day_count"])
     if "backdating_days" in data:
         data["backdating_days"] = check_backdating_days(data["backdating_days"])
+    if "dunning_hour" in data:
+        data["dunning_hour"] = check_dunning_hour(data["dunning_hour"])
+    if "time_zone" in data:
+        data["time_zone"] = check_time_zone(data["time_zone"])
     if data.get("iban"):
         data["iban"] = identifiers.iban(data["iban"])
     if data.get("bic"):
@@ -142,6 +155,33 @@ def check_backdating_days(value) -> int:
             "backdating_days",
         )
     return days
+
+
+def check_dunning_hour(value) -> int:
+    """The hour of the morning dunning run: a whole number from 0 to 23."""
+    try:
+        hour = int(str(value).strip())
+    except (TypeError, ValueError):
+        hour = -1
+    if not 0 <= hour <= 23:
+        raise ValidationFailed(
+            "invalid_dunning_hour",
+            "L'heure de la relance automatique est un nombre entier de 0 à 23.",
+            "dunning_hour",
+        )
+    return hour
+
+
+def check_time_zone(value) -> str:
+    """A time zone of the IANA database as zoneinfo knows it (Europe/Paris)."""
+    name = str(value or "").strip()
+    if name not in time_zones():
+        raise ValidationFailed(
+            "invalid_time_zone",
+            f"« {name} » n'est pas un fuseau horaire connu (par exemple Europe/Paris).",
+            "time_zone",
+        )
+    return name
 
 
 def check_late_penalty_rate(value, instance: Company | None):

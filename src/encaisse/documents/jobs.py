@@ -4,7 +4,8 @@
   `issue_invoice` in its own transaction; renders the Factur-X PDF, CII and UBL of the
   issued document and appends them to the archive (`archive.archive_issued`: at least
   once, idempotent; a second execution finds the document archived and does nothing).
-- `documents.render_pending` (periodic, every minute): queues the render of any issued
+- `documents.render_pending` (queued every minute by the scheduler, jobs/schedule.py):
+  queues the render of any issued
   document that has neither its files nor a render job, e.g. one whose job row was
   purged. A worker killed in the middle of a render is `runner.recover_stale`'s business:
   its job is queued again and redoes the render.
@@ -24,8 +25,6 @@ from .models import ArchivedDocument
 
 RENDER = "documents.render"
 RENDER_PENDING = "documents.render_pending"
-# Asked to run by the scheduler (encaisse.jobs) at this interval.
-PERIODIC = {RENDER_PENDING: dt.timedelta(minutes=1)}
 # What one run of render_pending looks at: documents issued in the last days (a render
 # job is queued with every issue: older ones without files are verify-archive's report),
 # and at most this many, the rest at the next run.

@@ -32,6 +32,18 @@ class RunReport:
     sent: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # (reminder, message): automatic sends refused
 
+    def summary(self) -> str:
+        return (
+            f"{len(self.proposed)} nouvelles relances, {len(self.updated)} mises à jour, "
+            f"{len(self.held)} suspendues, {len(self.cancelled)} annulées, "
+            f"{len(self.sent)} envoyées automatiquement"
+            + (f", {len(self.failed)} envois impossibles" if self.failed else "")
+        )
+
+    def counts(self) -> dict:
+        names = ("proposed", "updated", "held", "cancelled", "sent", "failed")
+        return {name: len(getattr(self, name)) for name in names}
+
 
 # What fill() may change on an open reminder, besides its items.
 UPDATED_FIELDS = [
@@ -58,9 +70,18 @@ def _state(reminder: Reminder) -> tuple:
     )
 
 
-def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunReport:
-    """Propose (and send, for the levels that need no validation) the reminders due on
-    `as_of`. Idempotent for a date."""
+def _open_reminders(company, customer_ids=None):
+    open_reminders = Reminder.objects.filter(
+        company=company, status__in=OPEN_REMINDER_STATUSES
+    ).defer("letter_pdf")
+    if customer_ids is not None:
+        open_reminders = open_reminders.filter(customer_id__in=customer_ids)
+    return open_reminders
+
+
+def check_run_date(company, as_of, customer_ids=None) -> None:
+    """Refuse a run date in the future or before the last run's proposals (also checked
+    by the page before it queues the run as a job)."""
     if not isinstance(as_of, dt.date):
         raise ValidationFailed("invalid_date", "Date de relance invalide.", "as_of")
     if as_of > clock.today():
@@ -68,14 +89,8 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
         raise ValidationFailed(
             "future_date", "La date de relance ne peut pas être dans le futur.", "as_of"
         )
-    report = RunReport(as_of)
-    open_reminders = Reminder.objects.filter(
-        company=company, status__in=OPEN_REMINDER_STATUSES
-    ).defer("letter_pdf")
-    if customer_ids is not None:
-        open_reminders = open_reminders.filter(customer_id__in=customer_ids)
     # A run for a day before the last one would cancel what was proposed since.
-    last = open_reminders.aggregate(last=Max("proposed_on"))["last"]
+    last = _open_reminders(company, customer_ids).aggregate(last=Max("proposed_on"))["last"]
     if last is not None and as_of < last:
         raise ValidationFailed(
             "before_last_run",
@@ -83,6 +98,17 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
             "relances à cette date ou après.",
             "as_of",
         )
+
+
+def run_dunning(
+    company, as_of: dt.date, *, by=None, customer_ids=None, on_progress=None
+) -> RunReport:
+    """Propose (and send, for the levels that need no validation) the reminders due on
+    `as_of`. Idempotent for a date. `on_progress(done, total)` is told how far the
+    automatic sends are (the job's progress bar)."""
+    check_run_date(company, as_of, customer_ids)
+    report = RunReport(as_of)
+    open_reminders = _open_reminders(company, customer_ids)
     plans = plan(company, as_of, customer_ids)
     existing = {r.customer_id: r for r in open_reminders}
     to_send = []
@@ -131,7 +157,9 @@ def run_dunning(company, as_of: dt.date, *, by=None, customer_ids=None) -> RunRe
                 report.held.append(reminder)
             elif reminder.status == ReminderStatus.PROPOSED and not reminder.needs_validation:
                 to_send.append(reminder)
-    for reminder in to_send:
+    for done, reminder in enumerate(to_send):
+        if on_progress is not None and done % 50 == 0:
+            on_progress(done, len(to_send))
         try:
             send_reminder(reminder, by=by, on=as_of, automatic=True)
         except DomainError as error:

@@ -83,6 +83,11 @@ class Job(models.Model):
         return str(result.get("download_url") or result.get("url") or "")
 
     @property
+    def link_label(self) -> str:
+        result = self.result if isinstance(self.result, dict) else {}
+        return str(result.get("link_label") or "Télécharger")
+
+    @property
     def error_text(self) -> str:
         """The last error for people: a domain error's French message without the
         exception's class name the runner records with it."""

@@ -59,6 +59,10 @@ def job(name: str, label: str, *, max_attempts: int = 5):
     return register
 
 
+def is_registered(name: str) -> bool:
+    return name in _registry
+
+
 def registered(name: str) -> Registered:
     try:
         return _registry[name]
@@ -142,8 +146,11 @@ def execute(job_id: int) -> None:
     """The engine's one task: run the Job `job_id` once, or schedule its retry."""
     with transaction.atomic():
         job_ = Job.objects.select_for_update().filter(pk=job_id).first()
-        if job_ is None or job_.state in (JobState.DONE, JobState.FAILED):
-            return  # finished meanwhile (a stale queue row): never do the work twice
+        if job_ is None or job_.state != JobState.QUEUED:
+            # Finished meanwhile (a stale queue row), or running in another worker (a
+            # second queue row of the same job): never do the work twice at once. A job
+            # left « En cours » by a dead worker is queued again by recover_stale.
+            return
         job_.state = JobState.RUNNING
         job_.attempts += 1
         job_.started_at = timezone.now()

@@ -1,12 +1,14 @@
 """The outbox: queue a mail with the change that asks for it, send it later, retry.
 
 `queue_mail` only writes rows, inside the caller's transaction. `send_queued` (the
-`encaisse send-mail` command, run by cron) sends what is due through Django's email
-backend, one mail at a time and outside any transaction: each mail is first claimed
-(attempts + 1, next try pushed back by a lease) by one UPDATE, so two runs at once do not
-send it twice, and a run that dies mid-send leaves the mail to be tried again once the
-lease is over, never lost. A failure keeps the reason and schedules the next try with a
-growing delay, up to MAX_ATTEMPTS tries; then the mail waits for a manual retry.
+`encaisse send-mail` command, and the scheduler's `mailing.send_queued` job every minute)
+sends what is due through Django's email backend, one mail at a time and outside any
+transaction: each mail is first claimed (attempts + 1, next try pushed back by a lease) in
+a short transaction that reads it FOR UPDATE SKIP LOCKED, so two runs at once (two
+workers) never send it twice, and a run that dies mid-send leaves the mail to be tried
+again once the lease is over, never lost. A failure keeps the reason and schedules the
+next try with a growing delay, up to MAX_ATTEMPTS tries; then the mail waits for a
+manual retry.
 
 A mail whose attached document is issued but not archived yet (its render job has not
 run: documents/jobs.py) is not sent and not failed: it is deferred by ARCHIVE_WAIT, its
@@ -182,13 +184,28 @@ def _defer(mail: OutgoingMail, now) -> None:
     )
 
 
-def _claim(pk: int, now) -> bool:
-    """Take the mail for this run: one UPDATE that only matches while it is due."""
-    return bool(
-        OutgoingMail.objects.filter(_due(now), pk=pk).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+def _claim(now, pk: int | None = None) -> int | None:
+    """Take the oldest due mail (or the mail `pk`, if due) for this run, or None.
+
+    One short transaction: the row is read FOR UPDATE SKIP LOCKED on PostgreSQL (a row
+    another run is claiming is skipped, not waited for; once that run has committed, the
+    row no longer matches as due), then its lease is set. On SQLite, the IMMEDIATE
+    transaction takes the write lock at BEGIN: claims are serialised."""
+    with transaction.atomic():
+        due = OutgoingMail.objects.filter(_due(now))
+        if pk is not None:
+            due = due.filter(pk=pk)
+        claimed = (
+            due.order_by("created_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+            .first()
         )
-    )
+        if claimed is not None:
+            OutgoingMail.objects.filter(pk=claimed).update(
+                attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+            )
+    return claimed
 
 
 def _record_invoice_sent(mail: OutgoingMail) -> None:
@@ -207,18 +224,12 @@ def send_queued(limit: int | None = None, *, now=None) -> SendReport:
     """Send the mails that are due, oldest first; at most `limit`."""
     now = now or timezone.now()
     report = SendReport()
-    pending = OutgoingMail.objects.filter(_due(now)).order_by("created_at", "id")
-    ids = list(
-        pending.values_list("pk", flat=True)[:limit]
-        if limit
-        else pending.values_list("pk", flat=True)
-    )
-    if not ids:
-        return report
-    connection = get_connection()
-    for pk in ids:
-        if not _claim(pk, now):
-            continue  # another run took it
+    connection = None
+    while limit is None or len(report.sent) + len(report.failed) < limit:
+        pk = _claim(now)
+        if pk is None:
+            return report  # nothing due left, or the rest is being sent by another run
+        connection = connection or get_connection()
         mail = OutgoingMail.objects.select_related("company", "invoice", "customer").get(pk=pk)
         try:
             _message(mail, connection).send()

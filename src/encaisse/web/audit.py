@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "mail.sent": "E-mail envoyé",
     "mail.failed": "Échec de l'envoi de l'e-mail",
     "mail.retried": "Nouvel essai d'envoi demandé",
+    "job.retried": "Tâche de fond relancée",
     "invoice.mail_queued": "Envoi par e-mail demandé",
     "invoice.mailed": "Envoyé par e-mail",
     "customer.invoice_mail_queued": "Envoi d'un document par e-mail demandé",

@@ -18,6 +18,7 @@ ACTION_NAMES = {
     "send_statements": permissions.SEND_STATEMENTS,
     "credit_override": permissions.CREDIT_OVERRIDE,
     "collect": permissions.COLLECT,
+    "manage_jobs": permissions.MANAGE_JOBS,
 }
 
 

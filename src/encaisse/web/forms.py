@@ -14,7 +14,7 @@ from django.db import models
 from encaisse import validation
 from encaisse.catalog.models import ItemKind, Product, Unit
 from encaisse.catalog.vat import RATES, Exemption
-from encaisse.companies.models import MAX_BACKDATING_DAYS, Company
+from encaisse.companies.models import MAX_BACKDATING_DAYS, Company, time_zones
 from encaisse.customers.models import Civility, Contact, Customer, CustomerKind, RiskClass, Segment
 from encaisse.errors import ValidationFailed
 from encaisse.money import format_decimal
@@ -253,6 +253,15 @@ class CompanyForm(forms.Form):
         "Taux de financement (% par an)",
         max_length=NUMBER_MAX,
         help_text="Pour le coût du retard de paiement.",
+    )
+    # Bounds and names checked by the service (check_dunning_hour, check_time_zone).
+    dunning_hour = forms.IntegerField(
+        label="Heure de la relance automatique",
+        help_text=Company._meta.get_field("dunning_hour").help_text,
+    )
+    time_zone = forms.ChoiceField(
+        label="Fuseau horaire",
+        choices=lambda: [(name, name) for name in sorted(time_zones())],
     )
 
     @staticmethod

@@ -215,7 +215,9 @@ urlpatterns += [
     ),
 ]
 
-# Background jobs: the progress of one job.
+# Background jobs: the progress of one job, the company's jobs page.
 urlpatterns += [
+    path("jobs/", job_views.job_list, name="jobs"),
     path("jobs/<int:pk>/progress", job_views.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/retry/", job_views.job_retry, name="job_retry"),
 ]

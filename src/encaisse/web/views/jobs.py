@@ -1,10 +1,16 @@
-"""Background jobs in the pages: the progress of one job (polled by htmx)."""
+"""Background jobs in the pages: the progress of one job (polled by htmx), and the
+company's jobs page (admins: states, errors, « Relancer » on a failed one)."""
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from encaisse.jobs.models import Job
+from encaisse.companies.permissions import MANAGE_JOBS
+from encaisse.errors import Conflict
+from encaisse.jobs.models import Job, JobState
+from encaisse.jobs.services import company_jobs, retry_job
 
-from ..shortcuts import company_view
+from ..shortcuts import company_view, page_of
 
 
 def company_job(request, pk) -> Job:
@@ -17,3 +23,33 @@ def job_progress(request, pk):
     """The progress partial of one job (jobs/_progress.html), which polls itself here
     every second until the job is finished."""
     return render(request, "jobs/_progress.html", {"job": company_job(request, pk)})
+
+
+@company_view(needs=MANAGE_JOBS)
+def job_list(request):
+    state = request.GET.get("state", "")
+    if state not in JobState.values:
+        state = ""
+    return render(
+        request,
+        "jobs/list.html",
+        {
+            "page": page_of(request, company_jobs(request.company, state)),
+            "state": state,
+            "states": JobState.choices,
+            "nav": "jobs",
+        },
+    )
+
+
+@company_view(needs=MANAGE_JOBS)
+@require_POST
+def job_retry(request, pk):
+    job = company_job(request, pk)
+    try:
+        retry_job(job, by=request.user)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"« {job.label} » est relancée.")
+    return redirect("web:jobs")

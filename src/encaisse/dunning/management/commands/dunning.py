@@ -34,12 +34,6 @@ class Command(BaseCommand):
                 report = run_dunning(company, as_of)
             except DomainError as error:
                 raise CommandError(f"{company.legal_name} : {error.message}") from error
-            self.stdout.write(
-                f"{company.legal_name} au {as_of:%d/%m/%Y} : "
-                f"{len(report.proposed)} nouvelles relances, {len(report.updated)} mises à "
-                f"jour, {len(report.held)} suspendues, {len(report.cancelled)} annulées, "
-                f"{len(report.sent)} envoyées automatiquement"
-                + (f", {len(report.failed)} envois impossibles" if report.failed else "")
-            )
+            self.stdout.write(f"{company.legal_name} au {as_of:%d/%m/%Y} : {report.summary()}")
             for reminder, message in report.failed:
                 self.stdout.write(f"  {reminder.customer.legal_name} : {message}")
