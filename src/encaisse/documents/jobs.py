@@ -5,10 +5,9 @@
   issued document and appends them to the archive (`archive.archive_issued`: at least
   once, idempotent; a second execution finds the document archived and does nothing).
 - `documents.render_pending` (queued every minute by the scheduler, jobs/schedule.py):
-  queues the render of any issued
-  document that has neither its files nor a render job, e.g. one whose job row was
-  purged. A worker killed in the middle of a render is `runner.recover_stale`'s business:
-  its job is queued again and redoes the render.
+  queues the render of any issued document that has neither its files nor a render job,
+  e.g. one whose job row was pruned. A worker killed in the middle of a render is
+  `runner.recover_stale`'s business: its job is queued again and redoes the render.
 """
 
 import datetime as dt

@@ -6,6 +6,8 @@ at any step leaves the database as it was and consumes no number):
 1. `check`: the right, the status, the issue date, the terms, the mandatory mentions,
    what a credit note may still credit, the credit limit and the dunning block;
 2. `freeze`: dates, schedule, totals, the seller's and buyer's snapshots, the mentions;
+   then `check_printable` (documents): every text the documents will print can be
+   rendered (stored before the input checks, it could hold a character no font draws);
 3. `take_number`: the next number of the series, under the series row's lock, held to
    the commit;
 4. `queue_render` (documents): the job `documents.render` queued, which renders the
@@ -30,6 +32,7 @@ from encaisse.companies.permissions import require
 from encaisse.companies.sequences import lock_sequence
 from encaisse.customers import credit
 from encaisse.documents.jobs import queue_render
+from encaisse.documents.printable import check_printable
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.ledger.periods import ensure_open
 from encaisse.ledger.posting import post_invoice
@@ -337,6 +340,8 @@ def issue_invoice(
         invoice = _load(invoice)
         checked = check(invoice, on=on, today=today, by=by, override_reason=override_reason)
         freeze(invoice, checked, on)
+        # What the render job will print, checked now: never a number without its files.
+        check_printable(invoice, checked.lines, checked.allowances)
         take_number(invoice, on, by=by)
         # Rendered and archived by a job after the commit: queued in this transaction, so
         # there is no issued document without its render job (and no job without it).
