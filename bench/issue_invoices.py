@@ -29,7 +29,9 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-BENCH_DB = "encaisse_bench"
+# The throwaway database; ENCAISSE_BENCH_DB names another one (several people benching
+# on one server at once).
+BENCH_DB = os.environ.get("ENCAISSE_BENCH_DB", "encaisse_bench")
 DATA_DIR = tempfile.mkdtemp(prefix="encaisse-bench-")
 os.environ["ENCAISSE_DATA_DIR"] = DATA_DIR
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "encaisse.settings")
@@ -46,6 +48,9 @@ def parse_args(argv=None):
     parser.add_argument("--products", type=int, default=40, help="products (default 40)")
     parser.add_argument("--lines", type=int, default=5, help="lines per invoice (default 5)")
     parser.add_argument("--profile", action="store_true", help="cProfile the issuing phase")
+    parser.add_argument(
+        "--queries", action="store_true", help="count the SQL queries of one issue (and list them)"
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     return parser.parse_args(argv)
@@ -239,6 +244,19 @@ def issue_drafts(ids: list[int]) -> int:
     return len(ids)
 
 
+def count_queries(n_lines: int) -> None:
+    """Issue one more draft and print the queries it took, in order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    (pk,) = create_drafts(([10**6], n_lines))
+    with CaptureQueriesContext(connection) as queries:
+        issue_drafts([pk])
+    print(f"queries : {len(queries)} for one issue")
+    for query in queries:
+        print(f"  {query['time']:>6} {' '.join(query['sql'].split())[:150]}")
+
+
 def run(func, jobs: list, workers: int) -> list:
     if workers == 1:
         return [func(job) for job in jobs]
@@ -337,11 +355,15 @@ def main(argv=None) -> int:
         numbers = sorted(issued.values_list("sequence_number", flat=True))
         continuous = numbers == list(range(1, n + 1))
         print(f"check   : {len(numbers)} issued, numbers 1..{n} without gap: {continuous}")
+        if args.queries:
+            count_queries(args.lines)
         total_s = time.perf_counter() - started
         print(f"total   : {total_s:.1f} s wall time")
         if args.profile:
             stats = pstats.Stats(profiler)
-            stats.sort_stats("cumulative").print_stats(r"encaisse|django/db/models/query", 30)
+            stats.sort_stats("cumulative").print_stats(r"encaisse|django/db/models/query", 40)
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("tottime").print_stats(r"encaisse", 25)
         if args.json:
             print(
                 json.dumps(

@@ -1,17 +1,22 @@
 #!/usr/bin/env python
-"""Benchmark: issue N invoices, each rendered (Factur-X PDF, CII, UBL) and archived.
+"""Benchmark: issue N invoices, then render and archive them (Factur-X PDF, CII, UBL) with
+K worker processes running the render jobs.
 
-    python bench/render_documents.py [--invoices 1000] [--lines 5]
+    python bench/render_documents.py [--invoices 1000] [--lines 5] [--workers 1]
 
-Goes through the services like a user: `create_invoice`, then `issue_invoice`, whose last
-step `archive_issued` renders the Factur-X PDF/A-3b, the CII XML and the UBL XML and
-stores them as three links of the company's archive chain. Prints documents (issued
-invoices, three files each) per second, the share of that time spent rendering and
-storing, the average file sizes, and the time `verify_archive` takes to walk the chain.
+Goes through the services like a user: `create_invoice`, then `issue_invoice`, which
+queues the job `documents.render` of each document; then K processes run the queued jobs
+as `encaisse worker` does (`run_pending_jobs`: the same claim, SELECT ... FOR UPDATE SKIP
+LOCKED on PostgreSQL), each render appending three links to the company's archive chain.
+Prints the issuing rate, the rendering rate (documents = issued invoices, three files
+each) in wall-clock time and per CPU-second of the workers (the machine is shared: the
+wall clock says as much about the load as about the code), the load average, the file
+sizes, and the time `verify_archive` takes to walk the chain.
 
-Database: DATABASE_URL when set (PostgreSQL: a throwaway database `encaisse_bench_docs`
-is created and dropped), else SQLite in a temporary folder. The data folder and the
-archive are always temporary. Machine and data helpers come from bench/issue_invoices.py.
+Database: DATABASE_URL when set (PostgreSQL: a throwaway database, `encaisse_bench_docs`
+or $ENCAISSE_BENCH_DB + `_docs`, is created and dropped), else SQLite in a temporary
+folder (one worker: SQLite takes one writer at a time). The data folder and the archive
+are always temporary. Machine and data helpers come from bench/issue_invoices.py.
 """
 
 import argparse
@@ -24,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import issue_invoices as base  # sets ENCAISSE_DATA_DIR to a temporary folder
 
-base.BENCH_DB = "encaisse_bench_docs"
+base.BENCH_DB = os.environ.get("ENCAISSE_BENCH_DB", "encaisse_bench") + "_docs"
 
 
 def parse_args(argv=None):
@@ -33,7 +38,43 @@ def parse_args(argv=None):
     parser.add_argument("--lines", type=int, default=5, help="lines per invoice (default 5)")
     parser.add_argument("--customers", type=int, default=50, help="customers (default 50)")
     parser.add_argument("--products", type=int, default=40, help="products (default 40)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes running the render jobs (default 1)"
+    )
     return parser.parse_args(argv)
+
+
+def worker() -> None:
+    """One worker process: run the queued jobs until none is left."""
+    from django.db import connections
+
+    from encaisse.jobs.runner import run_pending_jobs
+
+    try:
+        run_pending_jobs()
+    finally:
+        connections.close_all()
+
+
+def render_with(workers: int) -> tuple[float, float]:
+    """Run the queued jobs with `workers` processes; (wall seconds, their CPU seconds)."""
+    import multiprocessing
+    import resource
+
+    from django.db import connections
+
+    connections.close_all()  # the children open their own connections
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    processes = [multiprocessing.get_context("fork").Process(target=worker) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def main(argv=None) -> int:
@@ -52,21 +93,10 @@ def main(argv=None) -> int:
 
     from encaisse.documents import archive
     from encaisse.documents.models import ArchivedDocument
-    from encaisse.sales.services import issuing
 
-    # Time the archiving step inside each issue (rendering the three files, storing them,
-    # appending the links), to tell it from the rest of issuing.
-    spent = {"archive": 0.0}
-    archive_issued = issuing.archive_issued
-
-    def timed_archive_issued(invoice):
-        t = time.perf_counter()
-        try:
-            return archive_issued(invoice)
-        finally:
-            spent["archive"] += time.perf_counter() - t
-
-    issuing.archive_issued = timed_archive_issued
+    if server is None and args.workers > 1:
+        print("--workers > 1 needs PostgreSQL (SQLite takes one writer at a time): using 1.")
+        args.workers = 1
 
     try:
         call_command("migrate", verbosity=0)
@@ -86,17 +116,21 @@ def main(argv=None) -> int:
         base.issue_drafts(ids)
         issue_s = time.perf_counter() - t
         cpu_s = time.process_time() - cpu
-        share = spent["archive"] / issue_s
         print(
-            f"issue   : {n} invoices of {args.lines} lines issued and archived in {issue_s:.1f} s"
-            f" = {n / issue_s:.1f} documents/s (1 process)"
+            f"issue   : {n} invoices of {args.lines} lines issued in {issue_s:.1f} s"
+            f" = {n / issue_s:.1f} invoices/s, {n / cpu_s:.1f} per CPU-second (1 process,"
+            " renders queued)"
         )
-        # CPU time of this process: what one free core would do, whatever the load (the
-        # database's own work is in it on SQLite, not on PostgreSQL).
-        print(f"cpu     : {cpu_s:.1f} s of CPU = {n / cpu_s:.1f} documents per CPU-second")
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        render_s, render_cpu = render_with(args.workers)
         print(
-            f"archive : {spent['archive'] / n * 1000:.0f} ms per document rendering and "
-            f"storing PDF + CII + UBL ({share:.0%} of issuing)"
+            f"render  : {n} documents rendered and archived in {render_s:.1f} s = "
+            f"{n / render_s:.1f} documents/s with {args.workers} worker(s) (load before "
+            f"{load})"
+        )
+        print(
+            f"cpu     : {render_cpu:.1f} s of the workers' CPU = {n / render_cpu:.1f} "
+            f"documents per CPU-second, {render_cpu / n * 1000:.0f} ms each"
         )
         for format in ("pdf", "cii", "ubl"):
             sizes = ArchivedDocument.objects.filter(company=company, format=format)
@@ -114,7 +148,6 @@ def main(argv=None) -> int:
         print(f"load    : {' '.join(f'{x:.2f}' for x in os.getloadavg())} after")
         return 0 if report.ok and chain.checked == 3 * n else 1
     finally:
-        issuing.archive_issued = archive_issued
         connections.close_all()
         if server is not None:
             base.drop_postgres(server)

@@ -11,6 +11,7 @@ from encaisse.catalog.services import create_product
 from encaisse.companies.models import Role
 from encaisse.companies.services import add_member, create_company
 from encaisse.customers.services import create_customer
+from encaisse.jobs.runner import run_pending_jobs
 from encaisse.receivables.services.payments import record_payment
 from encaisse.sales.services import create_invoice, issue_invoice
 
@@ -64,6 +65,15 @@ def issue_on_day(invoice, *, by, on: dt.date | None = None, **kwargs):
     places a document on a fixed past day issues it on that day.)"""
     with clock.at(on or clock.today()):
         return issue_invoice(invoice, by=by, **kwargs)
+
+
+def archived(document=None):
+    """Run the queued jobs in this process, as the worker would: the render jobs queued by
+    the issues so far archive their documents' files. Returns `document`, reloaded."""
+    run_pending_jobs()
+    if document is not None:
+        document.refresh_from_db()
+    return document
 
 
 def pytest_collection_modifyitems(config, items):

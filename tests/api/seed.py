@@ -29,6 +29,7 @@ from encaisse.dunning.models import Reminder, ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import set_dunning_profile
 from encaisse.errors import DomainError
+from encaisse.jobs.runner import run_pending_jobs
 from encaisse.money import q2
 from encaisse.receivables.models import Allocation, Installment
 from encaisse.receivables.services.allocation import allocate
@@ -237,6 +238,7 @@ def seed() -> Seeded:
             for each in customers[:3]
         ]
         key = create_token(admin, company, "schemathesis")[1]
+    run_pending_jobs()  # the worker: the issued documents rendered and archived
 
     return Seeded(
         key=key,

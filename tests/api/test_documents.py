@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from encaisse.documents.models import ArchivedDocument
+from tests.conftest import archived
 
 from .conftest import assert_error
 
@@ -21,7 +22,7 @@ ENDPOINTS = [
 
 @pytest.fixture
 def invoice(make_invoice):
-    return make_invoice(issue_on=DAY)
+    return archived(make_invoice(issue_on=DAY))
 
 
 @pytest.mark.django_db
@@ -52,6 +53,7 @@ def test_a_credit_note_is_downloaded_under_its_number(api, invoice, admin):
     note = issue_on_day(
         create_credit_note(invoice, by=admin, mode="full", reason="Erreur"), by=admin, on=DAY
     )
+    archived()
     response = api.get(f"/api/invoices/{note.pk}/ubl")
     assert response["Content-Disposition"] == 'attachment; filename="AV2026-00001-ubl.xml"'
     assert b"<CreditNote" in response.content
@@ -62,6 +64,17 @@ def test_a_credit_note_is_downloaded_under_its_number(api, invoice, admin):
 def test_a_draft_has_no_document(api, make_invoice, endpoint):
     draft = make_invoice()
     assert_error(api.get(f"/api/invoices/{draft.pk}/{endpoint}"), 409, "not_issued")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("endpoint", ["pdf", "facturx", "ubl"])
+def test_until_archived_a_download_answers_409_document_not_ready(api, make_invoice, endpoint):
+    waiting = make_invoice(issue_on=DAY)  # issued; its render job has not run yet
+    response = api.get(f"/api/invoices/{waiting.pk}/{endpoint}")
+    assert_error(response, 409, "document_not_ready")
+    assert "en cours de génération" in response.json()["message"]
+    archived()
+    assert api.get(f"/api/invoices/{waiting.pk}/{endpoint}").status_code == 200
 
 
 @pytest.mark.django_db

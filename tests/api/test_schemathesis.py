@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 
 from encaisse.collection.models import PromiseToPay
 from encaisse.dunning.models import Reminder, ReminderStatus
+from encaisse.jobs.runner import run_pending_jobs
 from encaisse.sales.models import Invoice
 
 from .seed import TODAY, seed
@@ -259,6 +260,8 @@ def test_every_write_succeeds_once_and_its_answer_conforms(seeded, db):
     draft = call("POST", "/api/invoices", 201, {"customer": ids["customers"][0], "lines": lines})
     call("PATCH", "/api/invoices/{id}", 200, {"notes": "Livraison le matin."}, id=draft["id"])
     issued = call("POST", "/api/invoices/{id}/issue", 200, {}, id=draft["id"])
+    call("GET", "/api/invoices/{id}/pdf", 409, id=issued["id"])  # document_not_ready
+    run_pending_jobs()  # the worker renders and archives it
     for file in ("pdf", "facturx", "ubl"):
         call("GET", f"/api/invoices/{{id}}/{file}", 200, id=issued["id"])
     call("GET", "/api/invoices/{id}/penalties", 200, id=ids["issued"][5])

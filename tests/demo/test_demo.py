@@ -19,6 +19,10 @@ from encaisse.companies.models import Company, Membership, Role
 from encaisse.customers.models import Contact, Customer
 from encaisse.demo import builder
 from encaisse.documents import archive, validation
+from encaisse.documents.jobs import RENDER
+from encaisse.documents.models import ArchivedDocument
+from encaisse.jobs.models import Job, JobState
+from encaisse.jobs.runner import run_pending_jobs
 from encaisse.receivables.models import Payment
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice, InvoiceLine
 
@@ -162,9 +166,19 @@ def test_demo_loads_a_valid_year_once():
         assert note.mentions["credited_invoice"]["number"] == note.credited_invoice.number
     assert Payment.objects.filter(company=company).count() > 100
 
-    # Every issued document of the demo, as stored in the archive at issue, is a valid
-    # e-invoice: the Factur-X PDF (its embedded CII) and the UBL pass the XSD, the EN 16931
-    # schematron and the French CTC rules (the same checks as `encaisse validate-einvoice`).
+    # Nothing was rendered while loading: every issued document waits for the worker,
+    # its render job queued (make run starts the worker that renders them after).
+    assert not ArchivedDocument.objects.exists()
+    renders = Job.objects.filter(name=RENDER, state=JobState.QUEUED, company=company)
+    assert renders.count() == len(issued)
+    assert "documents (PDF, Factur-X, UBL) en file de génération" in text
+    report = archive.verify_archive(company)
+    assert report.ok and len(report.chains[0].pending) == len(issued)
+    assert run_pending_jobs() == len(issued)  # the worker's part
+
+    # Every issued document of the demo, as stored in the archive by its render job, is a
+    # valid e-invoice: the Factur-X PDF (its embedded CII) and the UBL pass the XSD, the
+    # EN 16931 schematron and the French CTC rules (the checks of `validate-einvoice`).
     failures = {}
     for d in issued:
         for format in ("pdf", "ubl"):

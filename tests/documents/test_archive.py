@@ -10,17 +10,23 @@ from contextlib import contextmanager
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.utils import timezone
 from facturx import get_xml_from_pdf
+from freezegun import freeze_time
 
+from encaisse import clock
 from encaisse.companies.models import NumberSequence
 from encaisse.customers.services import create_customer
 from encaisse.documents import archive, einvoice
 from encaisse.documents.archive import ArchiveAltered, read, verify_archive
+from encaisse.documents.jobs import RENDER_PENDING, render_key
 from encaisse.documents.models import GENESIS, ArchiveAppendOnly, ArchivedDocument, chain_hash_of
 from encaisse.errors import Conflict, NotFound
+from encaisse.jobs.models import Job, JobState
+from encaisse.jobs.runner import BACKOFF, enqueue, recover_stale, run_pending_jobs
 from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.sales.services import create_credit_note, create_invoice
-from tests.conftest import CUSTOMER, issue_on_day
+from tests.conftest import CUSTOMER, archived, issue_on_day
 
 DAY = dt.date(2026, 3, 2)
 SIREN = "732829320"  # tests/conftest.py SELLER
@@ -70,8 +76,10 @@ def flip_byte(path, offset=200):
 
 @pytest.fixture
 def issued(make_invoice):
-    """Two issued invoices: six links, positions 1..6."""
-    return [make_invoice(issue_on=DAY), make_invoice(issue_on=DAY)]
+    """Two issued invoices, rendered: six links, positions 1..6."""
+    invoices = [make_invoice(issue_on=DAY), make_invoice(issue_on=DAY)]
+    archived()
+    return invoices
 
 
 # ---------------------------------------------------------------- what issuing stores
@@ -80,6 +88,8 @@ def issued(make_invoice):
 @pytest.mark.django_db
 def test_issuing_stores_pdf_cii_and_ubl_as_three_chained_links(make_invoice, archive_dir):
     invoice = make_invoice(issue_on=DAY)
+    assert links(invoice.company) == []  # issued and committed: rendered by its job after
+    archived()
     pdf, cii, ubl = links(invoice.company)
 
     assert [(d.position, d.format) for d in (pdf, cii, ubl)] == [(1, "pdf"), (2, "cii"), (3, "ubl")]
@@ -140,7 +150,7 @@ def test_the_chain_goes_on_across_documents_and_is_per_company(
         ],
         by=other_admin,
     )
-    issue_on_day(draft, by=other_admin, on=DAY)
+    archived(issue_on_day(draft, by=other_admin, on=DAY))
     theirs = links(other_company)
     assert [d.position for d in theirs] == [1, 2, 3]
     assert theirs[0].previous_sha256 == GENESIS
@@ -151,7 +161,7 @@ def test_the_chain_goes_on_across_documents_and_is_per_company(
 @pytest.mark.django_db
 def test_a_credit_note_is_archived_too(issued, admin):
     note = create_credit_note(issued[0], by=admin, mode="full", reason="Erreur de prix")
-    note = issue_on_day(note, by=admin, on=DAY)
+    note = archived(issue_on_day(note, by=admin, on=DAY))
     stored = ArchivedDocument.objects.filter(invoice=note).order_by("position")
     assert [(d.position, d.kind, d.number, d.format) for d in stored] == [
         (7, "credit_note", "AV2026-00001", "pdf"),
@@ -162,36 +172,120 @@ def test_a_credit_note_is_archived_too(issued, admin):
     assert verify_archive().ok
 
 
+def render_job(invoice) -> Job:
+    return Job.objects.get(key=render_key(invoice.pk))
+
+
+def files_in(folder) -> list:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+
+
 @pytest.mark.django_db
-def test_when_archiving_fails_nothing_is_issued_and_no_file_stays(
+def test_when_archiving_fails_the_issue_stands_nothing_is_half_archived_and_a_retry_finishes(
     make_invoice, admin, archive_dir, monkeypatch
 ):
-    draft = make_invoice()
+    invoice = make_invoice(issue_on=DAY)
+    assert invoice.status == DocumentStatus.ISSUED and invoice.number == "FA2026-00001"
 
     def broken_lock(*args, **kwargs):
         raise OSError("disque plein")
 
     monkeypatch.setattr(archive, "lock_sequence", broken_lock)  # after the files are written
-    with pytest.raises(OSError):
-        issue_on_day(draft, by=admin, on=DAY)
-    draft.refresh_from_db()
-    assert draft.status == DocumentStatus.DRAFT and draft.number == ""
-    assert not ArchivedDocument.objects.exists()
-    assert [p for p in archive_dir.rglob("*") if p.is_file()] == []
+    start = timezone.now()
+    with freeze_time(start):
+        assert run_pending_jobs() == 1
+    job_ = render_job(invoice)
+    assert job_.state == JobState.QUEUED and "disque plein" in job_.error  # to be retried
+    assert not ArchivedDocument.objects.exists() and files_in(archive_dir) == []
+    assert not archive.is_archived(invoice)
 
     monkeypatch.undo()
-    invoice = issue_on_day(draft, by=admin, on=DAY)
-    assert invoice.number == "FA2026-00001"  # the number was not consumed
+    with freeze_time(start + BACKOFF[0] + dt.timedelta(seconds=1)):
+        assert run_pending_jobs() == 1
+    job_.refresh_from_db()
+    assert (job_.state, job_.attempts) == (JobState.DONE, 2)
     assert [d.position for d in links(invoice.company)] == [1, 2, 3]
+    assert verify_archive().ok
 
 
 @pytest.mark.django_db
-def test_a_file_left_by_a_rolled_back_issue_is_replaced(make_invoice, admin, archive_dir):
-    draft = make_invoice()
+def test_a_worker_killed_between_rendering_and_the_archive_commit_is_recovered(
+    make_invoice, archive_dir, monkeypatch
+):
+    """The worker dies after writing the files, before its transaction commits: nothing
+    is archived, the files it left are orphans; `recover_stale` queues its job again and
+    the next attempt replaces them and archives the document once."""
+    invoice = make_invoice(issue_on=DAY)
+
+    def killed(*args, **kwargs):
+        raise SystemExit("kill -9")
+
+    monkeypatch.setattr(archive, "lock_sequence", killed)
+    start = timezone.now()
+    with freeze_time(start), pytest.raises(SystemExit):
+        run_pending_jobs()
+    monkeypatch.undo()
+    assert render_job(invoice).state == JobState.RUNNING  # its worker is gone
+    assert not ArchivedDocument.objects.exists()
+    # kill -9 would not have cleaned up: the files a dead worker leaves behind
+    orphan = archive_dir / SIREN / "2026" / "FA2026-00001.pdf"
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"%PDF- half written by a dead worker")
+
+    later = start + dt.timedelta(minutes=20)
+    with freeze_time(later):
+        assert recover_stale(dt.timedelta(minutes=15)) == 1
+    with freeze_time(later + BACKOFF[0] + dt.timedelta(seconds=1)):
+        assert run_pending_jobs() == 1
+    assert render_job(invoice).state == JobState.DONE
+    assert [d.position for d in links(invoice.company)] == [1, 2, 3]
+    assert read(invoice, "pdf").startswith(b"%PDF-") and b"dead worker" not in read(invoice, "pdf")
+    assert verify_archive().ok
+
+
+@pytest.mark.django_db
+def test_two_executions_archive_once(make_invoice, monkeypatch):
+    invoice = make_invoice(issue_on=DAY)
+    first = archive.archive_issued(invoice)
+    rendered = archive.render_files(invoice)
+
+    def no_render(invoice):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(archive, "render_files", no_render)
+    assert archive.archive_issued(invoice) == first  # a second execution: a no-op
+    # rendered by two workers at once, the later one finds it archived when it appends
+    assert archive.append(invoice, rendered) == first
+    # and the queued job, running after all that, does nothing either
+    assert run_pending_jobs() == 1
+    assert render_job(invoice).state == JobState.DONE
+    assert ArchivedDocument.objects.count() == 3
+    assert verify_archive().ok
+
+
+@pytest.mark.django_db
+def test_render_pending_queues_what_has_neither_files_nor_a_job(make_invoice):
+    # issued now (render_pending looks at the last days' issues)
+    invoice, other = make_invoice(issue_on=clock.today()), make_invoice(issue_on=clock.today())
+    Job.objects.filter(key=render_key(invoice.pk)).delete()  # e.g. purged
+    enqueue(RENDER_PENDING)
+    run_pending_jobs()
+    assert archive.is_archived(invoice) and archive.is_archived(other)
+    assert render_job(invoice).state == JobState.DONE
+    pending = Job.objects.get(name=RENDER_PENDING)
+    assert pending.result == {"queued": [invoice.pk]}
+    enqueue(RENDER_PENDING)  # nothing left to do
+    run_pending_jobs()
+    assert Job.objects.filter(name=RENDER_PENDING).first().result == {"queued": []}
+
+
+@pytest.mark.django_db
+def test_a_file_left_by_a_failed_render_is_replaced(make_invoice, admin, archive_dir):
+    invoice = make_invoice(issue_on=DAY)
     orphan = archive_dir / SIREN / "2026" / "FA2026-00001.pdf"
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"left behind by a rollback")
-    invoice = issue_on_day(draft, by=admin, on=DAY)
+    archived()
     assert read(invoice, "pdf").startswith(b"%PDF-")
     assert verify_archive().ok
 
@@ -209,6 +303,11 @@ def test_read_gives_the_stored_bytes_and_refuses_a_draft(issued, make_invoice, a
     assert refused.value.code == "not_issued"
     with pytest.raises(NotFound):
         read(invoice, "docx")
+    waiting = make_invoice(issue_on=DAY)  # issued, its render job not run yet
+    with pytest.raises(archive.DocumentNotReady) as not_ready:
+        read(waiting, "pdf")
+    assert (not_ready.value.code, not_ready.value.status) == ("document_not_ready", 409)
+    assert "en cours de génération" in not_ready.value.message
 
 
 @pytest.mark.django_db
@@ -392,6 +491,30 @@ def test_verify_archive_command(issued, archive_dir):
         call_command("verify-archive", "--company", "123456789")
 
 
+@pytest.mark.django_db
+def test_verify_archive_reports_documents_without_files_after_the_grace_time(issued, make_invoice):
+    waiting = make_invoice(issue_on=DAY)  # its render job not run: no files yet
+    report = verify_archive()
+    assert report.ok and report.chains[0].pending == [waiting.number]
+    out = io.StringIO()
+    call_command("verify-archive", stdout=out)
+    assert "en cours : 1 document(s) émis en cours de génération (FA2026-00003)" in (out.getvalue())
+
+    with freeze_time(timezone.now() + dt.timedelta(minutes=11)):
+        broken = verify_archive().chains[0].broken
+        assert (broken.position, broken.number) == (None, "FA2026-00003")
+        assert "pas archivé (depuis plus de 10 min)" in broken.problem
+        assert verify_archive(grace=dt.timedelta(minutes=30)).ok
+        err = io.StringIO()
+        with pytest.raises(SystemExit):
+            call_command("verify-archive", "--grace-minutes", "5", stdout=io.StringIO(), stderr=err)
+        assert "FA2026-00003" in err.getvalue()
+        call_command("verify-archive", "--grace-minutes", "60", stdout=io.StringIO())
+    archived()
+    report = verify_archive()
+    assert report.ok and report.chains[0].pending == []
+
+
 # ---------------------------------------------------------------- concurrency
 
 WORKERS = 6
@@ -412,6 +535,17 @@ def test_concurrent_issuers_keep_one_linear_chain(make_invoice, admin, company):
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         list(pool.map(issue, drafts))
+    assert links(company) == []
+
+    def work(_):  # several workers render and archive at once
+        close_old_connections()
+        try:
+            return run_pending_jobs()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert sum(pool.map(work, range(3))) == INVOICES
 
     chain = links(company)
     assert [d.position for d in chain] == list(range(1, 3 * INVOICES + 1))
@@ -419,7 +553,8 @@ def test_concurrent_issuers_keep_one_linear_chain(make_invoice, admin, company):
     for document in chain:
         assert document.previous_sha256 == previous
         previous = document.chain_hash
-    # each invoice's three files are consecutive links: no interleaving between issuers
+    # each invoice's three files are consecutive links: no interleaving between workers
+    # (in the order they were rendered, not necessarily their numbers')
     for start in range(0, len(chain), 3):
         assert len({d.invoice_id for d in chain[start : start + 3]}) == 1
     assert verify_archive(company).ok

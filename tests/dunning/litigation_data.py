@@ -17,7 +17,7 @@ from encaisse.dunning.actions import send_reminder
 from encaisse.dunning.models import Reminder, ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.receivables.services.allocation import allocate
-from tests.conftest import CUSTOMER
+from tests.conftest import CUSTOMER, archived
 
 ISSUED = dt.date(2025, 1, 2)
 DUE = dt.date(2025, 2, 1)
@@ -60,6 +60,7 @@ def make_invoices(debtor, make_invoice, product, service_product, pay, admin):
     )
     payment = pay("359.76", PAID_B, cust=debtor)
     allocate(payment, [(b.installments.get(), "359.76")], by=admin, on=PAID_B)
+    archived()  # rendered by the worker: the litigation file carries their PDFs
     return a, b
 
 

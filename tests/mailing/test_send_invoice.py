@@ -10,6 +10,7 @@ from encaisse.companies.models import Role
 from encaisse.customers.models import Contact
 from encaisse.customers.services import add_contact, create_customer, update_customer
 from encaisse.errors import Conflict, Forbidden, ValidationFailed
+from encaisse.jobs.runner import run_pending_jobs
 from encaisse.mailing.invoices import (
     default_message,
     default_recipients,
@@ -195,18 +196,30 @@ def test_send_issued_today_needs_the_role(company, make_user):
         send_issued_today(company, by=make_user("lecteur", company, Role.READ_ONLY))
 
 
-def test_the_real_archived_pdf_is_attached(invoice_of, admin, billing_contact, mailoutbox):
+def test_issued_rendered_archived_sent_end_to_end(invoice_of, admin, billing_contact, mailoutbox):
+    """The mail of a document queued before its files exist waits for them (deferred, the
+    try not counted), then goes with the archived PDF once its render job has run."""
     from encaisse.documents import archive
 
-    invoice = invoice_of(1, MARCH_2)
-    stored = archive.read(invoice, "pdf")  # stored at issue
-    send_invoice(invoice, by=admin)
-    send_queued()
+    invoice = invoice_of(1, MARCH_2)  # issued: its render job queued, not run
+    mail = send_invoice(invoice, by=admin)
+    report = send_queued()
+    assert (report.sent, report.failed, report.deferred) == ([], [], [mail])
+    mail.refresh_from_db()
+    assert (mail.status, mail.attempts, mail.last_error) == (MailStatus.QUEUED, 0, "")
+    assert mail.next_attempt_at > timezone.now() and mailoutbox == []
+    assert send_queued().deferred == []  # not due again before ARCHIVE_WAIT
+
+    assert run_pending_jobs() == 1  # the worker: rendered and archived
+    stored = archive.read(invoice, "pdf")
+    assert send_queued(now=mail.next_attempt_at).sent == [mail]
     (message,) = mailoutbox
     (attachment,) = message.attachments
     assert attachment.filename == "FA2026-00001.pdf"
     assert attachment.mimetype == "application/pdf"
     assert attachment.content == stored and stored.startswith(b"%PDF")
+    mail.refresh_from_db()
+    assert (mail.status, mail.attempts) == (MailStatus.SENT, 1)
 
 
 def test_the_mail_greets_its_one_named_billing_contact(customer, admin, invoice_of):

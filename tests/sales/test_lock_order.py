@@ -1,6 +1,7 @@
-"""issue_invoice posts to the ledger after the document is rendered and archived: the
-journal's sequence lock, which every posting of the company waits for, is not held while
-a PDF renders."""
+"""issue_invoice renders nothing: it queues the render job and posts to the ledger last,
+so the journal's sequence lock, which every posting of the company waits for, is held
+the shortest time; and while a worker renders a document, no lock stops the company's
+issuing or posting."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,8 @@ from django.db import close_old_connections, connection
 
 from encaisse import clock
 from encaisse.customers.services import create_customer
+from encaisse.documents import archive
+from encaisse.jobs.runner import run_pending_jobs
 from encaisse.ledger.models import JournalEntry
 from encaisse.receivables.services.payments import record_payment
 from encaisse.sales.models import Invoice
@@ -20,7 +23,7 @@ from tests.conftest import OTHER_SELLER
 
 def test_the_steps_run_in_order_and_post_last(make_invoice, admin, monkeypatch):
     calls = []
-    for name in ("take_number", "archive_issued", "open_receivable", "post_invoice"):
+    for name in ("take_number", "queue_render", "open_receivable", "post_invoice"):
         real = getattr(issuing, name)
 
         def spy(*args, _real=real, _name=name, **kwargs):
@@ -29,12 +32,14 @@ def test_the_steps_run_in_order_and_post_last(make_invoice, admin, monkeypatch):
 
         monkeypatch.setattr(issuing, name, spy)
     issuing.issue_invoice(make_invoice(), by=admin)
-    assert calls == ["take_number", "archive_issued", "open_receivable", "post_invoice"]
+    assert calls == ["take_number", "queue_render", "open_receivable", "post_invoice"]
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_payment_posts_while_an_invoice_renders(make_invoice, admin, company, monkeypatch):
+def test_issuing_and_payments_go_on_while_a_document_renders(
+    make_invoice, admin, company, monkeypatch
+):
     payer = create_customer(
         company,
         {
@@ -46,17 +51,18 @@ def test_a_payment_posts_while_an_invoice_renders(make_invoice, admin, company, 
         },
         by=admin,
     )
-    draft = make_invoice()
-    rendered, proceed = threading.Event(), threading.Event()
-    real_archive = issuing.archive_issued
+    first = issuing.issue_invoice(make_invoice(), by=admin)  # its render job queued
+    second = make_invoice()
+    rendering, proceed = threading.Event(), threading.Event()
+    real_render = archive.render_files
 
-    def slow_archive(invoice):
-        documents = real_archive(invoice)
-        rendered.set()  # the issuing transaction is open, its documents rendered
+    def slow_render(invoice):
+        files = real_render(invoice)
+        rendering.set()  # the worker holds its rendered files, not yet archived
         assert proceed.wait(60)
-        return documents
+        return files
 
-    monkeypatch.setattr(issuing, "archive_issued", slow_archive)
+    monkeypatch.setattr(archive, "render_files", slow_render)
 
     def in_thread(work):
         close_old_connections()  # each thread its own connection
@@ -66,7 +72,7 @@ def test_a_payment_posts_while_an_invoice_renders(make_invoice, admin, company, 
             connection.close()
 
     def issue():
-        return issuing.issue_invoice(Invoice.objects.get(pk=draft.pk), by=admin).number
+        return issuing.issue_invoice(Invoice.objects.get(pk=second.pk), by=admin).number
 
     def pay():
         payment = record_payment(
@@ -76,22 +82,21 @@ def test_a_payment_posts_while_an_invoice_renders(make_invoice, admin, company, 
         )
         return payment.number
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        issuing_done = pool.submit(in_thread, issue)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        worker = pool.submit(in_thread, lambda: run_pending_jobs(limit=1))
         try:
-            assert rendered.wait(60)
-            # Had the invoice been posted before rendering, the payment's posting would
-            # wait here for the journal's lock until the issuing transaction commits.
-            paying_done = pool.submit(in_thread, pay)
+            assert rendering.wait(60)
+            issued, paid = pool.submit(in_thread, issue), pool.submit(in_thread, pay)
             try:
-                paying_done.result(timeout=20)
+                number = issued.result(timeout=20)
+                paid.result(timeout=20)
             except FutureTimeout:
-                pytest.fail("the payment waited for the invoice being rendered")
+                pytest.fail("issuing or a payment waited for a document being rendered")
         finally:
             proceed.set()
-        number = issuing_done.result(timeout=60)
+        assert worker.result(timeout=60) == 1
 
-    entries = list(JournalEntry.objects.order_by("number").values_list("number", "piece_ref"))
-    # The payment posted first (entry 1), the invoice once rendered (entry 2): no gap.
-    assert [n for n, _ in entries] == [1, 2]
-    assert entries[1][1] == number
+    assert number.endswith("-00002") and first.number.endswith("-00001")
+    assert archive.is_archived(first) and not archive.is_archived(Invoice(pk=second.pk))
+    entries = list(JournalEntry.objects.order_by("number").values_list("number", flat=True))
+    assert entries == [1, 2, 3]  # the first invoice, then the payment and the second

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from encaisse.companies.models import Role
 from encaisse.documents.models import ArchivedDocument
+from tests.conftest import archived
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,30 @@ def url(invoice, format):
 
 @pytest.fixture
 def invoice(make_invoice):
-    return make_invoice(issue_on=DAY)
+    return archived(make_invoice(issue_on=DAY))
+
+
+def test_until_archived_the_page_says_the_document_is_being_made_and_polls(
+    admin_client, make_invoice
+):
+    waiting = make_invoice(issue_on=DAY)  # issued; its render job has not run yet
+    page = reverse("web:invoice_detail", args=[waiting.pk])
+    fragment = reverse("web:invoice_files", args=[waiting.pk])
+    html = admin_client.get(page).content.decode()
+    assert "Document en cours de génération" in html and url(waiting, "pdf") not in html
+    assert f'hx-get="{fragment}" hx-trigger="every 2s"' in html
+    # the polled fragment answers the same until the files exist...
+    assert "en cours de génération" in admin_client.get(fragment).content.decode()
+    # ...and a download asked meanwhile says so on the page, never a 500
+    response = admin_client.get(url(waiting, "pdf"), follow=True)
+    assert response.redirect_chain == [(page, 302)]
+    assert "en cours de génération" in response.content.decode()
+
+    archived()
+    html = admin_client.get(fragment).content.decode()
+    assert "hx-trigger" not in html and "en cours" not in html  # polling stops
+    assert f'href="{url(waiting, "pdf")}"' in html
+    assert admin_client.get(url(waiting, "pdf")).status_code == 200
 
 
 def test_the_page_of_an_issued_invoice_offers_the_three_files(admin_client, invoice):

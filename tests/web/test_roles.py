@@ -45,6 +45,7 @@ from encaisse.dunning import litigation
 from encaisse.dunning.models import ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.receivables.models import Allocation
+from tests.conftest import archived
 from tests.dunning.litigation_data import OPENED, make_debtor, make_invoices, remind
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +137,7 @@ def world(company, admin, make_user, customer, make_invoice, product, service_pr
         by=admin,
     )
     users = {role: make_user(f"u-{role}", company, role) for role in ROLES}
+    archived()  # the worker has rendered the issued documents: the pages as they stay
     return {
         "users": users,
         "customer": customer,

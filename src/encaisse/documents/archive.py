@@ -1,29 +1,39 @@
 """The archive: issued documents stored once, byte for byte, in a hash chain per company.
 
-`archive_issued(invoice)` runs inside the issuing transaction: it renders the Factur-X
-PDF, the CII XML and the UBL XML once, stores them, and appends one chain link per file
-(see documents.models for the chain). `read()` gives back the stored bytes after checking
-their hash; `verify_archive()` walks every chain and reports the first break.
+Issuing commits the document frozen and numbered, and queues the job `documents.render`
+(documents/jobs.py) in the same transaction. The job calls `archive_issued(invoice)`: it
+renders the Factur-X PDF, the CII XML and the UBL XML outside any lock, then `append`s
+them in one short transaction that locks the document's row (two executions of its job
+queue there), checks whether it is archived already (then it does nothing: at least once,
+idempotent, the same document is never archived twice), writes the files and appends one
+chain link per file under the chain head's lock (see documents.models for the chain).
+The chain is therefore in the order documents were rendered, not in number order.
+`read()` gives back the stored bytes after checking their hash; `verify_archive()` walks
+every chain and reports the first break, and the issued documents still without their
+files after a grace time.
 
-Files are written before the links, under the issuing transaction: if that transaction
-rolls back, its files stay behind without a record. They are harmless (no link points to
-them, nothing serves them) and the next document to take the same number replaces them.
+Files are written before the links, in that short transaction: if it rolls back (or its
+worker dies before the commit), its files stay behind without a record. They are harmless
+(no link points to them, nothing serves them) and the job's next attempt replaces them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from encaisse import clock
 from encaisse.companies.models import Company, NumberSequence
 from encaisse.companies.sequences import lock_sequence
 from encaisse.errors import Conflict, NotFound
+from encaisse.jobs.models import Job, JobState
 from encaisse.sales.models import DocumentStatus, Invoice
 
 from . import einvoice
@@ -57,6 +67,18 @@ class ArchiveAltered(Conflict):
             "archive_altered",
             f"Le document archivé {document.number} ({document.get_format_display()}) "
             f"n'est plus le document émis ({problem}). Lancez « encaisse verify-archive ».",
+        )
+
+
+class DocumentNotReady(Conflict):
+    """An issued document whose files are still being rendered (the job that archives
+    them runs within seconds of the issue): ask again in a moment."""
+
+    def __init__(self, invoice: Invoice):
+        super().__init__(
+            "document_not_ready",
+            f"Le document de {invoice} est en cours de génération : il sera disponible "
+            "dans quelques secondes.",
         )
 
 
@@ -161,10 +183,15 @@ def store(
     return links
 
 
-def archive_issued(invoice: Invoice) -> list[ArchivedDocument]:
-    """Render and store the Factur-X PDF, the CII XML and the UBL XML of an issued invoice
-    or credit note: three links of its company's chain. Called by `issue_invoice`, in its
-    transaction: if archiving fails, the document is not issued."""
+def is_archived(invoice: Invoice) -> bool:
+    """Whether the files of `invoice` are in the archive (all or none: `append` stores
+    the three in one transaction)."""
+    return ArchivedDocument.objects.filter(invoice=invoice).exists()
+
+
+def render_files(invoice: Invoice) -> list[tuple[str, bytes]]:
+    """The Factur-X PDF, the CII XML and the UBL XML of an issued invoice or credit note,
+    rendered from what was frozen at issue; writes nothing, takes no lock."""
     if invoice.status != DocumentStatus.ISSUED:
         raise Conflict("not_issued", "Seul un document émis peut être archivé.")
     # Imported here: Typst is loaded on first use, not by every process importing this.
@@ -176,21 +203,50 @@ def archive_issued(invoice: Invoice) -> list[ArchivedDocument]:
         ArchiveFormat.CII: cii,
         ArchiveFormat.UBL: einvoice.ubl_xml(invoice),
     }
-    return store(
-        invoice.company,
-        kind=invoice.kind,
-        number=invoice.number,
-        year=invoice.issue_date.year,
-        files=[(format, files[format]) for format in INVOICE_FORMATS],
-        invoice=invoice,
-    )
+    return [(format, files[format]) for format in INVOICE_FORMATS]
+
+
+def append(invoice: Invoice, files: list[tuple[str, bytes]]) -> list[ArchivedDocument]:
+    """Store the rendered `files` of `invoice` as links of its company's chain, unless it
+    is archived already: then nothing is written and its links are returned. One short
+    transaction: the document's row is locked first, so that two executions of its render
+    job never both write (the second waits, then finds the first's links), then the
+    chain head (in `store`)."""
+    with transaction.atomic():
+        Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice.pk).values("pk").get()
+        existing = list(ArchivedDocument.objects.filter(invoice=invoice).order_by("position"))
+        if existing:
+            return existing
+        return store(
+            invoice.company,
+            kind=invoice.kind,
+            number=invoice.number,
+            year=invoice.issue_date.year,
+            files=files,
+            invoice=invoice,
+        )
+
+
+def archive_issued(invoice: Invoice) -> list[ArchivedDocument]:
+    """Render and store the Factur-X PDF, the CII XML and the UBL XML of an issued invoice
+    or credit note: three links of its company's chain. Run by the job `documents.render`
+    after the issue has committed; at least once and idempotent: a document archived
+    already is neither rendered nor stored again."""
+    if invoice.status != DocumentStatus.ISSUED:
+        raise Conflict("not_issued", "Seul un document émis peut être archivé.")
+    existing = list(ArchivedDocument.objects.filter(invoice=invoice).order_by("position"))
+    if existing:
+        return existing
+    return append(invoice, render_files(invoice))
 
 
 # ---------------------------------------------------------------- reading
 
 
 def archived(invoice: Invoice, format: str) -> ArchivedDocument:
-    """The archive record of `invoice` in `format`; Conflict for a draft."""
+    """The archive record of `invoice` in `format`; Conflict for a draft, and
+    DocumentNotReady (409 `document_not_ready`) for a document issued but not archived
+    yet (its render job has not run)."""
     if format not in ArchiveFormat.values:
         raise NotFound("Format de document inconnu.")
     if invoice.status != DocumentStatus.ISSUED:
@@ -200,6 +256,8 @@ def archived(invoice: Invoice, format: str) -> ArchivedDocument:
             "UBL sont produits et archivés à l'émission.",
         )
     document = ArchivedDocument.objects.filter(invoice=invoice, format=format).first()
+    if document is None and not is_archived(invoice):
+        raise DocumentNotReady(invoice)
     if document is None:
         raise NotFound(
             f"Aucun document archivé pour {invoice} dans ce format.", code="not_archived"
@@ -262,6 +320,9 @@ class ChainReport:
     checked: int = 0
     last_hash: str = GENESIS
     broken: Break | None = None
+    # Issued documents whose files are not archived yet, within the grace time: « en
+    # cours » (their render job has not run yet), not a break.
+    pending: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -307,8 +368,14 @@ def _head(company: Company) -> int:
     ) or 0
 
 
-def _unarchived(company: Company) -> Invoice | None:
-    """The first issued invoice or credit note missing one of its archived files."""
+# How long an issued document may wait for its files before verify-archive calls it a
+# problem: its render job runs within seconds; minutes mean a stopped worker or a failure.
+GRACE = dt.timedelta(minutes=10)
+
+
+def _unarchived(company: Company):
+    """The issued invoices and credit notes missing one of their archived files, oldest
+    issue first."""
     return (
         Invoice.objects.filter(company=company, status=DocumentStatus.ISSUED)
         .annotate(
@@ -318,12 +385,24 @@ def _unarchived(company: Company) -> Invoice | None:
             )
         )
         .filter(stored__lt=len(INVOICE_FORMATS))
-        .order_by("issue_date", "kind", "sequence_number")
-        .first()
+        .order_by("issued_at", "issue_date", "kind", "sequence_number")
     )
 
 
-def verify_chain(company: Company, storage=None) -> ChainReport:
+def _render_jobs(invoices) -> dict[int, tuple[str, dt.datetime]]:
+    """{invoice id: (state, when queued) of its render job} for those that have one."""
+    from .jobs import render_key
+
+    keys = {render_key(invoice.pk): invoice.pk for invoice in invoices}
+    rows = Job.objects.filter(key__in=list(keys)).values_list("key", "state", "created_at")
+    return {keys[key]: (state, created) for key, state, created in rows}
+
+
+def verify_chain(company: Company, storage=None, grace: dt.timedelta = GRACE) -> ChainReport:
+    """Walk `company`'s chain in position order (the order documents were archived in,
+    which is the order they were rendered in, not their numbers' order: nothing here
+    compares a link's number with its neighbours'), then look for issued documents
+    without their files: a break when issued more than `grace` ago, else pending."""
     storage = storage or archive_storage()
     report = ChainReport(company)
     head = _head(company)
@@ -355,17 +434,34 @@ def verify_chain(company: Company, storage=None) -> ChainReport:
             f"{_missing(report.checked + 1, head)} en fin de chaîne (enregistrement supprimé)",
         )
         return report
-    missing = _unarchived(company)
-    if missing is not None:
-        report.broken = Break(
-            None, missing.number, "", "document émis dont un fichier n'est pas archivé"
-        )
+    cutoff = timezone.now() - grace
+    missing = list(_unarchived(company).only("number", "issued_at"))
+    jobs = _render_jobs(missing)
+    for invoice in missing:
+        # Waiting since its render job was queued (at the issue's commit; the demo issues
+        # on past days, so its issued_at says nothing of that), else since its issue. A
+        # job done means the files were archived: missing now, they were removed.
+        state, since = jobs.get(invoice.pk, (None, invoice.issued_at))
+        if state == JobState.DONE:
+            problem = "document émis dont un fichier n'est pas archivé"
+        elif since is not None and since >= cutoff:
+            report.pending.append(invoice.number)
+            continue
+        else:
+            minutes = int(grace.total_seconds() // 60)
+            problem = (
+                f"document émis dont un fichier n'est pas archivé (depuis plus de {minutes} min)"
+            )
+        report.broken = Break(None, invoice.number, "", problem)
+        break
     return report
 
 
-def verify_archive(company: Company | None = None) -> ArchiveReport:
+def verify_archive(company: Company | None = None, *, grace: dt.timedelta = GRACE) -> ArchiveReport:
     """Walk the chain of `company` (default: every company) and report the first break
-    of each: changed file byte, missing file, changed, missing or inserted record."""
+    of each: changed file byte, missing file, changed, missing or inserted record, an
+    issued document still without its files `grace` after its issue (younger ones are
+    listed as pending: their render job is on its way)."""
     companies = [company] if company is not None else Company.objects.order_by("siren")
     storage = archive_storage()
-    return ArchiveReport([verify_chain(c, storage) for c in companies])
+    return ArchiveReport([verify_chain(c, storage, grace) for c in companies])

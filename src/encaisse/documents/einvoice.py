@@ -26,10 +26,11 @@ from facturx import generate_xml
 
 from encaisse import legal
 from encaisse.catalog.vat import Exemption
-from encaisse.errors import ValidationFailed
 from encaisse.money import format_eur, q2
 from encaisse.sales.models import DocumentStatus, Invoice, OperationNature
 from encaisse.sales.totals import compute_totals
+
+from .printable import xml_forbidden
 
 logger = logging.getLogger(__name__)
 
@@ -439,12 +440,7 @@ def _generate(invoice: Invoice, flavor: str) -> bytes:
         if "XML compatible" not in str(error):
             raise
         logger.error("E-invoice %s (%s): %s", invoice.pk, flavor, error)
-        raise ValidationFailed(
-            "xml_forbidden_character",
-            "La facture électronique ne peut pas être produite : un texte (client, "
-            "désignation, note...) contient un caractère interdit en XML (caractère de "
-            "contrôle). Corrigez-le puis réessayez.",
-        ) from error
+        raise xml_forbidden() from error
 
 
 def cii_xml(invoice: Invoice) -> bytes:

@@ -45,6 +45,7 @@ from encaisse.sales.schedule import issued_rows
 from encaisse.sales.totals import compute_totals
 
 from . import einvoice
+from .printable import not_renderable, unprintable_detail
 
 logger = logging.getLogger(__name__)
 
@@ -139,15 +140,10 @@ def _unrenderable(template: str, error: Exception) -> ValidationFailed:
     found = _MISSING_GLYPH.search(str(error))
     if found:
         text = _RUST_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), found.group(1))
-        codes = " ".join(f"U+{ord(c):04X}" for c in text)
-        detail = f"un texte contient un caractère qu'aucune police ne sait imprimer ({codes})"
+        detail = unprintable_detail(text)
     else:
         detail = "le modèle de document a rencontré une erreur"
-    return ValidationFailed(
-        "document_not_renderable",
-        f"Le document ne peut pas être produit : {detail}. Corrigez le texte concerné "
-        "(client, facture, relance...) puis réessayez.",
-    )
+    return not_renderable(detail)
 
 
 # ---------------------------------------------------------------------------

@@ -324,14 +324,42 @@ def set_dunning_profile(customer: Customer, data: dict, *, by) -> Customer:
     return customer
 
 
+def _block_scenario(customer: Customer) -> DunningScenario:
+    """The customer's scenario as `scenario_for` gives it (the last one, in the scenarios'
+    order, naming its segment, else the default), in one query and without its levels:
+    only its block level is needed."""
+    scenarios = DunningScenario.objects.filter(company_id=customer.company_id).only(
+        "pk", "is_default", "segments", "block_level"
+    )
+    default, chosen = None, None
+    for scenario in scenarios:
+        if scenario.is_default:
+            default = scenario
+        if customer.segment in scenario.segments:
+            chosen = scenario
+    if default is None:  # created with its levels on first use
+        return scenario_for(customer)
+    return chosen or default
+
+
 def check_not_blocked(customer: Customer, *, by, override_reason: str = "") -> int | None:
     """Called when an invoice is issued: a customer reminded at its scenario's block
     level or above (3, the formal notice, by default) is not invoiced further unless a
     user with the credit right overrides it with a reason. Returns the level overridden,
     None when not blocked; raises Conflict otherwise."""
+    from .models import ReminderItem, ReminderStatus
     from .planning import blocking_level  # planning reads the exclusions from here
 
-    scenario = scenario_for(customer)
+    scenario = _block_scenario(customer)
+    # Never sent a level that blocks: not blocked, without the open-items query (most
+    # issues; it runs under the issuing transaction's locks).
+    reminded = ReminderItem.objects.filter(
+        reminder__customer=customer,
+        reminder__status=ReminderStatus.SENT,
+        level__gte=scenario.block_level,
+    )
+    if not reminded.exists():
+        return None
     level = blocking_level(customer, clock.today())
     if level < scenario.block_level:
         return None

@@ -58,6 +58,16 @@ def account(company, number: str, cache: dict | None = None) -> Account:
     return found
 
 
+def accounts(company, numbers) -> dict[str, Account]:
+    """{number: account} of the company's accounts `numbers`, read in one query, those
+    missing created with their PCG label."""
+    wanted = set(numbers)
+    found = {a.number: a for a in Account.objects.filter(company=company, number__in=wanted)}
+    for number in wanted - found.keys():
+        found[number] = account(company, number)
+    return found
+
+
 def customer_account_code(customer) -> str:
     """The customer's auxiliary account (FEC CompAuxNum)."""
     return f"C{customer.pk:06d}"

@@ -37,6 +37,8 @@ def _post(company, journal, *, date, label, piece_ref, piece_date, source, lines
     credit = sum((line[3] for line in lines), ZERO)
     if debit != credit:  # a bug, never a user error: refuse to write an unbalanced entry
         raise AssertionError(f"Unbalanced entry {label}: {debit} != {credit}")
+    # Read (or created) before the journal's lock, in one query: not under it.
+    accounts = chart.accounts(company, [line[0] for line in lines])
     sequence = lock_sequence(company, ENTRY_SERIES, date.year)
     NumberSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
     entry = JournalEntry.objects.create(
@@ -52,12 +54,11 @@ def _post(company, journal, *, date, label, piece_ref, piece_date, source, lines
         source_type=source._meta.label_lower,
         source_id=source.pk,
     )
-    accounts: dict = {}
     JournalLine.objects.bulk_create(
         [
             JournalLine(
                 entry=entry,
-                account=chart.account(company, number, accounts),
+                account=accounts[number],
                 customer=customer,
                 label=label[:200],
                 debit=d,

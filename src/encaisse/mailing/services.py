@@ -9,6 +9,10 @@ workers) never send it twice, and a run that dies mid-send leaves the mail to be
 again once the lease is over, never lost. A failure keeps the reason and schedules the
 next try with a growing delay, up to MAX_ATTEMPTS tries; then the mail waits for a
 manual retry.
+
+A mail whose attached document is issued but not archived yet (its render job has not
+run: documents/jobs.py) is not sent and not failed: it is deferred by ARCHIVE_WAIT, its
+try not counted, and goes once the files exist.
 """
 
 import datetime as dt
@@ -39,6 +43,8 @@ BACKOFF_BASE = dt.timedelta(minutes=5)
 BACKOFF_FACTOR = 4
 # How long a claimed mail is left alone: longer than one send can take (EMAIL_TIMEOUT).
 LEASE = dt.timedelta(minutes=10)
+# How long a mail waits when its attached document is not archived yet (seconds away).
+ARCHIVE_WAIT = dt.timedelta(seconds=30)
 MAX_RECIPIENTS = 20
 
 
@@ -166,6 +172,16 @@ def backoff(attempts: int) -> dt.timedelta:
 class SendReport:
     sent: list[OutgoingMail] = field(default_factory=list)
     failed: list[OutgoingMail] = field(default_factory=list)
+    # Waiting for their attached document's files (not a failure, not a try).
+    deferred: list[OutgoingMail] = field(default_factory=list)
+
+
+def _defer(mail: OutgoingMail, now) -> None:
+    """Give the claim back: the try is not counted, the mail stays as it was (queued, or
+    failed waiting for its next try) and is due again after ARCHIVE_WAIT."""
+    OutgoingMail.objects.filter(pk=mail.pk).update(
+        attempts=F("attempts") - 1, next_attempt_at=now + ARCHIVE_WAIT
+    )
 
 
 def _claim(now, pk: int | None = None) -> int | None:
@@ -228,6 +244,9 @@ def send_queued(limit: int | None = None, *, now=None, ids=None, on_progress=Non
         mail = OutgoingMail.objects.select_related("company", "invoice", "customer").get(pk=pk)
         try:
             _message(mail, connection).send()
+        except archive.DocumentNotReady:  # read before anything is sent: try again soon
+            _defer(mail, now)
+            report.deferred.append(mail)
         except Exception as exc:  # any failure at all is kept as the reason
             reason = f"{type(exc).__name__} : {exc}"[:2000]
             log.warning("mail %s not sent: %s", mail.pk, reason)

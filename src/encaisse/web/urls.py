@@ -43,6 +43,11 @@ urlpatterns = [
     path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
     path("invoices/", invoices.invoice_list, name="invoices"),
     path("invoices/export.xlsx", invoices.invoice_export, name="invoice_export"),
+    path(
+        "invoices/issue-selected/",
+        invoices.invoice_issue_selected,
+        name="invoice_issue_selected",
+    ),
     path("invoices/new/", invoices.invoice_create, name="invoice_create"),
     path("invoices/lines/", invoices.invoice_lines, name="invoice_lines"),
     path("invoices/schedule/", invoices.invoice_schedule, name="invoice_schedule"),
@@ -62,6 +67,7 @@ urlpatterns = [
         penalty_claim_views.penalty_waiver,
         name="penalty_waiver",
     ),
+    path("invoices/<int:pk>/files/", invoices.invoice_files, name="invoice_files"),
     path(
         "invoices/<int:pk>/documents/<slug:format>/",
         invoices.invoice_document,

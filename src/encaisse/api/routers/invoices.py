@@ -169,6 +169,11 @@ for name, format, label, what in DOWNLOADS:
         f"/{{int:id}}/{name}",
         response=responses({}, 404, 409),
         summary=f"{label} d'une facture ou d'un avoir émis",
+        description=(
+            "Le fichier archivé à l'émission, octet pour octet. Il est produit par une tâche "
+            "de fond dans les secondes qui suivent l'émission : d'ici là, la réponse est "
+            "409 avec le code `document_not_ready` (réessayer un peu plus tard)."
+        ),
         operation_id=f"encaisse_api_routers_invoices_invoice_{name}",
         openapi_extra=_file_response(archive.CONTENT_TYPES[format], what),
     )(_download(format))

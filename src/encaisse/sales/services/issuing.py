@@ -1,18 +1,23 @@
-"""Issuing a draft: the last checks, the snapshots, the number, the archive, the entry.
+"""Issuing a draft: the last checks, the snapshots, the number, the entry, the render job.
 
-`issue_invoice` runs five named steps in one transaction (all or nothing: a refusal at
-any step leaves the database as it was and consumes no number):
+`issue_invoice` runs its named steps in one short transaction (all or nothing: a refusal
+at any step leaves the database as it was and consumes no number):
 
 1. `check`: the right, the status, the issue date, the terms, the mandatory mentions,
    what a credit note may still credit, the credit limit and the dunning block;
 2. `freeze`: dates, schedule, totals, the seller's and buyer's snapshots, the mentions;
+   then `check_printable` (documents): every text the documents will print can be
+   rendered (stored before the input checks, it could hold a character no font draws);
 3. `take_number`: the next number of the series, under the series row's lock, held to
-   the commit (the number is printed on the document, so it is taken before rendering);
-4. `archive_issued` (documents): the Factur-X PDF, CII and UBL rendered and stored;
+   the commit;
+4. `queue_render` (documents): the job `documents.render` queued, which renders the
+   Factur-X PDF, CII and UBL after the commit, outside any lock, and archives them;
 5. `open_receivable` then `post_invoice` (ledger): installments or the credit note's
    allocation, then the sales journal entry, whose journal-wide sequence lock is taken
-   last, after the rendering, so that payments being posted meanwhile never queue behind
-   a PDF being rendered.
+   last and held the shortest time.
+
+Issued = frozen in the database, at the commit; archived follows within seconds (see
+documents/archive.py). Nothing is rendered under the locks.
 """
 
 import datetime as dt
@@ -26,7 +31,8 @@ from encaisse.companies.models import Company, NumberSequence
 from encaisse.companies.permissions import require
 from encaisse.companies.sequences import lock_sequence
 from encaisse.customers import credit
-from encaisse.documents.archive import archive_issued
+from encaisse.documents.jobs import queue_render
+from encaisse.documents.printable import check_printable
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.ledger.periods import ensure_open
 from encaisse.ledger.posting import post_invoice
@@ -148,12 +154,15 @@ def _load(invoice: Invoice) -> Invoice:
     """The document locked (of=self: issuers must not queue on the company row;
     numbering has its own lock), with its company, customer, lines and allowances read
     once, so that every later step reads them from memory."""
-    return (
+    loaded = (
         Invoice.objects.select_for_update(of=("self",))
         .select_related("company", "customer")
         .prefetch_related("lines", "allowances")
         .get(pk=invoice.pk)
     )
+    if loaded.customer.company_id == loaded.company_id:
+        loaded.customer.company = loaded.company  # read once, not again by each check
+    return loaded
 
 
 def check(invoice: Invoice, *, on: dt.date, today: dt.date, by, override_reason: str) -> Checked:
@@ -322,18 +331,21 @@ def issue_invoice(
     """Issue a draft invoice or credit note dated `on` (default: today, `clock.today()`).
 
     Refuses, changing nothing, what `check`, `freeze` and `take_number` refuse (see
-    each). Otherwise the document gets the next number of its series, is frozen, archived
-    and posted, and its receivable opened, all in one transaction."""
+    each). Otherwise the document gets the next number of its series, is frozen and
+    posted, its receivable opened and its rendering queued, all in one transaction; its
+    files are archived by that job once the transaction has committed."""
     today = clock.today()
     on = on or today
     with transaction.atomic():
         invoice = _load(invoice)
         checked = check(invoice, on=on, today=today, by=by, override_reason=override_reason)
         freeze(invoice, checked, on)
+        # What the render job will print, checked now: never a number without its files.
+        check_printable(invoice, checked.lines, checked.allowances)
         take_number(invoice, on, by=by)
-        # The document as issued, rendered once and stored in the archive's chain; in
-        # this transaction: no issued document without its files.
-        archive_issued(invoice)
+        # Rendered and archived by a job after the commit: queued in this transaction, so
+        # there is no issued document without its render job (and no job without it).
+        queue_render(invoice)
         open_receivable(invoice, by=by)
         record_issue(invoice, checked, by=by, override_reason=override_reason)
         post_invoice(invoice)  # last: the journal's lock is held the shortest time

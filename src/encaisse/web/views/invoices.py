@@ -23,11 +23,13 @@ from encaisse.companies.permissions import (
 from encaisse.documents import archive
 from encaisse.documents.models import ArchiveFormat
 from encaisse.documents.responses import attachment
-from encaisse.errors import Conflict, DomainError
+from encaisse.errors import Conflict, DomainError, ValidationFailed
+from encaisse.jobs.models import Job
 from encaisse.receivables import selectors as receivables_selectors
 from encaisse.receivables.services.installments import installment_states
 from encaisse.sales import schedule as schedules
 from encaisse.sales import selectors, services
+from encaisse.sales.jobs import ISSUE_DRAFTS, start_issuing
 from encaisse.sales.models import DocumentKind, Invoice
 
 from .. import audit, lines
@@ -58,14 +60,27 @@ def _filtered(request, default_kind: str):
     return form, selectors.invoices(request.company, **form.filters())
 
 
+def _issuing_job(request):
+    """The mass issue started from this list (`?job=`), for its progress bar."""
+    pk = request.GET.get("job", "")
+    if not pk.isdigit():
+        return None
+    return Job.objects.filter(pk=pk, company=request.company, name=ISSUE_DRAFTS).first()
+
+
 @company_view
 def invoice_list(request, default_kind=DocumentKind.INVOICE):
     form, documents = _filtered(request, default_kind)
     kind = form.cleaned_data.get("kind") or default_kind
+    selectable = default_kind == DocumentKind.INVOICE and can(
+        request.user, request.company, ISSUE_INVOICES
+    )
     return render(
         request,
         "encaisse/invoices/list.html",
         {
+            "selectable": selectable,
+            "job": _issuing_job(request),
             "form": form,
             "page": page_of(request, documents),
             "kind": kind,
@@ -78,6 +93,18 @@ def invoice_list(request, default_kind=DocumentKind.INVOICE):
             "nav": "credit_notes" if default_kind == DocumentKind.CREDIT_NOTE else "invoices",
         },
     )
+
+
+@company_view(needs=ISSUE_INVOICES)
+@require_POST
+def invoice_issue_selected(request):
+    """Issue the drafts ticked in the list, as a job; back to the list with its progress."""
+    try:
+        job = start_issuing(request.company, request.POST.getlist("invoice"), by=request.user)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect("web:invoices")
+    return redirect(f"{reverse('web:invoices')}?job={job.pk}")
 
 
 @company_view
@@ -446,7 +473,7 @@ def invoice_detail(request, pk):
             **einvoicing_views.invoice_context(request, invoice),
             **dunning_views.invoice_context(request, invoice),
             "nav": "credit_notes" if invoice.is_credit_note else "invoices",
-            "downloads": DOWNLOADS,
+            **_files(invoice),
             **_actions(request, invoice),
         },
     )
@@ -459,14 +486,30 @@ DOWNLOADS = [
 ]
 
 
+def _files(invoice: Invoice) -> dict:
+    return {
+        "downloads": DOWNLOADS,
+        "archived": invoice.is_issued and archive.is_archived(invoice),
+    }
+
+
+@company_view
+def invoice_files(request, pk):
+    """htmx: the issued document's downloads, or « en cours de génération » (polled)."""
+    invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
+    return render(request, "encaisse/invoices/_files.html", {"invoice": invoice, **_files(invoice)})
+
+
 @company_view
 def invoice_document(request, pk, format):
     """The archived file of an issued document (PDF, CII or UBL), byte for byte."""
     invoice = get_object_or_404(Invoice, pk=pk, company=request.company)
     try:
         return attachment(archive.fetch(invoice, format))
-    except Conflict as exc:  # a draft, or a stored file that no longer matches its hash
-        messages.error(request, exc.message)
+    except Conflict as exc:  # a draft, a document not archived yet (document_not_ready),
+        # or a stored file that no longer matches its hash
+        notify = messages.info if exc.code == "document_not_ready" else messages.error
+        notify(request, exc.message)
         return redirect("web:invoice_detail", pk=invoice.pk)
 
 

@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand
 
 from encaisse.companies.models import Company
 from encaisse.demo import builder, names
+from encaisse.documents.jobs import RENDER
+from encaisse.jobs.models import Job, JobState
 
 
 class Command(BaseCommand):
@@ -55,6 +57,15 @@ class Command(BaseCommand):
                 f"{summary.credit_notes} avoirs, {summary.payments} règlements."
             )
         )
+        renders = Job.objects.filter(
+            name=RENDER, company=summary.company, state=JobState.QUEUED
+        ).count()
+        if renders:
+            self.stdout.write(
+                f"{renders} documents (PDF, Factur-X, UBL) en file de génération : le "
+                "processus de fond (lancé par `make run`, ou `encaisse worker`) les produit "
+                "dans les minutes qui suivent ; l'application est utilisable dès maintenant."
+            )
         for note in summary.notes:
             self.stdout.write(self.style.WARNING(note))
         self.print_logins(summary.company, url)

@@ -29,4 +29,9 @@ class Command(BaseCommand):
                 f"Échec de l'e-mail n° {mail.pk} ({', '.join(mail.to)}) : {mail.last_error}"
             )
         if not quiet or report.failed:
-            self.stdout.write(f"{len(report.sent)} envoyé(s), {len(report.failed)} en échec.")
+            waiting = (
+                f", {len(report.deferred)} en attente de leur document" if report.deferred else ""
+            )
+            self.stdout.write(
+                f"{len(report.sent)} envoyé(s), {len(report.failed)} en échec{waiting}."
+            )
