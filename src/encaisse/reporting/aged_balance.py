@@ -5,6 +5,11 @@ allocations in force on that date) bucketed by days past due, and unapplied cred
 (payments and credit notes not yet allocated on that date), both grouped by customer.
 A customer's total is open items − unapplied credits: what it owes on that date, equal to
 its invoices − credit notes − payments + refunds − write-offs.
+
+Today (any date from the company's latest movement on, receivables.selectors.
+stored_is_current) both sides read the stored amounts from their partial indexes
+(installments WHERE open_amount > 0, payments and credit notes WHERE unallocated_amount
+> 0), with no allocation to sum; a past date is replayed from the dated allocations.
 """
 
 import datetime as dt
@@ -15,7 +20,7 @@ from django.db import connection, transaction
 
 from encaisse.errors import ValidationFailed
 from encaisse.money import CENT, ZERO, q2
-from encaisse.receivables.selectors import open_installments
+from encaisse.receivables.selectors import open_installments, stored_is_current
 from encaisse.sales.kinds import codes
 
 # An allocation counts on :as_of when made by then and not undone by then.
@@ -177,12 +182,57 @@ def _no_jit(cursor) -> None:
         cursor.execute("SET LOCAL jit = off")
 
 
+def _stored_sql(buckets: list[Bucket], params: dict, where_customer: str) -> tuple[str, str]:
+    """Both sides from the stored amounts: what each row still owes or holds now, read
+    from the partial indexes of the rows not settled (index-only scans on PostgreSQL)."""
+    join = " JOIN customers_customer c ON c.id = r.customer_id" if where_customer else ""
+
+    def owing(table: str, column: str) -> str:
+        return (
+            f"FROM {table} r{join} WHERE r.company_id = %(company)s"
+            f" AND r.{column} > 0{where_customer}"
+        )
+
+    debit_sql = _with_names(
+        f"""
+        SELECT o.customer_id, {_bucket_sql(buckets, params)} AS bucket,
+               SUM(o.open_amount) AS amount
+        FROM (SELECT r.customer_id, r.due_date, r.open_amount
+              {owing("receivables_installment", "open_amount")}) o
+        GROUP BY o.customer_id, bucket
+        """
+    )
+    credit_sql = _with_names(
+        f"""
+        SELECT customer_id, SUM(unapplied) AS unapplied FROM (
+            SELECT r.customer_id, r.unallocated_amount AS unapplied
+            {owing("receivables_payment", "unallocated_amount")}
+            UNION ALL
+            SELECT r.customer_id, r.unallocated_amount
+            {owing("receivables_creditnotecredit", "unallocated_amount")}
+        ) credit
+        GROUP BY customer_id
+        """
+    )
+    return debit_sql, credit_sql
+
+
 def aged_balance(company, as_of: dt.date, bounds=None, **filters) -> AgedBalance:
     """Receivables of `company` on `as_of`, per customer, in the company's buckets (or
     `bounds`); filters: salesperson, segment, risk_class, customer (ids or codes)."""
     buckets = make_buckets(bounds or company.aging_buckets)
     params = {"company": company.pk, "as_of": as_of}
     where_customer = _customer_filter(filters, params)
+    if stored_is_current(company, as_of):
+        debit_sql, credit_sql = _stored_sql(buckets, params, where_customer)
+    else:
+        debit_sql, credit_sql = _replay_sql(buckets, params, where_customer)
+    return _run(company, as_of, buckets, params, debit_sql, credit_sql)
+
+
+def _replay_sql(buckets: list[Bucket], params: dict, where_customer: str) -> tuple[str, str]:
+    """Both sides as of a past date, replayed: the rows that may be open then, each with
+    the sum of its allocations in force that day."""
     installments = _candidates(
         "receivables_installment",
         "r.id, r.customer_id, r.due_date, r.amount",
@@ -236,6 +286,10 @@ def aged_balance(company, as_of: dt.date, bounds=None, **filters) -> AgedBalance
         GROUP BY customer_id
         """
     )
+    return debit_sql, credit_sql
+
+
+def _run(company, as_of, buckets, params, debit_sql, credit_sql) -> AgedBalance:
     rows: dict[int, AgedRow] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         _no_jit(cursor)

@@ -452,7 +452,7 @@ def settle_credited_invoice(note: Invoice, *, by) -> list[Allocation]:
     """Called when a credit note is issued: it settles what its invoice still owes, up to
     its own amount (what is left stays as the customer's credit)."""
     CreditNoteCredit.objects.create(
-        credit_note=note,
+        credit_note_id=note.pk,  # no cached reverse relation left stale on `note`
         company_id=note.company_id,
         customer_id=note.customer_id,
         issue_date=note.issue_date,
