@@ -7,7 +7,7 @@
 
 PostgreSQL only (DATABASE_URL names the server; a throwaway database `encaisse_bench_ar`
 is created and dropped unless --keep; --reuse times a kept book again after migrating
-it). The book is loaded in set-based SQL, not through the services (issuing a million
+it, and keeps it). The book is loaded in set-based SQL, not through the services (issuing a million
 invoices one by one is the other benchmarks' subject): invoices issued over the three
 years before today, 30 days net, one installment each; `--paid` × invoices payments, one
 per invoice, dated from 15 days early to 45 days late (and at least two days before
@@ -395,7 +395,7 @@ def main():
         print(f"   {len(account.items)} open items, {len(account.allocations)} allocations")
     finally:
         connection.close()
-        if not args.keep:
+        if not args.keep and not args.reuse:  # a reused book stays for the next run
             drop_database(server, args.database)
 
 

@@ -31,6 +31,14 @@ from encaisse.sales.models import Invoice
 from encaisse.sales.services import create_credit_note, create_invoice, issue_invoice
 from tests.conftest import CUSTOMER, SELLER
 
+# A second professional customer (SIREN and SIRET of a real company, checksums valid).
+SECOND_CUSTOMER = {
+    **CUSTOMER,
+    "legal_name": "Épicerie Martin SAS",
+    "siren": "443061841",
+    "siret": "44306184100047",
+}
+
 START = dt.date(2026, 1, 5)
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("400"), places=2)
 index = st.integers(0, 30)
@@ -71,7 +79,7 @@ class TestStoredAmountsEqualTheReplay(TestCase):
         company.save()
         customers = [
             create_customer(company, CUSTOMER, by=user),
-            create_customer(company, {"legal_name": "Épicerie Martin SAS"}, by=user),
+            create_customer(company, SECOND_CUSTOMER, by=user),
         ]
         hour = create_product(
             company,

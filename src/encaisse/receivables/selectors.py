@@ -104,19 +104,29 @@ def _stored(expression) -> ExpressionWrapper:
 
 def installments_as_of(company, as_of: dt.date, customer=None):
     """Installments issued by `as_of`, annotated with `allocated` and `open_amount`."""
+    return _installments(company, as_of, customer)
+
+
+def open_installments(company, as_of: dt.date, customer=None):
+    """Installments owing something on `as_of` (open_amount > 0)."""
+    return _installments(company, as_of, customer, owing=True)
+
+
+def _installments(company, as_of: dt.date, customer=None, owing: bool = False):
     qs = Installment.objects.filter(company=company)
     if customer is not None:
         qs = qs.filter(customer=customer)
     if stored_is_current(company, as_of):
-        return qs.annotate(allocated=_stored(F("amount") - F("open_amount")))
-    qs = qs.filter(issue_date__lte=as_of).annotate(
-        allocated=_allocated(as_of, installment=OuterRef("pk"))
-    )
-    return _replayed(qs, "open_amount", _difference("amount"))
-
-
-def open_installments(company, as_of: dt.date, customer=None):
-    return installments_as_of(company, as_of, customer).filter(open_amount__gt=0)
+        qs = qs.annotate(allocated=_stored(F("amount") - F("open_amount")))
+        return qs.filter(open_amount__gt=0) if owing else qs
+    qs = qs.filter(issue_date__lte=as_of)
+    if owing:
+        # A row settled by as_of and never reopened is closed that day (see
+        # Installment.settled_on): only the others get their allocations summed.
+        qs = qs.filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of) | Q(reopened=True))
+    qs = qs.annotate(allocated=_allocated(as_of, installment=OuterRef("pk")))
+    qs = _replayed(qs, "open_amount", _difference("amount"))
+    return qs.filter(open_amount__gt=0) if owing else qs
 
 
 def payments_as_of(company, as_of: dt.date, customer=None):

@@ -13,7 +13,7 @@ from encaisse.receivables.selectors import (
     active_on,
     credit_notes_as_of,
     customer_balance,
-    installments_as_of,
+    open_installments,
     payments_as_of,
 )
 
@@ -90,8 +90,7 @@ def statement(customer, as_of: dt.date) -> Statement:
             i.open_amount,
             max(0, (as_of - i.due_date).days),
         )
-        for i in installments_as_of(company, as_of, customer)
-        .filter(open_amount__gt=0)
+        for i in open_installments(company, as_of, customer)
         .select_related("invoice")
         .order_by("due_date", "pk")
     ]
