@@ -180,10 +180,16 @@ def test_today_from_the_stored_amounts_equals_the_replay(
             list(bucket_items(company, today, customer, 4).values_list("pk", "open_amount"))
         )
         results.append(customer_balance(customer, today))
+        totals = aging.aged_totals(company, today)
+        results.append((totals.totals, totals.unapplied, totals.balance, totals.overdue))
         return results
 
     stored = figures()
     for module in (selectors, aging):
         monkeypatch.setattr(module, "stored_is_current", lambda company, as_of: False)
     assert figures() == stored
+    book = aged_balance(company, today)
+    assert stored[-1] == (book.totals, book.unapplied, book.balance, book.overdue)
+    past = aging.aged_totals(company, dt.date(2026, 3, 15))
+    assert past.totals == aged_balance(company, dt.date(2026, 3, 15)).totals
     assert stored[0] and stored[1] != stored[0]

@@ -166,6 +166,16 @@ def _allocated(column: str, row_id: str) -> str:
     )
 
 
+def _debit_totals(grouped_sql: str) -> str:
+    """The per-customer sums of `grouped_sql` added up per bucket, as rows of customer 0
+    with no name (aged_totals)."""
+    return f"SELECT 0, g.bucket, SUM(g.amount), '' FROM ({grouped_sql}) g GROUP BY g.bucket"
+
+
+def _credit_totals(grouped_sql: str) -> str:
+    return f"SELECT 0, SUM(g.unapplied), '' FROM ({grouped_sql}) g HAVING COUNT(*) > 0"
+
+
 def _with_names(grouped_sql: str) -> str:
     """Customer names joined in SQL: an IN list of tens of thousands of ids costs more."""
     return (
@@ -182,7 +192,9 @@ def _no_jit(cursor) -> None:
         cursor.execute("SET LOCAL jit = off")
 
 
-def _stored_sql(buckets: list[Bucket], params: dict, where_customer: str) -> tuple[str, str]:
+def _stored_sql(
+    buckets: list[Bucket], params: dict, where_customer: str, finish
+) -> tuple[str, str]:
     """Both sides from the stored amounts: what each row still owes or holds now, read
     from the partial indexes of the rows not settled (index-only scans on PostgreSQL)."""
     join = " JOIN customers_customer c ON c.id = r.customer_id" if where_customer else ""
@@ -193,7 +205,7 @@ def _stored_sql(buckets: list[Bucket], params: dict, where_customer: str) -> tup
             f" AND r.{column} > 0{where_customer}"
         )
 
-    debit_sql = _with_names(
+    debit_sql = finish[0](
         f"""
         SELECT o.customer_id, {_bucket_sql(buckets, params)} AS bucket,
                SUM(o.open_amount) AS amount
@@ -202,7 +214,7 @@ def _stored_sql(buckets: list[Bucket], params: dict, where_customer: str) -> tup
         GROUP BY o.customer_id, bucket
         """
     )
-    credit_sql = _with_names(
+    credit_sql = finish[1](
         f"""
         SELECT customer_id, SUM(unapplied) AS unapplied FROM (
             SELECT r.customer_id, r.unallocated_amount AS unapplied
@@ -220,17 +232,29 @@ def _stored_sql(buckets: list[Bucket], params: dict, where_customer: str) -> tup
 def aged_balance(company, as_of: dt.date, bounds=None, **filters) -> AgedBalance:
     """Receivables of `company` on `as_of`, per customer, in the company's buckets (or
     `bounds`); filters: salesperson, segment, risk_class, customer (ids or codes)."""
+    return _aged(company, as_of, bounds, filters, (_with_names, _with_names))
+
+
+def aged_totals(company, as_of: dt.date, bounds=None, **filters) -> AgedBalance:
+    """The totals of aged_balance() only, as one row (customer 0, no name) for all
+    customers: what the home page shows (balance, overdue), without a row per customer."""
+    return _aged(company, as_of, bounds, filters, (_debit_totals, _credit_totals))
+
+
+def _aged(company, as_of, bounds, filters, finish) -> AgedBalance:
+    """`finish`: the (debit, credit) wrappers of the per-customer sums, names joined or
+    totals only. Today from the stored amounts, a past date replayed."""
     buckets = make_buckets(bounds or company.aging_buckets)
     params = {"company": company.pk, "as_of": as_of}
     where_customer = _customer_filter(filters, params)
-    if stored_is_current(company, as_of):
-        debit_sql, credit_sql = _stored_sql(buckets, params, where_customer)
-    else:
-        debit_sql, credit_sql = _replay_sql(buckets, params, where_customer)
+    sides = _stored_sql if stored_is_current(company, as_of) else _replay_sql
+    debit_sql, credit_sql = sides(buckets, params, where_customer, finish)
     return _run(company, as_of, buckets, params, debit_sql, credit_sql)
 
 
-def _replay_sql(buckets: list[Bucket], params: dict, where_customer: str) -> tuple[str, str]:
+def _replay_sql(
+    buckets: list[Bucket], params: dict, where_customer: str, finish
+) -> tuple[str, str]:
     """Both sides as of a past date, replayed: the rows that may be open then, each with
     the sum of its allocations in force that day."""
     installments = _candidates(
@@ -247,7 +271,7 @@ def _replay_sql(buckets: list[Bucket], params: dict, where_customer: str) -> tup
                    i.amount - {_allocated("installment_id", "i.id")} AS open_amount
             FROM item i
         )
-    """ + _with_names(
+    """ + finish[0](
         f"""
         SELECT o.customer_id, {_bucket_sql(buckets, params)} AS bucket,
                SUM(o.open_amount) AS amount
@@ -269,7 +293,7 @@ def _replay_sql(buckets: list[Bucket], params: dict, where_customer: str) -> tup
             WHERE a.company_id = %(company)s AND a.credit_note_id IS NOT NULL AND {ACTIVE}
             GROUP BY a.credit_note_id
         )
-    """ + _with_names(
+    """ + finish[1](
         f"""
         SELECT customer_id, SUM(unapplied) AS unapplied FROM (
             SELECT p.customer_id, p.amount - {_allocated("payment_id", "p.id")} AS unapplied
