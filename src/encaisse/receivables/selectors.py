@@ -13,6 +13,8 @@ carry the same names (`allocated`, `open_amount`, `unallocated`), so callers nee
 """
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.db import connection
@@ -72,6 +74,21 @@ LATEST_SQL = """SELECT
      WHERE company_id = %(c)s AND undone_on IS NOT NULL)"""
 
 
+_answers: ContextVar[dict | None] = ContextVar("stored_is_current", default=None)
+
+
+@contextmanager
+def one_reading():
+    """Within the block, stored_is_current asks the database once per company and date:
+    for a report that reads several selectors in a row and writes nothing (the
+    statement)."""
+    token = _answers.set({})
+    try:
+        yield
+    finally:
+        _answers.reset(token)
+
+
 def stored_is_current(company, as_of: dt.date) -> bool:
     """Whether the stored amounts are the figures of `as_of`: nothing of the company is
     dated after it (so every allocation made counts, every undo has happened). True for
@@ -79,13 +96,20 @@ def stored_is_current(company, as_of: dt.date) -> bool:
     movement is replayed."""
     if as_of == dt.date.max:
         return True
+    key = (getattr(company, "pk", company), as_of)
+    answers = _answers.get()
+    if answers is not None and key in answers:
+        return answers[key]
     with connection.cursor() as cursor:
-        cursor.execute(LATEST_SQL, {"c": getattr(company, "pk", company)})
+        cursor.execute(LATEST_SQL, {"c": key[0]})
         latest = [day for day in cursor.fetchone() if day is not None]
     # SQLite returns the dates as text (no column type on an aggregate).
-    return all(
+    current = all(
         (day if isinstance(day, dt.date) else dt.date.fromisoformat(day)) <= as_of for day in latest
     )
+    if answers is not None:
+        answers[key] = current
+    return current
 
 
 def _replayed(qs, name: str, expression):

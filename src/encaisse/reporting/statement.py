@@ -13,6 +13,7 @@ from encaisse.receivables.selectors import (
     active_on,
     credit_notes_as_of,
     customer_balance,
+    one_reading,
     open_installments,
     payments_as_of,
 )
@@ -79,6 +80,11 @@ def payment_behaviour(customer, as_of: dt.date, months: int = 12) -> PaymentBeha
 
 
 def statement(customer, as_of: dt.date) -> Statement:
+    with one_reading():  # today: the stored amounts, asked once whether they are current
+        return _statement(customer, as_of)
+
+
+def _statement(customer, as_of: dt.date) -> Statement:
     company = customer.company
     items = [
         OpenItem(
