@@ -7,14 +7,18 @@
 
 PostgreSQL only (DATABASE_URL names the server; a throwaway database `encaisse_bench_ar`
 is created and dropped unless --keep; --reuse times a kept book again after migrating
-it). The book is loaded in set-based SQL, not through the services (issuing a million
+it, and keeps it). The book is loaded in set-based SQL, not through the services (issuing a million
 invoices one by one is the other benchmarks' subject): invoices issued over the three
 years before today, 30 days net, one installment each; `--paid` × invoices payments, one
 per invoice, dated from 15 days early to 45 days late (and at least two days before
 today); of those, 0.5 % stay on account (unallocated), 3 % pay half the invoice, 1 % were
 allocated, undone two days later and allocated again (installment and payment reopened);
 5 % of the unpaid invoices are cancelled by a credit note allocated to them ten days
-after issue. settled_on / reopened are set as services.allocation.refresh_settled would.
+after issue. settled_on / reopened are set as services.allocation.refresh_settled would;
+the stored open amounts (Installment.open_amount, Payment.unallocated_amount, the credit
+notes' CreditNoteCredit rows) are filled afterwards exactly as migration receivables 0006
+fills an existing book (receivables.stored.fix, columns at 0, the checks and partial
+indexes created after the fill), each step timed, then checked (check-open-amounts).
 
 Simplified: no ledger entries, no invoice lines nor VAT breakdown (totals only, 20 %),
 no audit records, one installment per invoice, invoice numbers not numbered per year,
@@ -127,16 +131,16 @@ SELECT %(invoices)s + n, %(company)s, customer_id, 'credit_note', 'issued',
 FROM note;
 INSERT INTO receivables_installment (
     id, company_id, customer_id, invoice_id, position, due_date, amount, issue_date,
-    settled_on, reopened)
-SELECT g.n, %(company)s, g.customer_id, g.n, 1, g.due, g.amount, g.issued,
+    open_amount, settled_on, reopened)
+SELECT g.n, %(company)s, g.customer_id, g.n, 1, g.due, g.amount, g.issued, 0,
        CASE WHEN p.kind IN ('full', 'undone') THEN p.paid_on + (p.kind = 'undone')::int * 2
             ELSE note.issued END,
        coalesce(p.kind = 'undone', false)
 FROM gen g LEFT JOIN pay p ON p.n = g.n LEFT JOIN note ON note.n = g.n;
 INSERT INTO receivables_payment (
-    id, company_id, customer_id, number, date, amount, method, payer, reference,
-    bank_account, settled_on, reopened, created_at)
-SELECT n, %(company)s, customer_id, 'RG-' || lpad(n::text, 8, '0'), paid_on, amount,
+    id, company_id, customer_id, number, date, amount, unallocated_amount, method, payer,
+    reference, bank_account, settled_on, reopened, created_at)
+SELECT n, %(company)s, customer_id, 'RG-' || lpad(n::text, 8, '0'), paid_on, amount, 0,
        'transfer', '', 'FA-' || lpad(n::text, 8, '0'), '',
        CASE kind WHEN 'on_account' THEN NULL WHEN 'undone' THEN paid_on + 2 ELSE paid_on END,
        kind = 'undone', now()
@@ -210,6 +214,7 @@ def load(args):
         "start": start,
         "span": (today - start).days + 1,
     }
+    stored_schema("remove")
     with connection.cursor() as cursor:
         for statement in LOAD_SQL.split(";\n"):
             if statement.strip():
@@ -217,10 +222,56 @@ def load(args):
                 cursor.execute(statement, params)
                 label = " ".join(statement.split()[:3])[:40]
                 print(f"  {label:<40} {time.perf_counter() - t0:6.1f} s", flush=True)
+    fill_stored_amounts(company)
+    with connection.cursor() as cursor:
         t0 = time.perf_counter()
         cursor.execute("VACUUM ANALYZE")
         print(f"  {'VACUUM ANALYZE':<40} {time.perf_counter() - t0:6.1f} s", flush=True)
     return company, busiest_customer()
+
+
+def stored_schema(action: str) -> None:
+    """Remove (before the load) or add (after the fill) the stored amounts' check
+    constraints and partial indexes, as migration receivables 0006 adds them after its
+    fill. Taken from the models, by name."""
+    from django.db import connection
+
+    from encaisse.receivables.models import CreditNoteCredit, Installment, Payment
+
+    with connection.schema_editor() as editor:
+        for model in (Installment, Payment, CreditNoteCredit):
+            for constraint in model._meta.constraints:
+                if constraint.name.endswith(("_open_amount_range", "_unallocated_range")):
+                    getattr(editor, f"{action}_constraint")(model, constraint)
+            for index in model._meta.indexes:
+                if index.name in STORED_INDEXES:
+                    getattr(editor, f"{action}_index")(model, index)
+
+
+STORED_INDEXES = {"installment_owing_idx", "payment_unallocated_idx", "credit_note_unallocated_idx"}
+
+
+def fill_stored_amounts(company):
+    """The migration's fill on the loaded book, timed: the set-based recomputation, then
+    the checks and indexes; then the check command's comparison of the whole book."""
+    from django.db import connection, transaction
+
+    from encaisse.receivables import stored
+
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        written = stored.fix()
+    print(f"  {'fill stored amounts (0006)':<40} {time.perf_counter() - t0:6.1f} s  {written}")
+    t0 = time.perf_counter()
+    stored_schema("add")
+    print(f"  {'checks + partial indexes (0006)':<40} {time.perf_counter() - t0:6.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    t0 = time.perf_counter()
+    found = stored.differences(company.pk)
+    print(f"  {'check-open-amounts (whole book)':<40} {time.perf_counter() - t0:6.1f} s")
+    if found:
+        sys.exit(f"{len(found)} stored amounts differ from the allocations: {found[:5]}")
 
 
 def busiest_customer():
@@ -344,7 +395,7 @@ def main():
         print(f"   {len(account.items)} open items, {len(account.allocations)} allocations")
     finally:
         connection.close()
-        if not args.keep:
+        if not args.keep and not args.reuse:  # a reused book stays for the next run
             drop_database(server, args.database)
 
 

@@ -15,7 +15,15 @@ from encaisse.receivables.services.allocation import allocate, undo_allocation
 from encaisse.reporting.aged_balance import aged_balance, bucket_items, make_buckets
 from encaisse.reporting.exports import aged_balance_csv, aged_balance_xlsx
 from encaisse.sales.services import create_credit_note
-from tests.conftest import issue_on_day
+from tests.conftest import CUSTOMER, issue_on_day
+
+# A second professional customer (SIREN and SIRET of a real company, checksums valid).
+SECOND_CUSTOMER = {
+    **CUSTOMER,
+    "legal_name": "Épicerie Martin SAS",
+    "siren": "443061841",
+    "siret": "44306184100047",
+}
 
 ZERO = D("0.00")
 
@@ -131,3 +139,57 @@ def test_xlsx_holds_numbers_and_formulas_and_csv(company, scenario):
     assert csv_text.splitlines()[1] == (
         "Boulangerie Dupont SARL;0,00;426,00;0,00;280,00;0,00;280,00;426,00"
     )
+
+
+def test_today_from_the_stored_amounts_equals_the_replay(
+    company, scenario, customer, admin, invoice_of, pay, monkeypatch
+):
+    """Today's aged balance reads the stored open amounts; forced to replay the dated
+    allocations for the same day it gives the same rows, with filters, other buckets and
+    the drill-down too, on a book with partial payments, an undo, credit notes (one
+    settling its invoice, one left as credit), a write-off, a refund, a payment on
+    account and a second customer."""
+    from encaisse import clock
+    from encaisse.receivables import selectors
+    from encaisse.receivables.services.allocation import refund, write_off
+    from encaisse.reporting import aged_balance as aging
+
+    other = create_customer(company, SECOND_CUSTOMER, by=admin)
+    update_customer(other, {"segment": "risky"}, by=admin)
+    day = dt.date(2026, 4, 20)
+    late = invoice_of(3, dt.date(2026, 4, 1), cust=other)  # 234.00
+    paid = pay("300.00", dt.date(2026, 4, 10), cust=other)
+    allocate(paid, [(late.installments.get(), "233.50")], by=admin, on=dt.date(2026, 4, 10))
+    with clock.at(day):
+        write_off(late.installments.get(), "0.50", by=admin, reason="Frais", on=day)
+        refund(paid, "16.50", by=admin, on=day)
+    issue_on_day(create_credit_note(invoice_of(1, day, cust=other), by=admin), by=admin, on=day)
+    # On an invoice already settled: its 120.00 stay the customer's credit.
+    credit = create_credit_note(late, by=admin, mode="amount", amount="100", vat_rate="20")
+    issue_on_day(credit, by=admin, on=day)
+    pay("42.00", day)  # on account
+    today = clock.today()
+    assert selectors.stored_is_current(company, today)
+
+    def figures():
+        results = []
+        for bounds, filters in ((None, {}), ([15, 45], {}), (None, {"segment": "risky"})):
+            book = aged_balance(company, today, bounds, **filters)
+            results.append([(r.customer_id, r.amounts, r.unapplied) for r in book.rows])
+        results.append(
+            list(bucket_items(company, today, customer, 4).values_list("pk", "open_amount"))
+        )
+        results.append(customer_balance(customer, today))
+        totals = aging.aged_totals(company, today)
+        results.append((totals.totals, totals.unapplied, totals.balance, totals.overdue))
+        return results
+
+    stored = figures()
+    for module in (selectors, aging):
+        monkeypatch.setattr(module, "stored_is_current", lambda company, as_of: False)
+    assert figures() == stored
+    book = aged_balance(company, today)
+    assert stored[-1] == (book.totals, book.unapplied, book.balance, book.overdue)
+    past = aging.aged_totals(company, dt.date(2026, 3, 15))
+    assert past.totals == aged_balance(company, dt.date(2026, 3, 15)).totals
+    assert stored[0] and stored[1] != stored[0]

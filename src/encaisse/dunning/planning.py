@@ -34,7 +34,7 @@ from encaisse.collection.models import Dispute
 from encaisse.collection.promises import PromiseStatus, promises_as_of
 from encaisse.customers.models import Customer
 from encaisse.money import ZERO, format_eur
-from encaisse.receivables.selectors import installments_as_of
+from encaisse.receivables.selectors import open_installments
 
 from .models import (
     Reminder,
@@ -157,13 +157,9 @@ def blocking_level(customer, as_of: dt.date) -> int:
 
 
 def _open_rows(company, as_of, customer=None):
-    """Installments open on `as_of`. The settled_on shortcut (see receivables.models)
-    keeps the allocation subquery to the rows that may be open."""
-    return (
-        installments_as_of(company, as_of, customer)
-        .filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of) | Q(reopened=True))
-        .filter(open_amount__gt=0)
-    )
+    """Installments open on `as_of`: today their stored open amounts (a partial index of
+    the rows owing something), a past date replayed (receivables.selectors)."""
+    return open_installments(company, as_of, customer)
 
 
 def _holds(company, as_of, customer_ids=None):

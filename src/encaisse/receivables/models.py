@@ -16,7 +16,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Installment(models.Model):
@@ -39,6 +39,11 @@ class Installment(models.Model):
     # so reports look at the allocations of those rows only.
     settled_on = models.DateField(null=True, blank=True)
     reopened = models.BooleanField(default=False)
+    # What remains due today: amount − Σ allocations not undone. Kept by the services in
+    # the transaction that allocates or undoes (services.allocation.refresh_settled),
+    # checked by `encaisse receivables check-open-amounts`; today's figures read it, past
+    # dates are replayed from the dated allocations (selectors.stored_is_current).
+    open_amount = models.DecimalField("reste dû", max_digits=14, decimal_places=2)
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -46,6 +51,10 @@ class Installment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="installment_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="installment_positive"),
+            models.CheckConstraint(
+                condition=Q(open_amount__gte=0, open_amount__lte=F("amount")),
+                name="installment_open_amount_range",
+            ),
         ]
         # The aged balance looks for the rows that may be open on a date in three arms
         # (reporting.aged_balance._candidates), one index each. On PostgreSQL they cover
@@ -70,6 +79,14 @@ class Installment(models.Model):
                 include=["id", "customer", "due_date", "amount", "issue_date"],
                 condition=Q(reopened=True),
                 name="installment_reopened_idx",
+            ),
+            # Today's open items of a company (aged balance, home, dunning) and of a
+            # customer (statement, exposure): only the rows still owing something.
+            models.Index(
+                fields=["company", "customer"],
+                include=["due_date", "open_amount"],
+                condition=Q(open_amount__gt=0),
+                name="installment_owing_idx",
             ),
         ]
 
@@ -130,6 +147,9 @@ class Payment(models.Model):
     # ever gave some of it back.
     settled_on = models.DateField(null=True, blank=True)
     reopened = models.BooleanField(default=False)
+    # What the payment still holds today: amount − Σ allocations not undone (to
+    # installments and refunds). Kept as Installment.open_amount is.
+    unallocated_amount = models.DecimalField("non lettré", max_digits=14, decimal_places=2)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -138,7 +158,13 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = "règlement"
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.CheckConstraint(
+                condition=Q(unallocated_amount__gte=0, unallocated_amount__lte=F("amount")),
+                name="payment_unallocated_range",
+            ),
+        ]
         indexes = [
             models.Index(fields=["company", "customer", "date"]),
             models.Index(fields=["company", "date"]),
@@ -160,6 +186,12 @@ class Payment(models.Model):
                 condition=Q(reopened=True),
                 name="payment_reopened_idx",
             ),
+            models.Index(
+                fields=["company", "customer"],
+                include=["unallocated_amount"],
+                condition=Q(unallocated_amount__gt=0),
+                name="payment_unallocated_idx",
+            ),
         ]
 
     def __str__(self):
@@ -171,6 +203,46 @@ class Payment(models.Model):
         or for a cheque on a remittance slip the slip's date (until then, the day it was
         received). selectors.payment_received_on is the same rule in SQL."""
         return self.remittance.date if self.remittance_id else self.date
+
+
+class CreditNoteCredit(models.Model):
+    """What an issued credit note still holds today for its customer (its unallocated
+    amount), kept as Payment.unallocated_amount is. A row of its own because an issued
+    credit note is frozen (sales.Invoice, triggers of sales/0002); created when the credit
+    note is issued (services.allocation.settle_credited_invoice), in that transaction."""
+
+    credit_note = models.OneToOneField(
+        "sales.Invoice",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="stored_credit",
+    )
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    issue_date = models.DateField()  # the credit note's, copied as on Installment
+    amount = models.DecimalField("montant TTC", max_digits=14, decimal_places=2)
+    unallocated_amount = models.DecimalField("non lettré", max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = "crédit d'un avoir"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unallocated_amount__gte=0, unallocated_amount__lte=F("amount")),
+                name="credit_note_unallocated_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "issue_date"], name="credit_note_credit_date_idx"),
+            models.Index(
+                fields=["company", "customer"],
+                include=["unallocated_amount"],
+                condition=Q(unallocated_amount__gt=0),
+                name="credit_note_unallocated_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Crédit de l'avoir {self.credit_note_id}"
 
 
 class Refund(models.Model):
@@ -302,6 +374,12 @@ class Allocation(models.Model):
                 fields=["payment", "allocated_on"],
                 include=["amount", "undone_on"],
                 name="allocation_payment_idx",
+            ),
+            # The latest undo of a company (selectors.stored_is_current).
+            models.Index(
+                fields=["company", "undone_on"],
+                condition=Q(undone_on__isnull=False),
+                name="allocation_undone_idx",
             ),
         ]
 

@@ -12,8 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
-
 from encaisse.money import HUNDRED, ZERO, q2
 from encaisse.receivables.selectors import open_installments
 
@@ -69,10 +67,9 @@ def late_cost(company, as_of: dt.date, customer=None) -> LateCost:
     """
     rate = company.financing_rate
     items = (
+        # Today the stored open amounts; a past date skips the rows settled by then
+        # before summing allocations (receivables.selectors.open_installments).
         open_installments(company, as_of, customer)
-        # Installments settled by as_of and never reopened are closed that day: skipped
-        # before their allocations are summed (the aged balance's candidates, indexed).
-        .filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of) | Q(reopened=True))
         .filter(due_date__lt=as_of)
         .order_by()
         .values_list("customer_id", "customer__legal_name", "due_date", "open_amount")

@@ -13,7 +13,8 @@ from encaisse.receivables.selectors import (
     active_on,
     credit_notes_as_of,
     customer_balance,
-    installments_as_of,
+    one_reading,
+    open_installments,
     payments_as_of,
 )
 
@@ -79,6 +80,11 @@ def payment_behaviour(customer, as_of: dt.date, months: int = 12) -> PaymentBeha
 
 
 def statement(customer, as_of: dt.date) -> Statement:
+    with one_reading():  # today: the stored amounts, asked once whether they are current
+        return _statement(customer, as_of)
+
+
+def _statement(customer, as_of: dt.date) -> Statement:
     company = customer.company
     items = [
         OpenItem(
@@ -90,8 +96,7 @@ def statement(customer, as_of: dt.date) -> Statement:
             i.open_amount,
             max(0, (as_of - i.due_date).days),
         )
-        for i in installments_as_of(company, as_of, customer)
-        .filter(open_amount__gt=0)
+        for i in open_installments(company, as_of, customer)
         .select_related("invoice")
         .order_by("due_date", "pk")
     ]

@@ -20,36 +20,72 @@ from encaisse.einvoicing.services import collect_paid
 from encaisse.errors import Conflict, ValidationFailed
 from encaisse.ledger.periods import ensure_open
 from encaisse.ledger.posting import post_refund, post_write_off
-from encaisse.money import ZERO, format_eur
+from encaisse.money import ZERO, format_eur, q2
 from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.validation import parse_decimal
 
 from .. import selectors
-from ..models import Allocation, Installment, Payment, PaymentMethod, Refund, WriteOff
+from ..models import (
+    Allocation,
+    CreditNoteCredit,
+    Installment,
+    Payment,
+    PaymentMethod,
+    Refund,
+    WriteOff,
+)
 from .payments import next_number, not_in_future, parse_date
 
 # An invoice number as our series print it: prefix, year, dash, five digits.
 NUMBER_PATTERN = re.compile(r"[A-Za-z0-9+_/]*\d{4}-\d{5}")
 
 
-def refresh_settled(*, installments=(), payments=(), reopened: bool = False) -> None:
-    """Keep Installment/Payment.settled_on (and reopened) in step with the allocations:
-    the date of the allocation that made the row fully allocated, else null.
+# What the services store on a row, derived from its allocations not undone:
+# (model, Allocation's link to it, its stored amount, whether it has settled_on/reopened).
+STORED = (
+    (Payment, "payment", "unallocated_amount", True),
+    (CreditNoteCredit, "credit_note", "unallocated_amount", False),
+    (Installment, "installment", "open_amount", True),
+)
+
+
+def refresh_settled(
+    *, installments=(), payments=(), credit_notes=(), reopened: bool = False
+) -> None:
+    """Recompute, from their allocations not undone, what is stored on the rows an
+    allocation, undo, write-off, refund or credit note touched, in the caller's
+    transaction: the stored amount (Installment.open_amount, Payment.unallocated_amount,
+    CreditNoteCredit.unallocated_amount: amount − Σ allocations), and on installments and
+    payments settled_on (the date of the allocation that made the row fully allocated,
+    else null) and reopened. Recomputed, never incremented: exact whatever happened
+    before. The rows are locked first (credits, then installments in id order, the order
+    `allocate` takes), so two services never store from a stale sum. A sum beyond the
+    amount fails the rows' check constraints: nothing is ever over-allocated.
     An invoice whose installments are then all settled gets its e-invoicing status
     "encaissée" when it needs one (einvoicing.services.collect_paid)."""
     settled_invoices = set()
-    for model, key, ids in (
-        (Installment, "installment", installments),
-        (Payment, "payment", payments),
-    ):
-        for row in model.objects.filter(pk__in=[i for i in ids if i]):
-            done = Allocation.objects.filter(undone_on__isnull=True, **{key: row}).aggregate(
-                total=Sum("amount"), last=Max("allocated_on")
-            )
-            row.settled_on = done["last"] if done["total"] == row.amount else None
-            row.reopened = row.reopened or reopened
-            row.save(update_fields=["settled_on", "reopened"])
-            if model is Installment and row.settled_on is not None:
+    for model, key, column, dated in STORED:
+        ids = {"payment": payments, "credit_note": credit_notes, "installment": installments}[key]
+        ids = sorted({i for i in ids if i})
+        if not ids:
+            continue
+        rows = list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        done = {
+            r[key]: r
+            for r in Allocation.objects.filter(undone_on__isnull=True, **{f"{key}__in": ids})
+            .order_by()
+            .values(key)
+            .annotate(total=Sum("amount"), last=Max("allocated_on"))
+        }
+        for row in rows:
+            allocated = done.get(row.pk, {}).get("total") or ZERO
+            changes = {column: q2(row.amount - allocated)}
+            if dated:
+                changes["settled_on"] = done[row.pk]["last"] if changes[column] == 0 else None
+                changes["reopened"] = row.reopened or reopened
+            if any(getattr(row, name) != value for name, value in changes.items()):
+                model.objects.filter(pk=row.pk).update(**changes)
+            if model is Installment and changes["settled_on"] is not None:
                 settled_invoices.add(row.invoice_id)
     if settled_invoices:
         collect_paid(settled_invoices)
@@ -77,6 +113,18 @@ def _credit_kind(credit) -> str:
 def _credit_date(credit) -> dt.date:
     """The day a credit exists from (nothing is matched with it before)."""
     return credit.date if isinstance(credit, Payment) else credit.issue_date
+
+
+def _held(credit, kind: str) -> Decimal:
+    """What a credit locked by the caller holds now: its stored unallocated amount."""
+    if kind == "payment":
+        return credit.unallocated_amount
+    return CreditNoteCredit.objects.get(pk=credit.pk).unallocated_amount
+
+
+def _credit_rows(kind: str, credit) -> dict:
+    """refresh_settled's argument naming the credit's stored row."""
+    return {"payments" if kind == "payment" else "credit_notes": [credit.pk]}
 
 
 def paid_on(credit) -> dt.date:
@@ -172,11 +220,8 @@ def allocate(credit, items, *, by, on: dt.date | None = None) -> list[Allocation
         }
         if set(installments) != set(wanted):
             raise ValidationFailed("unknown_installment", "Échéance introuvable.", "items")
-        open_amounts = dict(
-            selectors.installments_as_of(credit.company, dt.date.max)
-            .filter(pk__in=list(wanted))
-            .values_list("pk", "open_amount")
-        )
+        # The stored amounts of the rows locked above: what they owe now.
+        open_amounts = {pk: i.open_amount for pk, i in installments.items()}
         for pk, amount in wanted.items():
             installment = installments[pk]
             if installment.customer_id != credit.customer_id:
@@ -198,7 +243,7 @@ def allocate(credit, items, *, by, on: dt.date | None = None) -> list[Allocation
                     f"{installment.invoice.number} ({format_eur(open_amounts[pk])}).",
                     "items",
                 )
-        available = available_credit(credit, dt.date.max)
+        available = _held(credit, kind)
         total = sum(wanted.values(), ZERO)
         if total > available:
             raise ValidationFailed(
@@ -220,9 +265,7 @@ def allocate(credit, items, *, by, on: dt.date | None = None) -> list[Allocation
             )
             for pk, amount in wanted.items()
         ]
-        refresh_settled(
-            installments=list(wanted), payments=[credit.pk] if kind == "payment" else []
-        )
+        refresh_settled(installments=list(wanted), **_credit_rows(kind, credit))
         audit.record(
             f"{kind}.allocated",
             credit,
@@ -252,6 +295,12 @@ def undo_allocation(
         raise ValidationFailed("required", "Le motif du délettrage est obligatoire.", "reason")
     with transaction.atomic():
         allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        # Its credit, then its installment, locked in allocate's order before the stored
+        # amounts are recomputed (refresh_settled).
+        if allocation.payment_id:
+            Payment.objects.select_for_update().filter(pk=allocation.payment_id).first()
+        if allocation.credit_note_id:
+            Invoice.objects.select_for_update().filter(pk=allocation.credit_note_id).first()
         if allocation.undone_on is not None:
             raise Conflict("already_undone", "Ce lettrage est déjà défait.")
         if allocation.refund_id or allocation.write_off_id:
@@ -276,6 +325,7 @@ def undo_allocation(
         refresh_settled(
             installments=[allocation.installment_id],
             payments=[allocation.payment_id],
+            credit_notes=[allocation.credit_note_id],
             reopened=True,
         )
         audit.record(
@@ -304,11 +354,7 @@ def write_off(
         )
     with transaction.atomic():
         installment = Installment.objects.select_for_update().get(pk=installment.pk)
-        open_amount = (
-            selectors.installments_as_of(installment.company, dt.date.max)
-            .get(pk=installment.pk)
-            .open_amount
-        )
+        open_amount = installment.open_amount  # stored, of the row locked above
         if amount > open_amount:
             raise ValidationFailed(
                 "over_allocation",
@@ -366,7 +412,7 @@ def refund(
     ensure_open(credit.company, on)
     with transaction.atomic():
         credit = type(credit).objects.select_for_update().get(pk=credit.pk)
-        available = available_credit(credit, dt.date.max)
+        available = _held(credit, kind)
         if amount > available:
             raise ValidationFailed(
                 "over_refund", f"Il ne reste que {format_eur(available)} à rembourser.", "amount"
@@ -391,7 +437,7 @@ def refund(
             created_by=money_back.created_by,
             **{kind: credit},
         )
-        refresh_settled(payments=[credit.pk] if kind == "payment" else [])
+        refresh_settled(**_credit_rows(kind, credit))
         post_refund(money_back)
         audit.record(
             "refund.recorded",
@@ -405,13 +451,22 @@ def refund(
 def settle_credited_invoice(note: Invoice, *, by) -> list[Allocation]:
     """Called when a credit note is issued: it settles what its invoice still owes, up to
     its own amount (what is left stays as the customer's credit)."""
+    CreditNoteCredit.objects.create(
+        credit_note_id=note.pk,  # no cached reverse relation left stale on `note`
+        company_id=note.company_id,
+        customer_id=note.customer_id,
+        issue_date=note.issue_date,
+        amount=note.total_incl_vat,
+        unallocated_amount=note.total_incl_vat,
+    )
     left = note.total_incl_vat
     allocations = []
-    for installment in (
-        selectors.open_installments(note.company, dt.date.max)
-        .filter(invoice_id=note.credited_invoice_id)
-        .order_by("due_date", "pk")
-    ):
+    # Locked as allocate locks them (a payment matched to the invoice at the same moment
+    # waits), then read with their stored open amounts.
+    owing = Installment.objects.select_for_update().filter(
+        invoice_id=note.credited_invoice_id, open_amount__gt=0
+    )
+    for installment in sorted(owing.order_by("pk"), key=lambda i: (i.due_date, i.pk)):
         if left <= 0:
             break
         amount = min(left, installment.open_amount)
@@ -428,7 +483,7 @@ def settle_credited_invoice(note: Invoice, *, by) -> list[Allocation]:
             )
         )
         left -= amount
-    refresh_settled(installments=[a.installment_id for a in allocations])
+    refresh_settled(installments=[a.installment_id for a in allocations], credit_notes=[note.pk])
     if allocations:
         audit.record(
             "credit_note.allocated",

@@ -29,6 +29,7 @@ def create_installments(invoice: Invoice) -> list[Installment]:
             position=position,
             due_date=due_date,
             amount=amount,
+            open_amount=amount,
             issue_date=invoice.issue_date,
         )
         for position, due_date, amount in rows

@@ -61,6 +61,7 @@ def record_payment(company: Company, data: dict, *, by) -> Payment:
             customer=customer,
             date=date,
             amount=amount,
+            unallocated_amount=amount,
             method=method,
             payer=(data.get("payer") or customer.legal_name).strip()[:200],
             reference=(data.get("reference") or "").strip()[:140],

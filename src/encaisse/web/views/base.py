@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from encaisse.collection.rates import missing_rates
 from encaisse.companies.models import Role
 from encaisse.companies.permissions import companies_of
-from encaisse.reporting.aged_balance import aged_balance
+from encaisse.reporting.aged_balance import aged_totals
 from encaisse.sales import selectors
 
 from ..middleware import SESSION_KEY
@@ -48,7 +48,7 @@ def switch_company(request):
 @company_view
 def home(request):
     today = timezone.localdate()
-    receivables = aged_balance(request.company, today)
+    receivables = aged_totals(request.company, today)  # balance and overdue only
     return render(
         request,
         "encaisse/home.html",
