@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from encaisse.companies.permissions import ALLOCATE, RECORD_PAYMENTS, can
-from encaisse.customers.models import Customer
 from encaisse.documents.responses import pdf_inline
 from encaisse.documents.statements import remittance_filename, remittance_slip_pdf
 from encaisse.errors import DomainError
@@ -37,13 +36,10 @@ from encaisse.validation import parse_decimal
 from .. import audit
 from ..exports import Column, xlsx_response
 from ..forms import CODE_MAX, NUMBER_MAX, SEARCH_MAX, date_field, text
+from ..pickers import CustomerPicker
 from ..shortcuts import add_domain_error, company_view, error_targets, page_of
 
 METHOD_OPTIONS = [("", "Tous"), *PaymentMethod.choices]
-
-
-def customer_choices(company, empty: str) -> list:
-    return [("", empty), *Customer.objects.filter(company=company).values_list("pk", "legal_name")]
 
 
 # ---------------------------------------------------------------- forms
@@ -51,7 +47,7 @@ def customer_choices(company, empty: str) -> list:
 
 class PaymentFilterForm(forms.Form):
     q = text("Rechercher", max_length=SEARCH_MAX)
-    customer = forms.ChoiceField(label="Client", required=False)
+    customer = CustomerPicker(label="Client", required=False)
     method = forms.ChoiceField(label="Mode", required=False, choices=METHOD_OPTIONS)
     date_from = date_field("Reçu du")
     date_to = date_field("au")
@@ -59,11 +55,11 @@ class PaymentFilterForm(forms.Form):
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = customer_choices(company, "Tous")
+        self.fields["customer"].company = company
 
 
 class PaymentForm(forms.Form):
-    customer = forms.ChoiceField(label="Client")
+    customer = CustomerPicker(label="Client")
     date = date_field("Date de réception")
     # Amounts stay text: the service parses them (French comma, two decimals at most).
     amount = text("Montant (€)", max_length=NUMBER_MAX)
@@ -76,7 +72,7 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = customer_choices(company, "Choisir un client…")
+        self.fields["customer"].company = company
         self.fields["date"].required = True
         self.fields["date"].error_messages["required"] = "La date est obligatoire."
 
