@@ -262,6 +262,11 @@ def disputes_to_chase(company, user, today: dt.date, everyone: bool) -> Rows:
 
 
 def newly_over_limit(company, user, today: dt.date, everyone: bool) -> list[Row]:
+    # Only customers with a limit can pass it: without any, no aged balance to compute.
+    if not _scope(
+        Customer.objects.filter(company=company, credit_limit__isnull=False), user, everyone, ""
+    ).exists():
+        return []
     now = positions(company, today, show="over")
     if not everyone:
         now = [p for p in now if p.customer.collector_id == user.pk]

@@ -49,11 +49,11 @@ class Picker(forms.Widget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, None, attrs)
-        pk, text = value if isinstance(value, (tuple, list)) else (value, None)
+        pk, text = value if isinstance(value, (tuple, list)) else (value, "")
         pk = str(pk or "").strip()
-        if text is None:  # an initial id: its record's label
+        if pk and not text:  # an id (initial, or posted alone): its record's label
             record = self.field.record(pk)
-            pk, text = (pk, self.field.describe(record)) if record else ("", "")
+            text = self.field.describe(record) if record else ""
         context["widget"].update(
             value=pk,
             text=text,
