@@ -40,6 +40,8 @@ from ..pickers import CustomerPicker
 from ..shortcuts import add_domain_error, company_view, error_targets, page_of
 
 METHOD_OPTIONS = [("", "Tous"), *PaymentMethod.choices]
+# Open items shown on the lettrage screen (those with a proposed amount always are).
+ALLOCATION_ROWS = 100
 
 
 # ---------------------------------------------------------------- forms
@@ -258,8 +260,9 @@ def _typed_amounts(post, candidates) -> dict[int, str]:
     return {i.pk: post.get(f"amount-{i.pk}", "").strip() for i in candidates}
 
 
-def _allocation_rows(payment, typed: dict | None, row_errors: dict | None = None) -> list:
-    """Every open item of the customer, with the proposed (or typed) amount."""
+def _allocation_rows(payment, typed: dict | None, row_errors: dict | None = None) -> tuple:
+    """The open items of the customer with the proposed (or typed) amount, at most
+    ALLOCATION_ROWS of them (those with an amount always), and how many more there are."""
     proposed = {p.installment.pk: p for p in propose_allocation(payment)}
     row_errors = row_errors or {}
     rows = []
@@ -283,7 +286,11 @@ def _allocation_rows(payment, typed: dict | None, row_errors: dict | None = None
         )
     # Referenced invoices first, as the proposal ranks them.
     rows.sort(key=lambda r: r["reason"] != "référence")
-    return rows
+    # A bounded screen: the rows with an amount or an error, then the oldest others.
+    busy = [r for r in rows if r["value"] or r["error"]]
+    room = max(ALLOCATION_ROWS - len(busy), 0)
+    shown = {id(r) for r in busy + [r for r in rows if r not in busy][:room]}
+    return [r for r in rows if id(r) in shown], len(rows) - len(shown)
 
 
 def _is_zero(value: str) -> bool:
@@ -343,7 +350,7 @@ def payment_allocate(request, pk):
                 f"{'s' if len(allocations) > 1 else ''}.",
             )
             return redirect("web:payment_detail", pk=payment.pk)
-    rows = _allocation_rows(payment, typed, row_errors)
+    rows, more = _allocation_rows(payment, typed, row_errors)
     values = {r["item"].pk: r["value"] for r in rows}
     return render(
         request,
@@ -351,6 +358,7 @@ def payment_allocate(request, pk):
         {
             "payment": payment,
             "rows": rows,
+            "more": more,
             "summary": _summary(payment, values),
             "allocated_on": on,
             "error": error,

@@ -96,6 +96,8 @@ def customer_statement(request, pk):
             "customer": customer,
             "form": form,
             "account": account,
+            # Two lists, each paged on its own: the open items, the allocations.
+            "items": page_of(request, account.items, param="items_page"),
             "page": page_of(request, account.allocations),
             "kinds": ITEM_KINDS,
             "nav": "customers",
