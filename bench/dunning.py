@@ -44,6 +44,23 @@ def parse_args():
     return args
 
 
+def validate_every_level(company):
+    """Every level of the default scenario needs a collector's validation: a run only
+    plans and writes proposals."""
+    from encaisse.dunning.scenarios import DEFAULT_LEVELS, default_scenario, update_scenario
+
+    update_scenario(
+        default_scenario(company),
+        {
+            "levels": [
+                {"rank": r, "day_offset": o, "channel": c, "needs_validation": True}
+                for r, o, c, _t, _v in DEFAULT_LEVELS
+            ]
+        },
+        by=company.memberships.get().user,
+    )
+
+
 def main():
     args = parse_args()
     server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x")
@@ -59,7 +76,6 @@ def main():
 
     from encaisse.dunning.models import Reminder, ReminderItem
     from encaisse.dunning.run import run_dunning
-    from encaisse.dunning.scenarios import DEFAULT_LEVELS, default_scenario, update_scenario
 
     try:
         t0 = time.perf_counter()
@@ -67,17 +83,7 @@ def main():
         print(f"Loading {args.invoices:,} invoices over {args.customers:,} customers...")
         company, _ = receivables.load(args)
         print(f"Loaded in {time.perf_counter() - t0:.0f} s")
-        user = company.memberships.get().user
-        update_scenario(
-            default_scenario(company),
-            {
-                "levels": [
-                    {"rank": r, "day_offset": o, "channel": c, "needs_validation": True}
-                    for r, o, c, _t, _v in DEFAULT_LEVELS
-                ]
-            },
-            by=user,
-        )
+        validate_every_level(company)
         with connection.cursor() as cursor:
             cursor.execute("SELECT version()")
             version = cursor.fetchone()[0].split(",")[0]

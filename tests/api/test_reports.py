@@ -320,7 +320,9 @@ def test_aged_balance_drill_down(api, two_customers, frozen):
         )
     assert response.status_code == 200, response.content
     # The 61–90 cell of Dupont: I1, 780.00 of which 280.00 still owed
-    ((item,),) = [response.json()]
+    body = response.json()
+    assert (body["count"], body["limit"], body["offset"]) == (1, 50, 0)
+    (item,) = body["items"]
     assert (item["invoice_number"], item["due_date"], item["amount"], item["open_amount"]) == (
         "FA2026-00001",
         "2026-02-04",
@@ -336,6 +338,29 @@ def test_aged_balance_drill_down(api, two_customers, frozen):
         ):
             response = api.get("/api/reports/aged-balance/items", params)
             assert response.status_code == status, response.content
+
+
+def test_aged_balance_rows_are_paged_with_the_totals_of_all(api, two_customers, frozen):
+    whole = aged(api, frozen, as_of="2026-04-10").json()
+    assert (whole["count"], whole["limit"], whole["offset"]) == (2, 50, 0)
+    first = aged(api, frozen, as_of="2026-04-10", limit=1).json()
+    second = aged(api, frozen, as_of="2026-04-10", limit=1, offset=1).json()
+    assert [first["rows"], second["rows"]] == [whole["rows"][:1], whole["rows"][1:]]
+    for part in (first, second):
+        assert part["count"] == 2
+        assert [part[k] for k in ("totals", "unapplied", "balance")] == [
+            whole[k] for k in ("totals", "unapplied", "balance")
+        ]
+    assert aged(api, frozen, as_of="2026-04-10", offset=5).json()["rows"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/reports/aged-balance", "/api/reports/aged-balance/items"])
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"limit": "x"}])
+def test_aged_balance_bad_paging_is_422(api, two_customers, frozen, path, params):
+    dupont, _ = two_customers
+    with frozen("2026-04-15"):
+        response = api.get(path, {"customer": dupont.pk, "bucket": 1, **params})
+    assert_error(response, 422, "invalid_request", next(iter(params)))
 
 
 def test_another_company_sees_none_of_it(other_api, two_customers, frozen):

@@ -1,4 +1,11 @@
-"""Lists: limit/offset pages with the total count, in a stable order."""
+"""Lists: limit/offset pages with the total count, in a stable order.
+
+Every list the API returns goes through `page`: a queryset (counted and sliced in SQL) or
+a list a service computed (a report's rows: sliced in Python, the totals stay those of
+the whole report).
+"""
+
+from collections.abc import Sequence
 
 from django.db.models import QuerySet
 from ninja import Field, Schema
@@ -13,10 +20,10 @@ class PageParams(Schema):
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Éléments à sauter.")
 
 
-def page(queryset: QuerySet, params: PageParams) -> dict:
+def page(items: QuerySet | Sequence, params: PageParams) -> dict:
     return {
-        "count": queryset.count(),
+        "count": items.count() if isinstance(items, QuerySet) else len(items),
         "limit": params.limit,
         "offset": params.offset,
-        "items": list(queryset[params.offset : params.offset + params.limit]),
+        "items": list(items[params.offset : params.offset + params.limit]),
     }

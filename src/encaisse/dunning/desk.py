@@ -13,11 +13,17 @@
 Scope: the customers whose collector is `user`; all customers with `everyone`, and also
 when the company has named no collector at all (else the agenda would be empty for
 everybody until collectors are named).
+
+A section's rows are `Rows`: read a page at a time (its length is a COUNT, a slice reads
+only that slice), so that an agenda of 100,000 reminders to validate shows its count and
+a page of them, never all of them.
 """
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -49,12 +55,51 @@ class Row:
     call: Call | None = None
 
 
+class Rows(Sequence):
+    """A section's rows, one part after the other: a (queryset, make) pair is counted and
+    sliced in SQL, each record it reads made a Row by `make`; a list is already rows."""
+
+    def __init__(self, *parts):
+        self.parts = parts
+
+    @cached_property
+    def lengths(self) -> list[int]:
+        return [len(p) if isinstance(p, list) else p[0].count() for p in self.parts]
+
+    def __len__(self) -> int:
+        return sum(self.lengths)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0] if index >= 0 else list(self)[index]
+        start, stop, step = index.indices(len(self))
+        assert step == 1, "a section is read a page at a time"
+        rows = []
+        for part, length in zip(self.parts, self.lengths, strict=True):
+            if start < length and stop > 0:
+                lo, hi = max(start, 0), min(stop, length)
+                if isinstance(part, list):
+                    rows += part[lo:hi]
+                else:
+                    queryset, make = part
+                    rows += [make(record) for record in queryset[lo:hi]]
+            start, stop = start - length, stop - length
+        return rows
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def _rows(queryset, make: Callable) -> Rows:
+    return Rows((queryset, make))
+
+
 @dataclass
 class Section:
     key: str
     title: str
     empty: str
-    rows: list[Row] = field(default_factory=list)
+    rows: Sequence[Row] = field(default_factory=list)
 
 
 @dataclass
@@ -74,8 +119,7 @@ def _scope(qs, user, everyone: bool, path: str = "customer__"):
     return qs if everyone else qs.filter(**{f"{path}collector": user})
 
 
-def calls_to_make(company, user, today: dt.date, everyone: bool) -> list[Row]:
-    rows = []
+def calls_to_make(company, user, today: dt.date, everyone: bool) -> Rows:
     phone = _scope(
         Reminder.objects.filter(
             company=company, status=ReminderStatus.PROPOSED, channel=Channel.PHONE
@@ -83,17 +127,17 @@ def calls_to_make(company, user, today: dt.date, everyone: bool) -> list[Row]:
         user,
         everyone,
     ).select_related("customer", "customer__collector")
-    for r in phone.order_by("proposed_on", "pk"):
-        rows.append(
-            Row(
-                r.customer,
-                f"Appel de relance (niveau {r.level})",
-                f"Proposé le {r.proposed_on:%d/%m/%Y}",
-                r.total,
-                r.proposed_on,
-                reminder=r,
-            )
-        )
+    phone_rows = (
+        phone.order_by("proposed_on", "pk"),
+        lambda r: Row(
+            r.customer,
+            f"Appel de relance (niveau {r.level})",
+            f"Proposé le {r.proposed_on:%d/%m/%Y}",
+            r.total,
+            r.proposed_on,
+            reminder=r,
+        ),
+    )
     # A callback is done once a later call to the customer was logged.
     later = Call.objects.filter(customer=OuterRef("customer")).filter(
         Q(called_on__gt=OuterRef("called_on"))
@@ -104,19 +148,18 @@ def calls_to_make(company, user, today: dt.date, everyone: bool) -> list[Row]:
         user,
         everyone,
     ).select_related("customer", "customer__collector")
-    for c in callbacks.order_by("callback_on", "pk"):
-        who = f" ({c.contact_name})" if c.contact_name else ""
-        rows.append(
-            Row(
-                c.customer,
-                "Rappeler" + who,
-                f"Appel du {c.called_on:%d/%m/%Y} : {c.get_outcome_display().lower()}"
-                + (f" — {c.note}" if c.note else ""),
-                None,
-                c.callback_on,
-                call=c,
-            )
-        )
+    callback_rows = (
+        callbacks.order_by("callback_on", "pk"),
+        lambda c: Row(
+            c.customer,
+            "Rappeler" + (f" ({c.contact_name})" if c.contact_name else ""),
+            f"Appel du {c.called_on:%d/%m/%Y} : {c.get_outcome_display().lower()}"
+            + (f" — {c.note}" if c.note else ""),
+            None,
+            c.callback_on,
+            call=c,
+        ),
+    )
     # Broken promises (broken_promises: due_by < today, so broken yesterday or earlier),
     # the latest per customer, unless the customer was called or reminded after it.
     called_since = Call.objects.filter(
@@ -130,12 +173,12 @@ def calls_to_make(company, user, today: dt.date, everyone: bool) -> list[Row]:
         .exclude(Exists(called_since))
         .exclude(Exists(reminded_since))
     )
-    seen = set()
+    seen, broken_rows = set(), []
     for p in sorted(broken, key=lambda p: (p.due_by, p.pk), reverse=True):
         if p.customer_id in seen:
             continue
         seen.add(p.customer_id)
-        rows.append(
+        broken_rows.append(
             Row(
                 p.customer,
                 "Promesse non tenue",
@@ -146,10 +189,10 @@ def calls_to_make(company, user, today: dt.date, everyone: bool) -> list[Row]:
                 promise=p,
             )
         )
-    return rows
+    return Rows(phone_rows, callback_rows, broken_rows)
 
 
-def to_validate(company, user, today: dt.date, everyone: bool) -> list[Row]:
+def to_validate(company, user, today: dt.date, everyone: bool) -> Rows:
     qs = _scope(
         Reminder.objects.filter(
             company=company, status=ReminderStatus.PROPOSED, needs_validation=True
@@ -157,8 +200,9 @@ def to_validate(company, user, today: dt.date, everyone: bool) -> list[Row]:
         user,
         everyone,
     ).select_related("customer", "customer__collector")
-    return [
-        Row(
+    return _rows(
+        qs.order_by("-level", "proposed_on", "pk"),
+        lambda r: Row(
             r.customer,
             f"{r.get_template_display()} (niveau {r.level})",
             # Sent only with its number (actions.send_reminder): say so before the click.
@@ -169,12 +213,11 @@ def to_validate(company, user, today: dt.date, everyone: bool) -> list[Row]:
             r.principal,
             r.proposed_on,
             reminder=r,
-        )
-        for r in qs.order_by("-level", "proposed_on", "pk")
-    ]
+        ),
+    )
 
 
-def promises_due(company, user, today: dt.date, everyone: bool) -> list[Row]:
+def promises_due(company, user, today: dt.date, everyone: bool) -> Rows:
     qs = _scope(
         promises_as_of(company, today).filter(
             status=PromiseStatus.PENDING, promised_on__lte=today, due_by__gte=today
@@ -182,8 +225,9 @@ def promises_due(company, user, today: dt.date, everyone: bool) -> list[Row]:
         user,
         everyone,
     ).select_related("customer", "customer__collector")
-    return [
-        Row(
+    return _rows(
+        qs.order_by("promised_on", "pk"),
+        lambda p: Row(
             p.customer,
             f"Promesse de {format_eur(p.amount)}",
             f"Promise pour le {p.promised_on:%d/%m/%Y} par {p.promised_by}, "
@@ -191,12 +235,11 @@ def promises_due(company, user, today: dt.date, everyone: bool) -> list[Row]:
             p.amount - p.received,
             p.promised_on,
             promise=p,
-        )
-        for p in qs.order_by("promised_on", "pk")
-    ]
+        ),
+    )
 
 
-def disputes_to_chase(company, user, today: dt.date, everyone: bool) -> list[Row]:
+def disputes_to_chase(company, user, today: dt.date, everyone: bool) -> Rows:
     qs = _scope(
         Dispute.objects.filter(
             company=company, status__in=OPEN_DISPUTE_STATUSES, target_date__lt=today
@@ -204,8 +247,9 @@ def disputes_to_chase(company, user, today: dt.date, everyone: bool) -> list[Row
         user,
         everyone,
     ).select_related("customer", "customer__collector", "invoice", "owner")
-    return [
-        Row(
+    return _rows(
+        qs.order_by("target_date", "pk"),
+        lambda d: Row(
             d.customer,
             f"Litige n° {d.pk} — facture {d.invoice.number}",
             f"{d.get_category_display()}, {d.get_status_display().lower()}, responsable "
@@ -213,12 +257,16 @@ def disputes_to_chase(company, user, today: dt.date, everyone: bool) -> list[Row
             d.amount,
             d.target_date,
             dispute=d,
-        )
-        for d in qs.order_by("target_date", "pk")
-    ]
+        ),
+    )
 
 
 def newly_over_limit(company, user, today: dt.date, everyone: bool) -> list[Row]:
+    # Only customers with a limit can pass it: without any, no aged balance to compute.
+    if not _scope(
+        Customer.objects.filter(company=company, credit_limit__isnull=False), user, everyone, ""
+    ).exists():
+        return []
     now = positions(company, today, show="over")
     if not everyone:
         now = [p for p in now if p.customer.collector_id == user.pk]

@@ -21,6 +21,8 @@ from encaisse.money import format_decimal
 from encaisse.sales.models import DocumentStatus, Invoice
 from encaisse.sales.terms import PaymentTermsKind
 
+from .pickers import CustomerPicker
+
 RATE_OPTIONS = [(str(r), f"{format_decimal(r)} %") for r in RATES]
 EXEMPTION_OPTIONS = [("", "—"), *Exemption.choices]
 NUMBER_MAX = 40  # characters of an amount or a rate typed as text
@@ -274,7 +276,7 @@ class CompanyForm(forms.Form):
 
 
 class InvoiceHeaderForm(forms.Form):
-    customer = forms.ChoiceField(label="Client")
+    customer = CustomerPicker(label="Client")
     terms_kind = forms.ChoiceField(
         label="Conditions de paiement",
         required=False,
@@ -289,10 +291,7 @@ class InvoiceHeaderForm(forms.Form):
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = [
-            ("", "Choisir un client…"),
-            *list(Customer.objects.filter(company=company).values_list("pk", "legal_name")),
-        ]
+        self.fields["customer"].company = company
 
 
 class CustomerSearchForm(forms.Form):
@@ -308,16 +307,13 @@ class InvoiceFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Statut", required=False, choices=[("", "Tous"), *DocumentStatus.choices]
     )
-    customer = forms.ChoiceField(label="Client", required=False)
+    customer = CustomerPicker(label="Client", required=False)
     issued_from = date_field("Émise du")
     issued_to = date_field("au")
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = [
-            ("", "Tous"),
-            *list(Customer.objects.filter(company=company).values_list("pk", "legal_name")),
-        ]
+        self.fields["customer"].company = company
         if self.data.get("kind", "invoice") != "invoice":
             # Un avoir émis; factures et avoirs émis: the words agree.
             self.fields["status"].choices = [

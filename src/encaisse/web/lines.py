@@ -9,11 +9,16 @@ they are read in the order of n and numbered again from 1 on each render, so tha
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
+
 from encaisse.catalog.models import Product
 from encaisse.money import format_decimal, q2
 
+from .pickers import ProductPicker
+
 LINE_FIELDS = [
     "product",
+    "product_label",  # the picker's text (web.pickers): what names the product without an id
     "description",
     "item_kind",
     "quantity",
@@ -25,7 +30,7 @@ LINE_FIELDS = [
     "vat_exemption_reason",
 ]
 # A row is blank (and ignored) when none of these is filled: selects keep a value.
-KEY_FIELDS = ("product", "description", "quantity", "unit_price")
+KEY_FIELDS = ("product", "product_label", "description", "quantity", "unit_price")
 ROW_KEY = re.compile(r"^lines-(\d+)-")
 LINE_ERROR = re.compile(r"^lines\.(\d+)\.(\w+)$")
 # An installment: a date or days after issue, an amount or a percentage (sales.schedule).
@@ -83,6 +88,33 @@ def rows_of(invoice) -> list[dict]:
         }
         for line in invoice.lines.all()
     ]
+
+
+def line_rows(post, company) -> list[dict]:
+    """The lines of the form (rows_from), their products picked (pick_products)."""
+    return pick_products(rows_from(post), company)
+
+
+def pick_products(rows: list[dict], company) -> list[dict]:
+    """Each row's product: the id its picker chose, or else the one product of the company
+    its text names (typed without choosing, or without scripts); a text that names none
+    or several stays as the product, which the services refuse next to the field
+    (« Article introuvable »). Then the text each picker shows, in one query."""
+    picker = ProductPicker()
+    picker.company = company
+    for row in rows:
+        text = row.get("product_label", "")
+        if not row["product"] and text:
+            try:
+                row["product"] = str(picker.clean((row["product"], text)) or "")
+            except ValidationError:
+                row["product"] = text
+    ids = {int(r["product"]) for r in rows if r["product"].isdigit() and len(r["product"]) < 18}
+    products = Product.objects.filter(company=company, pk__in=ids) if ids else []
+    names = {str(p.pk): picker.describe(p) for p in products}
+    for row in rows:
+        row["product_label"] = names.get(row["product"], row.get("product_label", ""))
+    return rows
 
 
 def fill_from_product(row: dict, company) -> dict:

@@ -48,8 +48,13 @@ def company_view(view=None, *, needs: str | None = None):
     return wrapper
 
 
-def page_of(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def page_of(request, items, param: str = "page", size: int | None = None):
+    """The page of `items` (a queryset: counted and sliced in SQL; or any sequence) that
+    the query string's `param` asks for; `param` differs between the lists of one page.
+    Shown by partials/pagination.html."""
+    page = Paginator(items, size or PAGE_SIZE).get_page(request.GET.get(param))
+    page.param = param
+    return page
 
 
 def error_targets(exc: DomainError) -> list[tuple[str | None, str]]:

@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from encaisse.sales.models import DocumentKind
 
-from .views import base, company, credit, customers, invoices, payments, products, reports
+from .views import base, company, credit, customers, invoices, payments, pickers, products, reports
 from .views import collection_file as collection_file_views
 from .views import disputes as dispute_views
 from .views import dunning as dunning_views
@@ -28,6 +28,7 @@ urlpatterns = [
     path("customers/", customers.customer_list, name="customers"),
     path("customers/export.xlsx", customers.customer_export, name="customer_export"),
     path("customers/new/", customers.customer_create, name="customer_create"),
+    path("customers/search/", pickers.customer_search, name="customer_search"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/contacts/", customers.contact_add, name="contact_add"),
@@ -39,6 +40,7 @@ urlpatterns = [
     path("products/", products.product_list, name="products"),
     path("products/export.xlsx", products.product_export, name="product_export"),
     path("products/new/", products.product_create, name="product_create"),
+    path("products/search/", pickers.product_search, name="product_search"),
     path("products/<int:pk>/", products.product_detail, name="product_detail"),
     path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
     path("invoices/", invoices.invoice_list, name="invoices"),

@@ -7,10 +7,11 @@ from encaisse.reporting.dso import dso, dso_trend
 from encaisse.reporting.exports import aged_balance_csv, aged_balance_xlsx
 
 from ..errors import READ, responses
+from ..pagination import page
 from ..schemas.reports import (
     AgedBalanceFilters,
     AgedBalanceOut,
-    AgedItemOut,
+    AgedItemPage,
     AgedItemsFilters,
     DsoFilters,
     DsoOut,
@@ -20,6 +21,8 @@ from . import as_of_date, get_or_404
 from .customers import NOT_FOUND as CUSTOMER_NOT_FOUND
 
 router = Router(tags=["rapports"])
+# What the JSON aged balance gives of the whole report, whatever the page of its rows.
+REPORT_TOTALS = ("as_of", "buckets", "totals", "unapplied", "balance")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -49,7 +52,12 @@ def get_aged_balance(request, filters: Query[AgedBalanceFilters]):
     }
     result = aged_balance(request.company, as_of, bounds, **wanted)
     if filters.format == "json":
-        return result
+        rows = page(result.rows, filters)
+        return {
+            **{key: rows[key] for key in ("count", "limit", "offset")},
+            "rows": rows["items"],
+            **{key: getattr(result, key) for key in REPORT_TOTALS},
+        }
     name = f"balance-agee-{as_of.isoformat()}.{filters.format}"
     if filters.format == "csv":
         # UTF-8 with a BOM: Excel opens a French CSV with its accents right.
@@ -63,16 +71,17 @@ def get_aged_balance(request, filters: Query[AgedBalanceFilters]):
 
 @router.get(
     "/aged-balance/items",
-    response=responses({200: list[AgedItemOut]}, READ, 404),
+    response=responses({200: AgedItemPage}, READ, 404),
     summary="Les échéances d'une case de la balance âgée (client × tranche)",
 )
 def get_aged_items(request, filters: Query[AgedItemsFilters]):
     customers = Customer.objects.filter(company=request.company)
     customer = get_or_404(customers, filters.customer, CUSTOMER_NOT_FOUND)
     bounds = filters.buckets.split(",") if filters.buckets else None
-    return bucket_items(
+    items = bucket_items(
         request.company, as_of_date(filters.as_of), customer, filters.bucket, bounds
     )
+    return page(items, filters)
 
 
 @router.get(

@@ -6,6 +6,8 @@ from ninja import Field, Schema
 from encaisse.customers.models import RiskClass, Segment
 
 from ..fields import DateIn, DecimalOut, Id, Text
+from ..pagination import PageParams
+from .common import PageOut
 from .payments import MoneyOut
 
 AS_OF_HELP = "Date de situation (AAAA-MM-JJ) ; défaut : aujourd'hui ; pas dans le futur."
@@ -77,7 +79,7 @@ class StatementOut(Schema):
 # Aged balance
 
 
-class AgedBalanceFilters(AsOfFilter):
+class AgedBalanceFilters(AsOfFilter, PageParams):
     salesperson: Id | None = Field(None, description="Id de l'utilisateur commercial.")
     segment: Literal[tuple(Segment.values)] | None = None
     risk_class: Literal[tuple(RiskClass.values)] | None = None
@@ -86,7 +88,8 @@ class AgedBalanceFilters(AsOfFilter):
         None, description="Bornes des tranches en jours, « 30,60,90 » ; défaut : la société."
     )
     format: Literal["json", "csv", "xlsx"] = Field(
-        "json", description="csv (séparateur ;) ou xlsx : fichier à télécharger."
+        "json",
+        description="csv (séparateur ;) ou xlsx : fichier à télécharger, toutes les lignes.",
     )
 
 
@@ -105,16 +108,16 @@ class AgedRowOut(Schema):
     balance: MoneyOut = Field(description="open_items − unapplied.")
 
 
-class AgedBalanceOut(Schema):
+class AgedBalanceOut(PageOut):
     as_of: dt.date
     buckets: list[BucketOut]
-    rows: list[AgedRowOut]
-    totals: list[MoneyOut]
-    unapplied: MoneyOut
-    balance: MoneyOut = Field(description="Somme des soldes clients.")
+    rows: list[AgedRowOut] = Field(description="La page des clients (count : tous les clients).")
+    totals: list[MoneyOut] = Field(description="Par tranche, de tous les clients.")
+    unapplied: MoneyOut = Field(description="De tous les clients.")
+    balance: MoneyOut = Field(description="Somme des soldes de tous les clients.")
 
 
-class AgedItemsFilters(AsOfFilter):
+class AgedItemsFilters(AsOfFilter, PageParams):
     customer: Id
     bucket: int = Field(ge=0, le=100, description="Rang de la tranche : 0 non échu, 1 la première…")
     buckets: Text(100) | None = Field(None, description="Les mêmes bornes que la balance.")
@@ -132,6 +135,10 @@ class AgedItemOut(Schema):
     @staticmethod
     def resolve_invoice_number(obj):
         return obj.invoice.number
+
+
+class AgedItemPage(PageOut):
+    items: list[AgedItemOut]
 
 
 # DSO

@@ -63,6 +63,13 @@ def query(context, **changes):
     return f"?{encoded}" if encoded else "?"
 
 
+@register.simple_tag(takes_context=True)
+def page_query(context, page, number):
+    """The current query string on page `number` of `page` (shortcuts.page_of), under the
+    page's own parameter."""
+    return query(context, **{getattr(page, "param", "page"): number})
+
+
 @register.filter
 def get(mapping, key):
     """mapping[key] in a template (errors of a line by field name)."""

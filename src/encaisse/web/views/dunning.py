@@ -572,7 +572,9 @@ def desk(request):
     today = timezone.localdate()
     agenda = desk_of(request.company, request.user, today, everyone=everyone)
     for section in agenda.sections:
-        for row in section.rows:
+        # Each section paged on its own (?validate_page=3), its count in the title.
+        section.page = page_of(request, section.rows, param=f"{section.key}_page")
+        for row in section.page.object_list:
             row.file_url = collection_file_url(row.customer.pk)
     return render(
         request,

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
-from encaisse.catalog.models import ItemKind, Product, Unit
+from encaisse.catalog.models import ItemKind, Unit
 from encaisse.companies.permissions import (
     ALLOCATE,
     CREDIT_OVERRIDE,
@@ -141,9 +141,6 @@ def invoice_export(request, default_kind=DocumentKind.INVOICE):
 
 def _line_choices(company) -> dict:
     return {
-        "products": Product.objects.filter(company=company, is_active=True).only(
-            "pk", "reference", "label"
-        ),
         "kinds": ItemKind.choices,
         "units": Unit.choices,
         "rates": RATE_OPTIONS,
@@ -257,13 +254,14 @@ def _save(request, invoice: Invoice | None):
                 "delivery_date": invoice.delivery_date,
                 "notes": invoice.notes,
             }
-            rows = lines.rows_of(invoice) or [lines.blank_row()]
+            rows = lines.pick_products(lines.rows_of(invoice), request.company)
+            rows = rows or [lines.blank_row()]
         form = InvoiceHeaderForm(initial=initial, company=request.company)
         schedule = lines.schedule_of(invoice) if invoice else []
         return _editor(request, form=form, rows=rows, invoice=invoice, schedule=schedule)
 
     form = InvoiceHeaderForm(request.POST, company=request.company)
-    rows = lines.filled(lines.rows_from(request.POST))
+    rows = lines.filled(lines.line_rows(request.POST, request.company))
     schedule = lines.schedule_filled(lines.schedule_from(request.POST))
     line_errors: dict = {}
     schedule_errors: dict = {}
@@ -333,7 +331,7 @@ def invoice_edit(request, pk):
 @require_POST
 def invoice_lines(request):
     """htmx: add a row, remove one, or fill one from the catalog; re-render the rows."""
-    rows = lines.rows_from(request.POST)
+    rows = lines.line_rows(request.POST, request.company)
     action = request.POST.get("action", "")
     name, _, index = action.partition("-")
     position = int(index) - 1 if index.isdigit() else -1
@@ -380,7 +378,7 @@ def invoice_schedule(request):
 def invoice_totals(request):
     """htmx: the totals of the lines as typed, or the service's message about them, and
     each line's total (swapped out of band into its row)."""
-    rows = lines.rows_from(request.POST)
+    rows = lines.line_rows(request.POST, request.company)
     previews = _previews(request.company, rows)
     totals, totals_error = _totals(request.company, rows, previews)
     return render(

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from encaisse.companies.permissions import ALLOCATE, RECORD_PAYMENTS, can
-from encaisse.customers.models import Customer
 from encaisse.documents.responses import pdf_inline
 from encaisse.documents.statements import remittance_filename, remittance_slip_pdf
 from encaisse.errors import DomainError
@@ -37,13 +36,12 @@ from encaisse.validation import parse_decimal
 from .. import audit
 from ..exports import Column, export
 from ..forms import CODE_MAX, NUMBER_MAX, SEARCH_MAX, date_field, text
+from ..pickers import CustomerPicker
 from ..shortcuts import add_domain_error, company_view, error_targets, page_of
 
 METHOD_OPTIONS = [("", "Tous"), *PaymentMethod.choices]
-
-
-def customer_choices(company, empty: str) -> list:
-    return [("", empty), *Customer.objects.filter(company=company).values_list("pk", "legal_name")]
+# Open items shown on the lettrage screen (those with a proposed amount always are).
+ALLOCATION_ROWS = 100
 
 
 # ---------------------------------------------------------------- forms
@@ -51,7 +49,7 @@ def customer_choices(company, empty: str) -> list:
 
 class PaymentFilterForm(forms.Form):
     q = text("Rechercher", max_length=SEARCH_MAX)
-    customer = forms.ChoiceField(label="Client", required=False)
+    customer = CustomerPicker(label="Client", required=False)
     method = forms.ChoiceField(label="Mode", required=False, choices=METHOD_OPTIONS)
     date_from = date_field("Reçu du")
     date_to = date_field("au")
@@ -59,11 +57,11 @@ class PaymentFilterForm(forms.Form):
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = customer_choices(company, "Tous")
+        self.fields["customer"].company = company
 
 
 class PaymentForm(forms.Form):
-    customer = forms.ChoiceField(label="Client")
+    customer = CustomerPicker(label="Client")
     date = date_field("Date de réception")
     # Amounts stay text: the service parses them (French comma, two decimals at most).
     amount = text("Montant (€)", max_length=NUMBER_MAX)
@@ -76,7 +74,7 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = customer_choices(company, "Choisir un client…")
+        self.fields["customer"].company = company
         self.fields["date"].required = True
         self.fields["date"].error_messages["required"] = "La date est obligatoire."
 
@@ -262,8 +260,9 @@ def _typed_amounts(post, candidates) -> dict[int, str]:
     return {i.pk: post.get(f"amount-{i.pk}", "").strip() for i in candidates}
 
 
-def _allocation_rows(payment, typed: dict | None, row_errors: dict | None = None) -> list:
-    """Every open item of the customer, with the proposed (or typed) amount."""
+def _allocation_rows(payment, typed: dict | None, row_errors: dict | None = None) -> tuple:
+    """The open items of the customer with the proposed (or typed) amount, at most
+    ALLOCATION_ROWS of them (those with an amount always), and how many more there are."""
     proposed = {p.installment.pk: p for p in propose_allocation(payment)}
     row_errors = row_errors or {}
     rows = []
@@ -287,7 +286,11 @@ def _allocation_rows(payment, typed: dict | None, row_errors: dict | None = None
         )
     # Referenced invoices first, as the proposal ranks them.
     rows.sort(key=lambda r: r["reason"] != "référence")
-    return rows
+    # A bounded screen: the rows with an amount or an error, then the oldest others.
+    busy = [r for r in rows if r["value"] or r["error"]]
+    room = max(ALLOCATION_ROWS - len(busy), 0)
+    shown = {id(r) for r in busy + [r for r in rows if r not in busy][:room]}
+    return [r for r in rows if id(r) in shown], len(rows) - len(shown)
 
 
 def _is_zero(value: str) -> bool:
@@ -347,7 +350,7 @@ def payment_allocate(request, pk):
                 f"{'s' if len(allocations) > 1 else ''}.",
             )
             return redirect("web:payment_detail", pk=payment.pk)
-    rows = _allocation_rows(payment, typed, row_errors)
+    rows, more = _allocation_rows(payment, typed, row_errors)
     values = {r["item"].pk: r["value"] for r in rows}
     return render(
         request,
@@ -355,6 +358,7 @@ def payment_allocate(request, pk):
         {
             "payment": payment,
             "rows": rows,
+            "more": more,
             "summary": _summary(payment, values),
             "allocated_on": on,
             "error": error,

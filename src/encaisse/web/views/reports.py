@@ -18,7 +18,7 @@ from encaisse.ledger.fec import export_fec
 from encaisse.ledger.models import FiscalYear, JournalEntry
 from encaisse.money import ZERO
 from encaisse.reporting.aged_balance import aged_balance, bucket_items, make_buckets
-from encaisse.reporting.dso import dso, dso_by_customer, dso_trend
+from encaisse.reporting.dso import dso_by_customer, dso_trend
 from encaisse.reporting.exports import aged_balance_csv, aged_balance_xlsx
 from encaisse.reporting.statement import statement
 
@@ -96,6 +96,8 @@ def customer_statement(request, pk):
             "customer": customer,
             "form": form,
             "account": account,
+            # Two lists, each paged on its own: the open items, the allocations.
+            "items": page_of(request, account.items, param="items_page"),
             "page": page_of(request, account.allocations),
             "kinds": ITEM_KINDS,
             "nav": "customers",
@@ -234,10 +236,13 @@ def dso_view(request):
     form = DsoForm(with_defaults(request.GET, months="12"))
     as_of = form.as_of_date()
     months = form.cleaned_data.get("months") or 12
-    overall = dso(request.company, as_of, months)
+    # The trend ends on as_of with the same period: its last point is the DSO shown.
     trend = dso_trend(request.company, as_of, months=months)
-    per_customer = dso_by_customer(request.company, as_of, months)
-    per_customer.sort(key=lambda pair: pair[0].balance, reverse=True)
+    overall = trend[-1]
+    # Per customer: one aged balance for every balance, the DSO of the page's rows only.
+    rows = sorted(aged_balance(request.company, as_of).rows, key=lambda r: -r.balance)
+    page = page_of(request, rows)
+    page.object_list = dso_by_customer(request.company, as_of, months, list(page.object_list))
     return render(
         request,
         "encaisse/reports/dso.html",
@@ -247,7 +252,7 @@ def dso_view(request):
             "trend": trend,
             "months": months,
             "chart": _bar_chart(trend),
-            "page": page_of(request, per_customer),
+            "page": page,
             "nav": "dso",
         },
     )
