@@ -83,7 +83,7 @@ PAGES = [
     ("web:customer_statement", ["busy"], 18),
     ("web:products", [], 12),
     ("web:payments", [], 12),
-    ("web:payment_allocate", ["on_account"], 15),
+    ("web:payment_allocate", ["on_account"], 17),  # 4 x "stored amounts current?"
     ("web:remittances", [], 12),
     ("web:aged_balance", [], 15),
     ("web:dso", [], 21),

@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "payment.recorded": "Règlement enregistré",
     "payment.allocated": "Règlement lettré",
     "allocation.undone": "Lettrage annulé",
+    "receivables.open_amounts_fixed": "Restes dus recalculés",
     "refund.recorded": "Remboursement enregistré",
     "write_off.recorded": "Passage en pertes",
     "remittance.created": "Remise en banque",
