@@ -63,7 +63,7 @@ def test_server_error_is_a_french_500_in_the_layout(admin_client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(base, "aged_balance", broken)
+    monkeypatch.setattr(base, "aged_totals", broken)
     admin_client.raise_request_exception = False
     response = admin_client.get(reverse("web:home"))
     assert response.status_code == 500

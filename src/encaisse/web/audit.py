@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "refund.recorded": "Remboursement enregistré",
     "write_off.recorded": "Passage en pertes",
     "remittance.created": "Remise en banque",
+    "receivables.open_amounts_fixed": "Restes dus enregistrés corrigés d'après les lettrages",
     "customer.credit_limit_set": "Limite de crédit fixée",
     "customer.incident_recorded": "Incident de paiement enregistré",
     "invoice.credit_override": "Émission au-delà de la limite de crédit (dérogation)",
