@@ -27,7 +27,7 @@ credit notes − payments read straight from the tables.
 
 Then it times, on the warm database:
   - the full aged balance as of a past date (the last 31 March),
-  - today's aged balance,
+  - today's aged balance (from the stored amounts), and its totals alone (the home page),
   - one customer's statement (the customer with most invoices),
 with the wall clock and the CPU time of client and server (the machine may be shared).
 """
@@ -362,7 +362,7 @@ def main():
     from django.db import connection
 
     from encaisse.companies.models import Company
-    from encaisse.reporting.aged_balance import aged_balance
+    from encaisse.reporting.aged_balance import aged_balance, aged_totals
     from encaisse.reporting.statement import statement
 
     try:
@@ -389,6 +389,13 @@ def main():
             expected = book_total(company, as_of)
             if book.balance != expected:
                 sys.exit(f"Aged balance total {book.balance} != invoices - credits {expected}")
+        totals = timed(
+            "home figures today (aged_totals)",
+            lambda: aged_totals(company, today),
+            args.repeat,
+        )
+        if totals.balance != book_total(company, today):
+            sys.exit(f"aged_totals {totals.balance} != invoices - credits")
         account = timed(
             f"statement of {customer.legal_name}", lambda: statement(customer, today), args.repeat
         )
