@@ -97,7 +97,8 @@ def test_two_schedulers_queue_each_occurrence_once(company):
     assert DBTaskResult.objects.count() == len(first)
     later = schedule.tick(MORNING + dt.timedelta(minutes=1))
     new = {j.name for j in later if j.pk not in {f.pk for f in first}}
-    assert new == {"mailing.send_queued"}  # the next minute's sending only
+    # the next minute's sending and pending renders only
+    assert new == {"mailing.send_queued", "documents.render_pending"}
 
 
 def test_an_optional_job_nobody_registered_is_skipped(company, monkeypatch):
@@ -126,6 +127,8 @@ def test_the_scheduled_jobs_run_end_to_end(company, admin, late_customer, mailou
         "collection.update_rates": JobState.DONE,
         "jobs.prune": JobState.DONE,
         "dunning.run": JobState.DONE,
+        "documents.render_pending": JobState.DONE,  # registered by documents
+        "documents.render": JobState.DONE,  # the late customer's invoice, rendered
     }, Job.objects.filter(state=JobState.FAILED).values_list("name", "error")
     assert [m.subject for m in mailoutbox] == ["Bonjour"]
     run = Job.objects.get(name="dunning.run")
