@@ -6,8 +6,19 @@ ENCAISSE_DATA_DIR  default: ./var (relative to the working directory)
 DEBUG          off unless set to 1/true
 ENCAISSE_EMAIL_BACKEND  default: files in the data folder's outbox/ (see EMAIL_* below)
 DEFAULT_FROM_EMAIL      sender of the mails encaisse sends
+ENCAISSE_MEDIA_DIR      files the jobs write (large exports); default <data dir>/media
+ENCAISSE_FILE_STORAGE   dotted path of another Storage for them (with its keyword
+                        arguments as JSON in ENCAISSE_FILE_STORAGE_OPTIONS)
+
+Behind a reverse proxy that terminates TLS (docs/architecture.md, « Running in
+production »): SECURE_PROXY_SSL_HEADER (e.g. HTTP_X_FORWARDED_PROTO=https),
+SECURE_SSL_REDIRECT, SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE (1/true),
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD,
+CSRF_TRUSTED_ORIGINS (comma-separated, e.g. https://encaisse.example.fr). All off by
+default: `make run` serves plain HTTP on the local network.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -145,10 +156,37 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATA_DIR / "media"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+
+# Files written by the background jobs and downloaded from the pages (large exports):
+# the worker that writes one and the application server that serves it may be different
+# machines, so in production this is a shared folder or an object store.
+MEDIA_ROOT = Path(os.environ.get("ENCAISSE_MEDIA_DIR") or DATA_DIR / "media")
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "ENCAISSE_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ.get("ENCAISSE_FILE_STORAGE_OPTIONS") or "{}"),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# HTTPS behind a reverse proxy (nginx...) that terminates TLS: the proxy says the
+# request came in over HTTPS with a header (SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO=https,
+# which the proxy must always set, overwriting what the client sent).
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    _header, _, _value = os.environ["SECURE_PROXY_SSL_HEADER"].partition("=")
+    SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
+SECURE_SSL_REDIRECT = _truthy(os.environ.get("SECURE_SSL_REDIRECT"))
+SESSION_COOKIE_SECURE = _truthy(os.environ.get("SESSION_COOKIE_SECURE"))
+CSRF_COOKIE_SECURE = _truthy(os.environ.get("CSRF_COOKIE_SECURE"))
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _truthy(os.environ.get("SECURE_HSTS_INCLUDE_SUBDOMAINS"))
+SECURE_HSTS_PRELOAD = _truthy(os.environ.get("SECURE_HSTS_PRELOAD"))
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 # Outgoing mail goes through the outbox (encaisse.mailing) and is sent by
 # `encaisse send-mail` through this backend. Default: each mail written as a file into

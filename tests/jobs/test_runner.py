@@ -133,3 +133,20 @@ def test_a_job_whose_worker_died_is_queued_again_then_done():
         assert run_pending_jobs() == 1
     orphan.refresh_from_db()
     assert (orphan.state, orphan.attempts, calls) == (JobState.DONE, 2, [6])
+
+
+def test_a_long_job_that_reports_progress_is_not_taken_for_dead():
+    start = timezone.now()
+    with freeze_time(start):
+        long = enqueue("tests.count", n=8)
+        Job.objects.filter(pk=long.pk).update(
+            state=JobState.RUNNING, attempts=1, started_at=start, heartbeat_at=start
+        )
+    with freeze_time(start + dt.timedelta(minutes=50)):
+        progress(long, 5, 8)  # still working
+    with freeze_time(start + dt.timedelta(minutes=60)):
+        assert recover_stale(dt.timedelta(minutes=15)) == 0
+    with freeze_time(start + dt.timedelta(minutes=66)):
+        assert recover_stale(dt.timedelta(minutes=15)) == 1  # silent for 16 minutes
+    long.refresh_from_db()
+    assert long.state == JobState.QUEUED and long.attempts == 1

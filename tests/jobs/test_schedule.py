@@ -133,7 +133,7 @@ def test_the_scheduled_jobs_run_end_to_end(company, admin, late_customer, mailou
     assert [m.subject for m in mailoutbox] == ["Bonjour"]
     run = Job.objects.get(name="dunning.run")
     assert (run.company, run.key) == (company, run_key(company, dt.date(2026, 12, 4)))
-    assert run.result["proposed"] == 1 and "1 nouvelles relances" in run.message
+    assert run.result["proposed"] == 1 and "1 nouvelle relance proposée" in run.message
     assert Reminder.objects.filter(customer=late_customer).count() == 1
     # The level-1 e-mail the run sent automatically goes with the next minute's sending.
     assert OutgoingMail.objects.filter(status=MailStatus.QUEUED).count() == 1
@@ -203,3 +203,25 @@ def test_the_commands_once(company, admin):
         call_command("worker", "--once", stdout=out)
     assert out.getvalue().strip() == f"{queued} exécution(s)."
     assert not Job.objects.exclude(state=JobState.DONE).exists()
+
+
+def test_the_dunning_command_runs_the_days_job_once(company, late_customer):
+    with freeze_time(MORNING):
+        out = StringIO()
+        call_command("dunning", "run", stdout=out)
+        assert out.getvalue().startswith("Atelier Martin SAS au 04/12/2026 : 1 nouvelle relance")
+        run = Job.objects.get(name="dunning.run")
+        assert (run.key, run.state) == (run_key(company, dt.date(2026, 12, 4)), JobState.DONE)
+        again = StringIO()
+        call_command("dunning", "run", stdout=again)  # the day's run is not done twice
+        assert again.getvalue() == out.getvalue()
+        assert run_pending_jobs() == 0
+    assert Reminder.objects.filter(customer=late_customer).count() == 1
+
+
+def test_the_dunning_command_refuses_a_future_date(company):
+    from django.core.management.base import CommandError
+
+    with freeze_time(MORNING), pytest.raises(CommandError, match="dans le futur"):
+        call_command("dunning", "run", "--as-of", "2026-12-05")
+    assert not Job.objects.exists()

@@ -69,3 +69,18 @@ def test_four_runs_racing_send_each_mail_once(company, admin, settings):
     assert sum(counts) == 40
     assert sorted(SENT) == sorted(f"Mail {i}" for i in range(40))  # each once
     assert set(OutgoingMail.objects.values_list("status", "attempts")) == {(MailStatus.SENT, 1)}
+
+
+@pytest.mark.django_db
+def test_a_selection_sends_only_its_mails_and_reports_progress(company, admin, mailoutbox):
+    first, second, third = _queue_many(company, admin, 3)
+    now = timezone.now()
+    assert _claim(now, second.pk) == second.pk  # the minute's sending has it
+    seen = []
+    report = send_queued(
+        now=now, ids=[first.pk, second.pk], on_progress=lambda d, t: seen.append((d, t))
+    )
+    assert [m.pk for m in report.sent] == [first.pk] and seen == [(1, 2)]
+    assert [m.subject for m in mailoutbox] == ["Mail 0"]  # not the third, not the second
+    third.refresh_from_db()
+    assert third.status == MailStatus.QUEUED

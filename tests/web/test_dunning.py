@@ -23,6 +23,8 @@ from encaisse.dunning.actions import send_reminder
 from encaisse.dunning.models import DunningScenario, Reminder, ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import default_scenario
+from encaisse.jobs.models import Job
+from encaisse.jobs.runner import run_pending_jobs
 from encaisse.mailing.models import OutgoingMail
 from tests.documents.test_pdf import eur, pages_text
 from tests.documents.test_statement_pdf import flat
@@ -76,22 +78,69 @@ def level2(company, admin, overdue):
 # ---------------------------------------------------------------- list and run
 
 
-def test_run_from_the_page_reports_and_sends_level_one(admin_client, overdue):
+def test_run_from_the_page_runs_as_a_job_with_its_progress(admin_client, overdue, admin):
     with freeze_time("2025-04-01 09:00:00"):
         response = admin_client.post(reverse("web:dunning_run"), {"as_of": "2025-04-01"})
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Relances du 01/04/2025" in html
+        run = Job.objects.get(name="dunning.run")
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('web:reminders')}?job={run.pk}"
+        assert (run.key, run.created_by, run.label) == (
+            f"dunning-run:{overdue.company_id}:2025-04-01",
+            admin,
+            "Relance du 01/04/2025",
+        )
+        html = admin_client.get(response["Location"]).content.decode()
+        assert f'hx-get="/jobs/{run.pk}/progress"' in html and "En attente" in html
+        assert not Reminder.objects.exists()  # nothing done in the request
+        assert run_pending_jobs() == 1
+        html = admin_client.get(reverse("web:job_progress", args=[run.pk])).content.decode()
     # One customer, one level-1 reminder: proposed and sent at once (no validation).
-    assert "<strong>1</strong> nouvelle relance proposée" in html
-    assert "<strong>1</strong> envoyée automatiquement" in html
-    assert "<strong>0</strong> envoi automatique impossible" in html
+    assert "Terminée" in html and "hx-trigger" not in html
+    assert "1 nouvelle relance proposée" in html
+    assert "1 envoyée automatiquement (niveau sans validation)" in html
+    assert "0 envoi automatique impossible" in html
+    assert 'href="/dunning/"' in html and "Voir les relances" in html
     reminder = Reminder.objects.get()
     assert (reminder.status, reminder.sent_on, reminder.principal) == (
         ReminderStatus.SENT,
         L1_DAY,
         D("780.00"),
     )
+
+
+def test_the_days_run_is_done_once_and_shown_on_the_list(admin_client, overdue):
+    with freeze_time("2025-04-01 09:00:00"):
+        admin_client.post(reverse("web:dunning_run"), {"as_of": "2025-04-01"})
+        run_pending_jobs()
+    with freeze_time("2025-04-01 11:00:00"):
+        response = admin_client.post(
+            reverse("web:dunning_run"), {"as_of": "2025-04-01"}, follow=True
+        )
+        assert run_pending_jobs() == 0
+        html = response.content.decode()
+        assert (
+            "La relance du 01/04/2025 a déjà été faite (01/04/2025 à 11:00) : une seule par jour."
+            in html
+        )
+        # Without ?job=, the list shows the day's run (the morning's scheduled one too).
+        html = admin_client.get(reverse("web:reminders")).content.decode()
+        assert "Relance du 01/04/2025" in html and "1 nouvelle relance proposée" in html
+    assert Job.objects.count() == 1 and Reminder.objects.count() == 1
+    assert OutgoingMail.objects.count() == 1
+
+
+def test_a_failed_run_is_queued_again_by_the_button(admin_client, overdue, company, admin):
+    from encaisse.dunning.jobs import start_run
+
+    with freeze_time("2025-04-01 09:00:00"):
+        run = start_run(company, L1_DAY, by=admin)
+        Job.objects.filter(pk=run.pk).update(state="failed", error="panne")
+        admin_client.post(reverse("web:dunning_run"), {"as_of": "2025-04-01"})
+        run.refresh_from_db()
+        assert run.state == "queued"
+        run_pending_jobs()
+    run.refresh_from_db()
+    assert run.state == "done" and Reminder.objects.count() == 1
 
 
 def test_run_in_the_future_refused_next_to_the_date(admin_client, overdue):

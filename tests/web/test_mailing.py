@@ -10,6 +10,8 @@ from django.utils import timezone
 from encaisse.companies.models import Role
 from encaisse.customers.services import add_contact
 from encaisse.einvoicing.models import LifecycleEvent
+from encaisse.jobs.models import Job
+from encaisse.jobs.runner import run_pending_jobs
 from encaisse.mailing.models import MailStatus, OutgoingMail
 from encaisse.mailing.services import send_queued
 
@@ -120,10 +122,36 @@ def test_send_today(admin_client, make_invoice, service_product, contact):
     html = admin_client.get(url).content.decode()
     assert invoice.number in html and "compta@dupont.example" in html
     response = admin_client.post(url)
-    assert response.status_code == 302 and response.url == reverse("web:outbox")
-    assert OutgoingMail.objects.get().invoice == invoice
+    job = Job.objects.get(name="mailing.send_mails")
+    assert response.status_code == 302
+    assert response.url == f"{reverse('web:outbox')}?job={job.pk}"
+    mail = OutgoingMail.objects.get()
+    assert (mail.invoice, job.arguments) == (invoice, {"mail_ids": [mail.pk]})
     html = admin_client.get(response.url).content.decode()
     assert "1 facture(s) mise(s) en file d&#x27;envoi." in html
+    # The sending runs as a job: its progress on the outbox page until it is done.
+    assert f'hx-get="/jobs/{job.pk}/progress"' in html
+    assert run_pending_jobs() == 1
+    html = admin_client.get(reverse("web:job_progress", args=[job.pk])).content.decode()
+    assert "1 e-mail(s) envoyé(s), 0 en échec." in html and "Voir l&#x27;envoi" in html
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.SENT
+    # Sent once: the minute's sending finds nothing left.
+    assert send_queued().sent == []
+
+
+def test_send_today_with_nothing_to_send_starts_no_job(admin_client):
+    response = admin_client.post(reverse("web:send_today"))
+    assert response.url == reverse("web:outbox")
+    assert not Job.objects.exists()
+
+
+def test_the_outbox_shows_no_job_of_another_company(admin_client, other_company):
+    from encaisse.mailing.jobs import send_now
+
+    foreign = send_now(other_company, [], by=None, label="Envoi d'une autre société")
+    html = admin_client.get(reverse("web:outbox"), {"job": foreign.pk}).content.decode()
+    assert "Envoi d&#x27;une autre société" not in html and "hx-get" not in html
 
 
 def test_outbox_shows_failures_and_retries(admin_client, admin, invoice_of, contact, settings):

@@ -9,7 +9,8 @@ import datetime as dt
 
 from django.urls import reverse
 
-from encaisse.jobs.runner import enqueue, job, progress
+from encaisse.jobs.models import JobState
+from encaisse.jobs.runner import enqueue, job, progress, retry
 
 from .run import run_dunning
 
@@ -20,8 +21,9 @@ def run_key(company, as_of: dt.date) -> str:
 
 def start_run(company, as_of: dt.date, *, by=None):
     """Queue the run of `as_of` for `company` (in the caller's transaction), or return the
-    one already queued, running or done for that day."""
-    return enqueue(
+    one already queued, running or done for that day; one that failed is queued again
+    (the button asks for it)."""
+    run_job = enqueue(
         "dunning.run",
         key=run_key(company, as_of),
         company=company,
@@ -29,6 +31,9 @@ def start_run(company, as_of: dt.date, *, by=None):
         label=f"Relance du {as_of:%d/%m/%Y}",
         as_of=as_of.isoformat(),
     )
+    if run_job.state == JobState.FAILED:
+        run_job = retry(run_job)
+    return run_job
 
 
 @job("dunning.run", "Relance du jour", max_attempts=3)

@@ -32,13 +32,33 @@ class RunReport:
     sent: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # (reminder, message): automatic sends refused
 
+    def lines(self) -> list[tuple[int, str]]:
+        """The run's counts in French (0 and 1 take the singular)."""
+
+        def line(rows, one, many):
+            return (len(rows), many if len(rows) > 1 else one)
+
+        return [
+            line(self.proposed, "nouvelle relance proposée", "nouvelles relances proposées"),
+            line(self.updated, "relance en cours mise à jour", "relances en cours mises à jour"),
+            line(
+                self.held,
+                "suspendue (litige, promesse, exclusion)",
+                "suspendues (litige, promesse, exclusion)",
+            ),
+            line(
+                self.sent,
+                "envoyée automatiquement (niveau sans validation)",
+                "envoyées automatiquement (niveaux sans validation)",
+            ),
+            line(
+                self.cancelled, "annulée (plus rien à relancer)", "annulées (plus rien à relancer)"
+            ),
+            line(self.failed, "envoi automatique impossible", "envois automatiques impossibles"),
+        ]
+
     def summary(self) -> str:
-        return (
-            f"{len(self.proposed)} nouvelles relances, {len(self.updated)} mises à jour, "
-            f"{len(self.held)} suspendues, {len(self.cancelled)} annulées, "
-            f"{len(self.sent)} envoyées automatiquement"
-            + (f", {len(self.failed)} envois impossibles" if self.failed else "")
-        )
+        return ", ".join(f"{count} {text}" for count, text in self.lines())
 
     def counts(self) -> dict:
         names = ("proposed", "updated", "held", "cancelled", "sent", "failed")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,15 +23,20 @@ def recover(job_):
 
 def prune_finished(older_than: dt.timedelta = KEEP_FINISHED) -> tuple[int, int]:
     """Delete the jobs finished (done or failed) and the engine's finished queue rows
-    older than `older_than`; return how many of each."""
+    older than `older_than`, and the files the jobs wrote (large exports); return how
+    many jobs and rows."""
     from django_tasks_db.models import DBTaskResult
 
     cutoff = timezone.now() - older_than
+    old = Job.objects.filter(state__in=[JobState.DONE, JobState.FAILED], finished_at__lt=cutoff)
     with transaction.atomic():
-        jobs, _ = Job.objects.filter(
-            state__in=[JobState.DONE, JobState.FAILED], finished_at__lt=cutoff
-        ).delete()
+        files = [
+            r["file"] for r in old.filter(result__has_key="file").values_list("result", flat=True)
+        ]
+        jobs, _ = old.delete()
         rows, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    for name in files:  # after the commit: a file is never missing for a kept job
+        default_storage.delete(name)
     return jobs, rows
 
 

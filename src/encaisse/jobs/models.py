@@ -48,6 +48,9 @@ class Job(models.Model):
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     run_after = models.DateTimeField("pas avant", null=True, blank=True)
     started_at = models.DateTimeField("commencée le", null=True, blank=True)
+    # Set when it starts and at each progress: a job « En cours » whose heartbeat is old
+    # lost its worker (runner.recover_stale), however long the job itself may take.
+    heartbeat_at = models.DateTimeField("dernier signe de vie", null=True, blank=True)
     finished_at = models.DateTimeField("terminée le", null=True, blank=True)
     # The engine's id of the latest execution queued for this job (django-tasks result).
     task_id = models.CharField(max_length=64, blank=True)

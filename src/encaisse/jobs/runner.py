@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -137,7 +138,9 @@ def progress(job_: Job, done: int, total: int | None = None) -> None:
     job_.done = done
     if total is not None:
         job_.total = total
-    fields = {"done": done} if total is None else {"done": done, "total": total}
+    fields = {"done": done, "heartbeat_at": timezone.now()}
+    if total is not None:
+        fields["total"] = total
     Job.objects.filter(pk=job_.pk).update(**fields)
 
 
@@ -153,8 +156,8 @@ def execute(job_id: int) -> None:
             return
         job_.state = JobState.RUNNING
         job_.attempts += 1
-        job_.started_at = timezone.now()
-        job_.save(update_fields=["state", "attempts", "started_at"])
+        job_.started_at = job_.heartbeat_at = timezone.now()
+        job_.save(update_fields=["state", "attempts", "started_at", "heartbeat_at"])
     spec = registered(job_.name)
     try:
         outcome = spec.function(job_, **job_.arguments)
@@ -188,15 +191,20 @@ def _failed(job_: Job, error: Exception) -> None:
 
 
 def recover_stale(older_than: dt.timedelta) -> int:
-    """Queue again the jobs left « En cours » for longer than `older_than`: their worker
-    died (killed, machine lost) mid-job. Their work must be idempotent (it is redone);
-    the attempt counts, so a job that kills its worker every time ends « En échec »."""
+    """Queue again the jobs left « En cours » with no sign of life (start or progress)
+    for longer than `older_than`: their worker died (killed, machine lost) mid-job. Their
+    work must be idempotent (it is redone); the attempt counts, so a job that kills its
+    worker every time ends « En échec »."""
     cutoff = timezone.now() - older_than
     count = 0
-    for stale in Job.objects.filter(state=JobState.RUNNING, started_at__lt=cutoff):
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    for stale in Job.objects.filter(silent, state=JobState.RUNNING):
         with transaction.atomic():
             locked = Job.objects.select_for_update().get(pk=stale.pk)
-            if locked.state != JobState.RUNNING or locked.started_at >= cutoff:
+            if (
+                locked.state != JobState.RUNNING
+                or (locked.heartbeat_at or locked.started_at) >= cutoff
+            ):
                 continue
             _failed(locked, RuntimeError("le processus qui l'exécutait s'est arrêté"))
         count += 1
@@ -220,6 +228,22 @@ def run_pending_jobs(*, limit: int = 10_000) -> int:
         _run(row)
         count += 1
     return count
+
+
+def run_now(job_: Job) -> Job:
+    """Run `job_` in this process unless a worker has taken it already (a command that
+    starts a job and waits for it: the same job, under the same key, as the page's or
+    the scheduler's); return it as it is then."""
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        row = DBTaskResult.objects.ready().filter(id=job_.task_id).get_locked()
+        if row is not None:
+            row.claim("inline")
+    if row is not None:
+        _run(row)
+    job_.refresh_from_db()
+    return job_
 
 
 def _run(row) -> None:

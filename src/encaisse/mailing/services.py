@@ -220,15 +220,26 @@ def _record_invoice_sent(mail: OutgoingMail) -> None:
         )
 
 
-def send_queued(limit: int | None = None, *, now=None) -> SendReport:
-    """Send the mails that are due, oldest first; at most `limit`."""
+def _claimed(now, ids=None):
+    """The mails this run takes, one at a time: the due ones, oldest first, or those of
+    `ids` that are due (one sent meanwhile by another run is passed over)."""
+    if ids is None:
+        while (pk := _claim(now)) is not None:
+            yield pk
+    else:
+        for pk in ids:
+            if _claim(now, pk) is not None:
+                yield pk
+
+
+def send_queued(limit: int | None = None, *, now=None, ids=None, on_progress=None) -> SendReport:
+    """Send the mails that are due, oldest first; at most `limit`. `ids`: only those
+    mails (a selection sent at once, `mailing.send_mails`), `on_progress(done, total)`
+    told after each."""
     now = now or timezone.now()
     report = SendReport()
     connection = None
-    while limit is None or len(report.sent) + len(report.failed) < limit:
-        pk = _claim(now)
-        if pk is None:
-            return report  # nothing due left, or the rest is being sent by another run
+    for pk in _claimed(now, ids):
         connection = connection or get_connection()
         mail = OutgoingMail.objects.select_related("company", "invoice", "customer").get(pk=pk)
         try:
@@ -262,6 +273,11 @@ def send_queued(limit: int | None = None, *, now=None) -> SendReport:
                 if mail.invoice_id:
                     _record_invoice_sent(mail)
             report.sent.append(mail)
+        done = len(report.sent) + len(report.failed)
+        if on_progress is not None and ids is not None:
+            on_progress(done, len(ids))
+        if limit is not None and done >= limit:
+            break
     return report
 
 

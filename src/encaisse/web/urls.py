@@ -218,6 +218,8 @@ urlpatterns += [
 # Background jobs: the progress of one job, the company's jobs page.
 urlpatterns += [
     path("jobs/", job_views.job_list, name="jobs"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress", job_views.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/download", job_views.job_download, name="job_download"),
     path("jobs/<int:pk>/retry/", job_views.job_retry, name="job_retry"),
 ]

@@ -13,7 +13,7 @@ from encaisse.errors import DomainError
 from encaisse.money import format_decimal
 from encaisse.reporting.late_cost import late_cost
 
-from ..exports import Column, xlsx_response
+from ..exports import Column, export
 from ..forms import NUMBER_MAX, date_field, text
 from ..shortcuts import add_domain_error, company_view, page_of
 from .reports import AsOfForm
@@ -160,4 +160,4 @@ def credit_positions_export(request):
         Column("Dépassement", lambda p: p.over_by, width=14, money=True),
         Column("Classe de risque", lambda p: p.customer.risk_class, width=10),
     ]
-    return xlsx_response("encours-clients", "Encours clients", columns, rows)
+    return export(request, "encours-clients", "Encours clients", columns, rows)

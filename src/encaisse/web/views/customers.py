@@ -11,7 +11,7 @@ from encaisse.errors import DomainError
 from encaisse.sales import selectors
 
 from .. import audit
-from ..exports import Column, xlsx_response
+from ..exports import Column, export
 from ..forms import ContactForm, CustomerForm, CustomerSearchForm
 from ..shortcuts import add_domain_error, company_view, page_of
 from .credit import credit_limit_form, customer_credit
@@ -53,8 +53,8 @@ def customer_export(request):
         Column("Classe de risque", lambda c: c.risk_class, width=8),
         Column("Créé le", lambda c: c.created_at.date(), width=12),
     ]
-    rows = services.search(request.company, query).iterator()
-    return xlsx_response("clients", "Clients", columns, rows)
+    rows = services.search(request.company, query)
+    return export(request, "clients", "Clients", columns, rows)
 
 
 def _save(request, customer: Customer | None):

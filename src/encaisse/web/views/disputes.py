@@ -26,7 +26,7 @@ from encaisse.money import format_decimal, format_eur
 from encaisse.sales.models import DocumentKind, DocumentStatus, Invoice
 
 from .. import audit
-from ..exports import Column, xlsx_response
+from ..exports import Column, export
 from ..forms import NUMBER_MAX, date_field, members_of, text
 from ..shortcuts import add_domain_error, company_view, page_of
 
@@ -175,7 +175,7 @@ def dispute_export(request):
         Column("Résolu le", lambda d: d.resolved_on, width=12),
         Column("Propos du client", lambda d: d.customer_words, width=50),
     ]
-    return xlsx_response("litiges", "Litiges", columns, disputes.iterator())
+    return export(request, "litiges", "Litiges", columns, disputes)
 
 
 @company_view(needs=EDIT_CUSTOMERS)

@@ -15,6 +15,7 @@ from encaisse.customers.models import Customer, Segment
 from encaisse.documents.responses import pdf_inline
 from encaisse.dunning import actions, scenarios
 from encaisse.dunning.desk import desk as desk_of
+from encaisse.dunning.jobs import start_run
 from encaisse.dunning.models import (
     OPEN_REMINDER_STATUSES,
     Channel,
@@ -23,13 +24,15 @@ from encaisse.dunning.models import (
     ReminderStatus,
     Template,
 )
-from encaisse.dunning.run import run_dunning
+from encaisse.dunning.run import check_run_date
 from encaisse.errors import DomainError, NotFound
+from encaisse.jobs.models import Job, JobState
 
 from .. import audit
-from ..exports import Column, xlsx_response
+from ..exports import Column, export
 from ..forms import REASON_MAX, RECIPIENTS_MAX, SEARCH_MAX, date_field, members_of, text
 from ..shortcuts import add_domain_error, company_view, page_of
+from .jobs import started_job
 
 MANAGE = COLLECT
 LEVEL_LABELS = {
@@ -152,32 +155,19 @@ def _filtered(request):
     return form, qs, filtered
 
 
-def _report_lines(report) -> list[tuple[int, str]]:
-    """The run's counts in French (0 and 1 take the singular)."""
-
-    def line(rows, one, many):
-        return (len(rows), many if len(rows) > 1 else one)
-
-    return [
-        line(report.proposed, "nouvelle relance proposée", "nouvelles relances proposées"),
-        line(report.updated, "relance en cours mise à jour", "relances en cours mises à jour"),
-        line(
-            report.held,
-            "suspendue (litige, promesse, exclusion)",
-            "suspendues (litige, promesse, exclusion)",
-        ),
-        line(
-            report.sent,
-            "envoyée automatiquement (niveau sans validation)",
-            "envoyées automatiquement (niveaux sans validation)",
-        ),
-        line(report.cancelled, "annulée (plus rien à relancer)", "annulées (plus rien à relancer)"),
-        line(report.failed, "envoi automatique impossible", "envois automatiques impossibles"),
-    ]
+def _run_job(request):
+    """The dunning run to show on the list: the one just started (`?job=`), else the
+    company's latest of the last day (the morning's scheduled run)."""
+    started = started_job(request)
+    if started is not None and started.name == "dunning.run":
+        return started
+    runs = Job.objects.filter(company=request.company, name="dunning.run")
+    since = timezone.now() - dt.timedelta(days=1)
+    return runs.filter(created_at__gte=since).order_by("-created_at", "-id").first()
 
 
 @company_view
-def reminder_list(request, run_form=None, report=None):
+def reminder_list(request, run_form=None):
     form, qs, filtered = _filtered(request)
     today = timezone.localdate()
     return render(
@@ -188,8 +178,7 @@ def reminder_list(request, run_form=None, report=None):
             "page": page_of(request, qs),
             "filtered": filtered,
             "run_form": run_form or RunForm(initial={"as_of": today}),
-            "report": report,
-            "report_lines": _report_lines(report) if report else [],
+            "run_job": _run_job(request),
             "nav": "dunning",
         },
         status=422 if run_form is not None and run_form.errors else 200,
@@ -222,24 +211,33 @@ def reminder_export(request):
         Column("N° de recommandé", lambda r: r.registered_mail_ref, width=18),
         Column("Motif", lambda r: r.hold_reason, width=50),
     ]
-    return xlsx_response("relances", "Relances", columns, qs.iterator())
+    return export(request, "relances", "Relances", columns, qs)
 
 
 @require_POST
 @company_view(needs=MANAGE)
 def dunning_run(request):
+    """Queue the run of the date as a job (the same as the morning's scheduled run: one
+    per company and day) and show its progress on the list."""
     form = RunForm(request.POST)
-    today = timezone.localdate()
     if form.is_valid():
-        # The service refuses a future day and a day before the open proposals.
+        as_of = form.cleaned_data["as_of"] or timezone.localdate()
         try:
-            report = run_dunning(
-                request.company, form.cleaned_data["as_of"] or today, by=request.user
-            )
+            # Refused at once (next to the date): a future day, a day before the open
+            # proposals. The job checks again when it runs.
+            check_run_date(request.company, as_of)
+            run = start_run(request.company, as_of, by=request.user)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            return reminder_list(request, run_form=RunForm(initial={"as_of": today}), report=report)
+            if run.state == JobState.DONE:
+                messages.info(
+                    request,
+                    f"La relance du {as_of:%d/%m/%Y} a déjà été faite "
+                    f"({timezone.localtime(run.finished_at):%d/%m/%Y à %H:%M}) : "
+                    "une seule par jour.",
+                )
+            return redirect(f"{reverse('web:reminders')}?job={run.pk}")
     return reminder_list(request, run_form=form)
 
 

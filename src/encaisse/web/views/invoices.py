@@ -33,7 +33,7 @@ from encaisse.sales.jobs import ISSUE_DRAFTS, start_issuing
 from encaisse.sales.models import DocumentKind, Invoice
 
 from .. import audit, lines
-from ..exports import Column, xlsx_response
+from ..exports import Column, export
 from ..forms import (
     EXEMPTION_OPTIONS,
     RATE_OPTIONS,
@@ -133,7 +133,7 @@ def invoice_export(request, default_kind=DocumentKind.INVOICE):
         ),
     ]
     name = "avoirs" if default_kind == DocumentKind.CREDIT_NOTE else "factures"
-    return xlsx_response(name, name.capitalize(), columns, documents.iterator())
+    return export(request, name, name.capitalize(), columns, documents)
 
 
 # ---------------------------------------------------------------- the draft form

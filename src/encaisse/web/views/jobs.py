@@ -2,6 +2,8 @@
 company's jobs page (admins: states, errors, « Relancer » on a failed one)."""
 
 from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,11 +20,46 @@ def company_job(request, pk) -> Job:
     return get_object_or_404(Job, pk=pk, company=request.company)
 
 
+def started_job(request) -> Job | None:
+    """The job a page just started, named by its `?job=` (shown with its progress bar):
+    a job of the current company, else none."""
+    pk = request.GET.get("job", "")
+    if not pk.isdigit():
+        return None
+    return Job.objects.filter(pk=pk, company=request.company).first()
+
+
 @company_view
 def job_progress(request, pk):
     """The progress partial of one job (jobs/_progress.html), which polls itself here
     every second until the job is finished."""
     return render(request, "jobs/_progress.html", {"job": company_job(request, pk)})
+
+
+@company_view
+def job_detail(request, pk):
+    """A job on its own page (where a large export sends the user): its progress bar,
+    then its message and download link."""
+    job = company_job(request, pk)
+    return render(
+        request,
+        "jobs/detail.html",
+        {"job": job, "back": (job.arguments or {}).get("back", "")},
+    )
+
+
+@company_view
+def job_download(request, pk):
+    """The file a job wrote (a large export), for the members of its company."""
+    job = company_job(request, pk)
+    result = job.result if isinstance(job.result, dict) else {}
+    if job.state != JobState.DONE or not result.get("file"):
+        raise Http404("Aucun fichier pour cette tâche.")
+    try:
+        content = default_storage.open(result["file"], "rb")
+    except FileNotFoundError:
+        raise Http404("Le fichier n'existe plus (effacé après 30 jours).") from None
+    return FileResponse(content, as_attachment=True, filename=result.get("filename"))
 
 
 @company_view(needs=MANAGE_JOBS)

@@ -3,6 +3,7 @@ and the outbox ("Envoi") with the failures' reasons and a retry button."""
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from encaisse.customers.models import Customer
 from encaisse.documents.statements import statement_filename
 from encaisse.errors import DomainError
 from encaisse.mailing import invoices as sending
+from encaisse.mailing.jobs import send_now
 from encaisse.mailing.models import MailStatus, OutgoingMail
 from encaisse.mailing.services import outbox, retry_mail
 from encaisse.mailing.statements import default_statement_message, send_statement
@@ -20,6 +22,7 @@ from encaisse.sales.models import Invoice
 
 from ..forms import RECIPIENTS_MAX, text
 from ..shortcuts import add_domain_error, company_view, page_of
+from .jobs import started_job
 from .reports import AsOfForm
 
 
@@ -147,7 +150,17 @@ def statement_send(request, pk):
 def send_today(request):
     """GET: today's invoices and who would get them; POST: queue them."""
     if request.method == "POST":
-        report = sending.send_issued_today(request.company, by=request.user)
+        # The mails and the job that sends them at once, in one transaction.
+        with transaction.atomic():
+            report = sending.send_issued_today(request.company, by=request.user)
+            job = None
+            if report.queued:
+                job = send_now(
+                    request.company,
+                    report.queued,
+                    by=request.user,
+                    label=f"Envoi des factures du {timezone.localdate():%d/%m/%Y}",
+                )
         parts = [f"{len(report.queued)} facture(s) mise(s) en file d'envoi"]
         if report.already_sent:
             parts.append(f"{len(report.already_sent)} déjà envoyée(s)")
@@ -155,7 +168,8 @@ def send_today(request):
             numbers = ", ".join(i.number for i in report.without_recipient)
             parts.append(f"{len(report.without_recipient)} sans destinataire ({numbers})")
         messages.success(request, " ; ".join(parts) + ".")
-        return redirect("web:outbox")
+        outbox_url = reverse("web:outbox")
+        return redirect(f"{outbox_url}?job={job.pk}" if job else outbox_url)
     invoices = list(sending.issued_today(request.company))
     mailed = set(
         OutgoingMail.objects.filter(invoice__in=invoices).values_list("invoice_id", flat=True)
@@ -190,6 +204,7 @@ def outbox_list(request):
         request,
         "encaisse/mailing/outbox.html",
         {
+            "job": started_job(request),
             "page": page_of(request, mails),
             "status": status,
             "statuses": MailStatus.choices,

@@ -35,7 +35,7 @@ from encaisse.receivables.services.payments import create_remittance_slip, recor
 from encaisse.validation import parse_decimal
 
 from .. import audit
-from ..exports import Column, xlsx_response
+from ..exports import Column, export
 from ..forms import CODE_MAX, NUMBER_MAX, SEARCH_MAX, date_field, text
 from ..shortcuts import add_domain_error, company_view, error_targets, page_of
 
@@ -161,7 +161,7 @@ def payment_export(request):
         Column("Non lettré", lambda p: p.unallocated, money=True),
         Column("Bordereau", lambda p: p.remittance.number if p.remittance_id else None, width=10),
     ]
-    return xlsx_response("reglements", "Règlements", columns, payments.iterator())
+    return export(request, "reglements", "Règlements", columns, payments)
 
 
 # ---------------------------------------------------------------- record

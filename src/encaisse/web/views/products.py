@@ -9,7 +9,7 @@ from encaisse.errors import DomainError
 from encaisse.sales import selectors
 
 from .. import audit
-from ..exports import Column, xlsx_response
+from ..exports import Column, export
 from ..forms import CustomerSearchForm, ProductForm
 from ..shortcuts import add_domain_error, company_view, page_of
 
@@ -44,8 +44,8 @@ def product_export(request):
         Column("Prix de revient HT", lambda p: p.cost_price, money=True),
         Column("Actif", lambda p: "oui" if p.is_active else "non", width=8),
     ]
-    rows = selectors.products(request.company, request.GET.get("q", "")).iterator()
-    return xlsx_response("articles", "Articles", columns, rows)
+    rows = selectors.products(request.company, request.GET.get("q", ""))
+    return export(request, "articles", "Articles", columns, rows)
 
 
 def _save(request, product: Product | None):

@@ -22,7 +22,7 @@ from encaisse.reporting.dso import dso, dso_by_customer, dso_trend
 from encaisse.reporting.exports import aged_balance_csv, aged_balance_xlsx
 from encaisse.reporting.statement import statement
 
-from ..exports import XLSX, Column, xlsx_response
+from ..exports import XLSX, Column, export_content, xlsx_response
 from ..forms import date_field, members_of
 from ..shortcuts import company_view, page_of
 
@@ -159,15 +159,18 @@ def aged_balance_export(request, fmt):
     if fmt not in ("xlsx", "csv"):
         raise Http404("Format inconnu.")
     _, result = _aged(request)
-    stamp = result.as_of.isoformat()
+    name = f"balance-agee-{result.as_of.isoformat()}.{fmt}"
     if fmt == "xlsx":
-        response = HttpResponse(aged_balance_xlsx(result), content_type=XLSX)
+        content_type, make = XLSX, lambda: aged_balance_xlsx(result)
     else:
         # Excel opens a CSV in the local code page unless it starts with a BOM.
-        content = "\ufeff" + aged_balance_csv(result)
-        response = HttpResponse(content.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="balance-agee-{stamp}.{fmt}"'
-    return response
+        content_type = "text/csv; charset=utf-8"
+
+        def make():
+            return ("\ufeff" + aged_balance_csv(result)).encode("utf-8")
+
+    title = f"Balance âgée au {result.as_of:%d/%m/%Y}"
+    return export_content(request, name, content_type, title, len(result.rows), make)
 
 
 @company_view

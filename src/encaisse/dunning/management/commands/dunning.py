@@ -1,7 +1,9 @@
 """encaisse dunning run [--as-of DATE] [--company SIREN]
 
-The daily dunning run (cron it each morning): proposes the reminders due, sends those
-whose level needs no validation. Idempotent for a date.
+The dunning run of a date (the scheduler starts each company's every morning): proposes
+the reminders due, sends those whose level needs no validation. The same job as the
+scheduler's and the page's, under the same key: one run per company and day, whoever
+starts it; it runs here unless a worker has taken it already.
 """
 
 import datetime as dt
@@ -10,8 +12,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from encaisse.companies.models import Company
-from encaisse.dunning.run import run_dunning
+from encaisse.dunning.jobs import start_run
+from encaisse.dunning.run import check_run_date
 from encaisse.errors import DomainError
+from encaisse.jobs.models import JobState
+from encaisse.jobs.runner import run_now
 
 
 class Command(BaseCommand):
@@ -31,9 +36,14 @@ class Command(BaseCommand):
                 raise CommandError(f"Aucune société de SIREN {options['company']}.")
         for company in companies:
             try:
-                report = run_dunning(company, as_of)
+                check_run_date(company, as_of)
             except DomainError as error:
                 raise CommandError(f"{company.legal_name} : {error.message}") from error
-            self.stdout.write(f"{company.legal_name} au {as_of:%d/%m/%Y} : {report.summary()}")
-            for reminder, message in report.failed:
-                self.stdout.write(f"  {reminder.customer.legal_name} : {message}")
+            run = run_now(start_run(company, as_of))
+            head = f"{company.legal_name} au {as_of:%d/%m/%Y} : "
+            if run.state == JobState.DONE:
+                self.stdout.write(head + run.message)
+            elif run.state == JobState.RUNNING:
+                self.stdout.write(head + "en cours dans un processus de fond.")
+            else:
+                raise CommandError(head + (run.error_text or run.get_state_display()))
