@@ -127,6 +127,22 @@ def other_company(db):
 
 
 @pytest.fixture
+def their_draft(other_company, make_user):
+    """(a draft of the other company, that company's admin who made it)."""
+    their_admin = make_user("autre", other_company)
+    buyer = create_customer(other_company, CUSTOMER, by=their_admin)
+    line = {
+        "description": "Pose",
+        "item_kind": "service",
+        "quantity": "1",
+        "unit_price": "10",
+        "vat_rate": "20",
+    }
+    draft = create_invoice(other_company, customer=buyer, lines=[line], by=their_admin)
+    return draft, their_admin
+
+
+@pytest.fixture
 def admin(company, make_user):
     return make_user("admin", company, Role.ADMIN)
 

@@ -16,7 +16,6 @@ from freezegun import freeze_time
 
 from encaisse import clock
 from encaisse.companies.models import NumberSequence
-from encaisse.customers.services import create_customer
 from encaisse.documents import archive, einvoice
 from encaisse.documents.archive import ArchiveAltered, read, verify_archive
 from encaisse.documents.jobs import RENDER_PENDING, render_key
@@ -25,8 +24,8 @@ from encaisse.errors import Conflict, NotFound
 from encaisse.jobs.models import Job, JobState
 from encaisse.jobs.runner import BACKOFF, enqueue, recover_stale, run_pending_jobs
 from encaisse.sales.models import DocumentStatus, Invoice
-from encaisse.sales.services import create_credit_note, create_invoice
-from tests.conftest import CUSTOMER, archived, issue_on_day
+from encaisse.sales.services import create_credit_note
+from tests.conftest import archived, issue_on_day
 
 DAY = dt.date(2026, 3, 2)
 SIREN = "732829320"  # tests/conftest.py SELLER
@@ -128,28 +127,13 @@ def test_issuing_stores_pdf_cii_and_ubl_as_three_chained_links(make_invoice, arc
 
 @pytest.mark.django_db
 def test_the_chain_goes_on_across_documents_and_is_per_company(
-    issued, company, make_user, other_company, admin
+    issued, company, other_company, their_draft
 ):
     assert [d.position for d in links(company)] == [1, 2, 3, 4, 5, 6]
     first, second = links(company)[2:4]
     assert second.number == "FA2026-00002" and second.previous_sha256 == first.chain_hash
 
-    other_admin = make_user("autre", other_company)
-    buyer = create_customer(other_company, CUSTOMER, by=other_admin)
-    draft = create_invoice(
-        other_company,
-        customer=buyer,
-        lines=[
-            {
-                "description": "Pose",
-                "item_kind": "service",
-                "quantity": "1",
-                "unit_price": "10",
-                "vat_rate": "20",
-            }
-        ],
-        by=other_admin,
-    )
+    draft, other_admin = their_draft
     archived(issue_on_day(draft, by=other_admin, on=DAY))
     theirs = links(other_company)
     assert [d.position for d in theirs] == [1, 2, 3]

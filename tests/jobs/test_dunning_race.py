@@ -40,7 +40,7 @@ def test_two_enqueues_and_two_workers_racing_run_the_day_once(company, admin, la
             return start_run(company, today, by=admin).pk
 
     assert len(set(in_threads(2, start))) == 1
-    run = Job.objects.get()
+    run = Job.objects.get(name="dunning.run")
     assert run.key == run_key(company, today)
     counts = in_threads(2, lambda _: run_pending_jobs())
     assert sorted(counts) == [0, 1]

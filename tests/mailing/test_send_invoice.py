@@ -247,3 +247,23 @@ def test_the_mail_greets_its_one_named_billing_contact(customer, admin, invoice_
         by=admin,
     )  # fmt: skip
     assert default_message(invoice)[1].startswith("Bonjour,\n")
+
+
+def test_sending_at_once_waits_for_a_document_not_archived_yet(
+    invoice_of, admin, billing_contact, mailoutbox
+):
+    """« Envoyer les factures du jour » right after issuing: the mail of a document not
+    archived yet waits (said in the job's message) and goes with the minute's sending."""
+    from encaisse.jobs.models import Job
+    from encaisse.mailing.jobs import send_mails
+
+    invoice = invoice_of(1, MARCH_2)
+    mail = send_invoice(invoice, by=admin)
+    job = Job.objects.create(name="mailing.send_mails", label="Envoi", company=invoice.company)
+    message, result = send_mails(job, [mail.pk])  # before the render job has run
+    assert message == "0 e-mail(s) envoyé(s), 0 en échec, 1 en attente de leur document."
+    assert result["sent"] == 0 and mailoutbox == []
+    mail.refresh_from_db()
+    assert (mail.status, mail.attempts) == (MailStatus.QUEUED, 0)
+    run_pending_jobs()  # the render job
+    assert send_queued(now=mail.next_attempt_at).sent == [mail]

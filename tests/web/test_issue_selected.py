@@ -5,14 +5,12 @@ from django.urls import reverse
 
 from encaisse import clock
 from encaisse.companies.models import Role
-from encaisse.customers.services import create_customer
 from encaisse.documents import archive
 from encaisse.jobs.models import Job, JobState
 from encaisse.jobs.runner import run_pending_jobs
 from encaisse.sales.jobs import ISSUE_DRAFTS
 from encaisse.sales.models import DocumentStatus
-from encaisse.sales.services import create_invoice
-from tests.conftest import CUSTOMER, issue_on_day
+from tests.conftest import issue_on_day
 
 pytestmark = pytest.mark.django_db
 
@@ -72,23 +70,9 @@ def test_selected_drafts_are_issued_by_one_job_and_a_refusal_does_not_stop_the_o
 
 
 def test_another_companys_invoice_is_refused_and_nothing_is_queued(
-    admin_client, make_invoice, other_company, make_user
+    admin_client, make_invoice, their_draft
 ):
-    stranger = make_user("autre", other_company)
-    theirs = create_invoice(
-        other_company,
-        customer=create_customer(other_company, CUSTOMER, by=stranger),
-        lines=[
-            {
-                "description": "Pose",
-                "item_kind": "service",
-                "quantity": "1",
-                "unit_price": "10",
-                "vat_rate": "20",
-            }
-        ],
-        by=stranger,
-    )
+    theirs, _ = their_draft
     mine = make_invoice()
     response = admin_client.post(ISSUE, {"invoice": [mine.pk, theirs.pk]})
     assert response.status_code == 404

@@ -33,7 +33,10 @@ def send_mails(job_, mail_ids):
     progress(job_, 0, len(mail_ids))
     report = send_queued(ids=mail_ids, on_progress=lambda done, total: progress(job_, done, total))
     message = f"{len(report.sent)} e-mail(s) envoyé(s), {len(report.failed)} en échec"
-    if skipped := len(mail_ids) - len(report.sent) - len(report.failed):
+    if report.deferred:  # their document not archived yet: sent by the minute's sending
+        message += f", {len(report.deferred)} en attente de leur document"
+    done = len(report.sent) + len(report.failed) + len(report.deferred)
+    if skipped := len(mail_ids) - done:
         message += f", {skipped} déjà parti(s) par ailleurs"
     return message + ".", {
         "sent": len(report.sent),

@@ -142,6 +142,8 @@ class Invoice(models.Model):
                 fields=["company", "-issue_date", "-sequence_number", "-id"],
                 name="sales_invoice_list_order",
             ),
+            # documents.render_pending, every minute: the last days' issues only.
+            models.Index(fields=["issued_at"], name="sales_invoice_issued_at"),
         ]
 
     def __str__(self):
