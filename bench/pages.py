@@ -105,7 +105,7 @@ def pages_of(book, company):
             ("relances", reverse("web:reminders")),
             ("relances, à valider", reverse("web:reminders") + "?status=proposed"),
             ("home", reverse("web:home")),
-            ("API GET /api/dunning/reminders", "/api/dunning/reminders"),
+            ("API GET /api/dunning/proposals", "/api/dunning/proposals"),
         ]
     customer = receivables.busiest_customer()
     payment = Payment.objects.filter(company=company, settled_on__isnull=True).first()
@@ -164,7 +164,8 @@ def time_book(book, args):
         cursor.execute("SELECT count(*) FROM customers_customer")
         customers = cursor.fetchone()[0]
     print(f"{book} book: {invoices:,} invoices, {customers:,} customers; {version}")
-    print(f"  uptime: {os.popen('uptime').read().strip()}")
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(f"  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load}")
     results = {}
     for label, url in pages_of(book, company):
         headers = bearer if url.startswith("/api/") else None
