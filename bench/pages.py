@@ -113,7 +113,9 @@ def pages_of(book, company):
     pages = [
         ("home", reverse("web:home")),
         ("invoice list", reverse("web:invoices")),
-        ("invoice list, customer name searched", reverse("web:invoices") + f"?q={name}"),
+        # The customer picker: its id once chosen, or the name typed (no scripts).
+        ("invoice list, one customer", reverse("web:invoices") + f"?customer={customer.pk}"),
+        ("invoice list, customer name typed", reverse("web:invoices") + f"?customer_label={name}"),
         ("invoice list, status open", reverse("web:invoices") + "?status=issued"),
         ("invoice form (new)", reverse("web:invoice_create")),
         ("customer list", reverse("web:customers")),
