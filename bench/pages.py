@@ -105,7 +105,7 @@ def pages_of(book, company):
             ("relances", reverse("web:reminders")),
             ("relances, à valider", reverse("web:reminders") + "?status=proposed"),
             ("home", reverse("web:home")),
-            ("API GET /api/dunning/reminders", "/api/dunning/reminders"),
+            ("API GET /api/dunning/proposals", "/api/dunning/proposals"),
         ]
     customer = receivables.busiest_customer()
     payment = Payment.objects.filter(company=company, settled_on__isnull=True).first()
@@ -113,7 +113,9 @@ def pages_of(book, company):
     pages = [
         ("home", reverse("web:home")),
         ("invoice list", reverse("web:invoices")),
-        ("invoice list, customer name searched", reverse("web:invoices") + f"?q={name}"),
+        # The customer picker: its id once chosen, or the name typed (no scripts).
+        ("invoice list, one customer", reverse("web:invoices") + f"?customer={customer.pk}"),
+        ("invoice list, customer name typed", reverse("web:invoices") + f"?customer_label={name}"),
         ("invoice list, status open", reverse("web:invoices") + "?status=issued"),
         ("invoice form (new)", reverse("web:invoice_create")),
         ("customer list", reverse("web:customers")),
@@ -164,7 +166,8 @@ def time_book(book, args):
         cursor.execute("SELECT count(*) FROM customers_customer")
         customers = cursor.fetchone()[0]
     print(f"{book} book: {invoices:,} invoices, {customers:,} customers; {version}")
-    print(f"  uptime: {os.popen('uptime').read().strip()}")
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(f"  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load}")
     results = {}
     for label, url in pages_of(book, company):
         headers = bearer if url.startswith("/api/") else None

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from encaisse.companies.permissions import require
 from encaisse.errors import DomainError, Forbidden, NotFound
+from encaisse.money import ZERO
 
 PAGE_SIZE = 25
 
@@ -81,3 +82,15 @@ def add_domain_error(form, exc: DomainError, aliases: dict | None = None) -> Non
             form.add_error(field, message)
         elif not exc.details:
             form.add_error(None, message)
+
+
+def report_totals(report) -> dict:
+    """An aged balance's totals, each summed once: its properties sum every row at each
+    use, and a page showing them five times over 46,000 customers spent a second there."""
+    totals, unapplied = report.totals, report.unapplied
+    return {
+        "totals": totals,
+        "overdue": sum(totals[1:], ZERO),
+        "unapplied": unapplied,
+        "balance": sum(totals, ZERO) - unapplied,
+    }

@@ -15,7 +15,7 @@ from encaisse.reporting.aged_balance import aged_totals
 from encaisse.sales import selectors
 
 from ..middleware import SESSION_KEY
-from ..shortcuts import company_view
+from ..shortcuts import company_view, report_totals
 
 
 class LoginView(auth_views.LoginView):
@@ -56,6 +56,7 @@ def home(request):
             "figures": selectors.key_figures(request.company, today.year),
             "recent": selectors.invoices(request.company)[:10],
             "receivables": receivables,
+            "sums": report_totals(receivables),
             # Those who can have the rates entered are told which ones are missing.
             "missing_rates": missing_rates(today, request.company)
             if request.role in (Role.ADMIN, Role.ACCOUNTING)

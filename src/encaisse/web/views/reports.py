@@ -24,7 +24,7 @@ from encaisse.reporting.statement import statement
 
 from ..exports import XLSX, Column, export_content, xlsx_response
 from ..forms import date_field, members_of
-from ..shortcuts import company_view, page_of
+from ..shortcuts import company_view, page_of, report_totals
 
 ITEM_KINDS = {"invoice": "Facture", "payment": "Règlement", "credit_note": "Avoir"}
 
@@ -147,6 +147,7 @@ def aged_balance_view(request):
         {
             "form": form,
             "result": result,
+            "sums": report_totals(result),
             # Tens of thousands of customers on a large book: the rows are paged, the
             # totals stay those of all of them (the exports hold every row).
             "page": page_of(request, result.rows),

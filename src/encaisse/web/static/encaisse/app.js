@@ -69,9 +69,9 @@ document.addEventListener("DOMContentLoaded", () => {
       p.input.setAttribute("aria-expanded", "true");
       const step = event.key === "ArrowDown" ? 1 : -1;
       activate(p, (current + step + all.length) % all.length);
-    } else if (event.key === "Enter" && open && all[current]) {
-      event.preventDefault(); // choose, do not submit the form
-      choose(p, all[current]);
+    } else if (event.key === "Enter" && open && all.length) {
+      event.preventDefault(); // choose (the first when none is active), do not submit
+      choose(p, all[Math.max(current, 0)]);
     } else if (event.key === "Escape" && open) {
       event.preventDefault();
       close(p);
