@@ -214,4 +214,3 @@ def test_a_cheque_received_before_the_promise_and_remitted_after_counts(promise,
     assert promise_status(promise, day(5)) == PENDING
     create_remittance_slip(promise.company, [cheque.pk], by=admin, on=day(5))
     assert promise_status(promise, day(5)) == KEPT
-
