@@ -133,7 +133,7 @@ def test_send_today(admin_client, make_invoice, service_product, contact):
     assert "1 facture(s) mise(s) en file d&#x27;envoi." in html
     # The sending runs as a job: its progress on the outbox page until it is done.
     assert f'hx-get="/jobs/{job.pk}/progress"' in html
-    assert run_pending_jobs() == 2  # the invoice's render (queued first), then the sending
+    assert run_pending_jobs() == 1  # the sending (the render ran above)
     html = admin_client.get(reverse("web:job_progress", args=[job.pk])).content.decode()
     assert "1 e-mail(s) envoyé(s), 0 en échec." in html and "Voir l&#x27;envoi" in html
     mail.refresh_from_db()
