@@ -29,6 +29,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from cpu import backend_cpu  # bench/cpu.py, beside this script
+
 # The throwaway database; ENCAISSE_BENCH_DB names another one (several people benching
 # on one server at once).
 BENCH_DB = os.environ.get("ENCAISSE_BENCH_DB", "encaisse_bench")
@@ -255,21 +257,6 @@ def count_queries(n_lines: int) -> None:
     print(f"queries : {len(queries)} for one issue")
     for query in queries:
         print(f"  {query['time']:>6} {' '.join(query['sql'].split())[:150]}")
-
-
-def backend_cpu(connection) -> float | None:
-    """CPU seconds used so far by this connection's PostgreSQL backend (same machine:
-    /proc/<pid>/stat), or None elsewhere."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(func, jobs: list, workers: int) -> list:

@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cpu import backend_cpu  # bench/cpu.py, beside this script
+
 BENCH_DB = "encaisse_bench_ar"
 os.environ["ENCAISSE_DATA_DIR"] = tempfile.mkdtemp(prefix="encaisse-bench-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "encaisse.settings")
@@ -308,22 +310,6 @@ def book_total(company, as_of):
             {"c": company.pk, "d": as_of},
         )
         return cursor.fetchone()[0]
-
-
-def backend_cpu() -> float | None:
-    """CPU seconds used so far by this connection's PostgreSQL backend, when the server
-    runs on this machine (/proc): on a shared machine the wall clock counts the waits
-    for a core, CPU time does not."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(label, fn, repeat):
