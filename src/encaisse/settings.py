@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "encaisse.ledger",
     "encaisse.mailing",
     "encaisse.einvoicing",
+    "encaisse.banking",
     "encaisse.jobs",
     "encaisse.api",
     "encaisse.web",

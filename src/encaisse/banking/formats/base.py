@@ -1,0 +1,60 @@
+"""What every statement format reads: the seam between the parsers and the import.
+
+One module per format (`camt053`, `cfonb120`, `ofx`, `mt940`) exposes `sniff(data) ->
+bool` and `parse(data) -> list[Statement]`; `formats.parse(data)` picks the format.
+A parser keeps what the bank said, converts nothing it does not have to (amounts to
+signed Decimals, dates to dates, text to str) and refuses a file it cannot read with
+`MalformedStatement`, naming the line or element and what is wrong.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from encaisse.errors import ValidationFailed
+
+
+class MalformedStatement(ValidationFailed):
+    """A file that cannot be read as a statement: nothing of it is imported."""
+
+    def __init__(self, message: str, where: str = ""):
+        text = f"{where} : {message}" if where else message
+        super().__init__("malformed_statement", text, "file")
+        self.where = where
+
+
+@dataclass
+class Line:
+    """One movement as the bank reported it."""
+
+    booking_date: dt.date
+    amount: Decimal  # signed: > 0 a credit (money in), < 0 a debit
+    label: str
+    value_date: dt.date | None = None
+    counterparty_name: str = ""
+    counterparty_iban: str = ""
+    end_to_end_id: str = ""
+    creditor_reference: str = ""  # structured reference: RF (ISO 11649) or a bank's own
+    remittance_info: str = ""  # unstructured remittance text (Ustrd, CFONB 05 LIB...)
+    bank_reference: str = ""  # the bank's own id: FITID, AcctSvcrRef, CFONB/MT940 ref
+    transaction_code: str = ""  # BkTxCd, CFONB operation code, TRNTYPE, MT940 type
+    details: list[str] = field(default_factory=list)  # further texts, in file order
+    where: str = ""  # where in the file: "ligne 12", "Stmt 1 / Ntry 3 / TxDtls 2"
+
+
+@dataclass
+class Statement:
+    """One statement of one account, with the balances the bank gave (if any)."""
+
+    format: str  # "camt053", "cfonb120", "ofx", "mt940"
+    currency: str
+    lines: list[Line]
+    account_iban: str = ""  # when the file gives it
+    account_number: str = ""  # the bank's own identification (RIB, OFX ACCTID + type)
+    bank_id: str = ""  # BIC or bank code
+    reference: str = ""  # the statement's id or sequence number
+    opening_date: dt.date | None = None
+    opening_balance: Decimal | None = None
+    closing_date: dt.date | None = None
+    closing_balance: Decimal | None = None
+    where: str = ""

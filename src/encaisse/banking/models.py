@@ -1,0 +1,147 @@
+"""Bank accounts, the statements imported for them, and their lines.
+
+A line keeps what the bank said (see `formats.base.Line`); what encaisse made of it is
+its `status` and the matches the reconciliation records (`reconciliation` lane). Lines
+are never edited after import: a wrong import is undone by deleting its file's import
+as a whole, before anything is matched.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class BankAccount(models.Model):
+    """One of the company's bank accounts: its IBAN, journal and 512x ledger account."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("nom", max_length=80)
+    iban = models.CharField("IBAN", max_length=34)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    currency = models.CharField("devise", max_length=3, default="EUR")
+    journal = models.CharField("journal", max_length=6, default="BQ")
+    ledger_account = models.CharField("compte comptable", max_length=10, default="512")
+    # A folder watched by a periodic job: files an EBICS client drops there are imported.
+    watch_folder = models.CharField("dossier surveillé", max_length=500, blank=True)
+    active = models.BooleanField("actif", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "compte bancaire"
+        verbose_name_plural = "comptes bancaires"
+        constraints = [
+            models.UniqueConstraint(fields=["company", "iban"], name="bank_account_iban_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.iban[-4:]})" if self.iban else self.name
+
+
+class StatementFile(models.Model):
+    """A file imported: recognised by its hash, so the same file is never imported twice."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="files")
+    name = models.CharField("fichier", max_length=255)
+    sha256 = models.CharField(max_length=64)
+    format = models.CharField("format", max_length=10)
+    size = models.PositiveIntegerField("taille")
+    lines_imported = models.PositiveIntegerField("lignes importées", default=0)
+    lines_skipped = models.PositiveIntegerField("lignes déjà importées", default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    imported_at = models.DateTimeField("importé le", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = "fichier de relevé"
+        constraints = [
+            models.UniqueConstraint(fields=["company", "sha256"], name="statement_file_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class BankStatement(models.Model):
+    """One statement of an account: its balances as the bank gave them."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="statements")
+    file = models.ForeignKey(StatementFile, on_delete=models.PROTECT, related_name="statements")
+    position = models.PositiveSmallIntegerField(default=1)  # in its file
+    reference = models.CharField("référence", max_length=140, blank=True)
+    currency = models.CharField("devise", max_length=3)
+    opening_date = models.DateField("date du solde initial", null=True)
+    opening_balance = models.DecimalField(
+        "solde initial", max_digits=16, decimal_places=2, null=True
+    )
+    closing_date = models.DateField("date du solde final", null=True)
+    closing_balance = models.DecimalField("solde final", max_digits=16, decimal_places=2, null=True)
+    # What the import found, shown and never "fixed": opening + lines - closing, and this
+    # opening minus the previous statement's closing (None when there is nothing to compare).
+    balance_gap = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    chain_gap = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+
+    class Meta:
+        ordering = ["account", "closing_date", "pk"]
+        verbose_name = "relevé bancaire"
+        verbose_name_plural = "relevés bancaires"
+        indexes = [models.Index(fields=["account", "closing_date"], name="statement_account_date")]
+
+    def __str__(self):
+        day = self.closing_date or self.opening_date
+        return f"Relevé {self.reference or self.pk} du {day:%d/%m/%Y}" if day else "Relevé"
+
+
+class LineStatus(models.TextChoices):
+    UNMATCHED = "unmatched", "À traiter"
+    PROPOSED = "proposed", "Proposition"
+    MATCHED = "matched", "Rapprochée"
+    ASSIGNED = "assigned", "Imputée à un compte"
+    IGNORED = "ignored", "Ignorée"
+
+
+class BankLine(models.Model):
+    """One movement of a statement, as the bank reported it (see formats.base.Line)."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="lines")
+    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveIntegerField(default=1)  # in its statement
+    booking_date = models.DateField("date d'opération")
+    value_date = models.DateField("date de valeur", null=True)
+    amount = models.DecimalField("montant", max_digits=16, decimal_places=2)  # > 0 credit
+    currency = models.CharField("devise", max_length=3)
+    label = models.CharField("libellé", max_length=500)
+    counterparty_name = models.CharField("contrepartie", max_length=200, blank=True)
+    counterparty_iban = models.CharField("IBAN de la contrepartie", max_length=34, blank=True)
+    end_to_end_id = models.CharField("référence de bout en bout", max_length=140, blank=True)
+    creditor_reference = models.CharField("référence créancier", max_length=140, blank=True)
+    remittance_info = models.TextField("informations de remise", blank=True)
+    bank_reference = models.CharField("référence banque", max_length=140, blank=True)
+    transaction_code = models.CharField("code opération", max_length=40, blank=True)
+    details = models.TextField("détails", blank=True)  # the further texts, one per line
+    # Recognises a line already imported (an overlapping file): see services.fingerprint.
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(
+        "statut", max_length=10, choices=LineStatus.choices, default=LineStatus.UNMATCHED
+    )
+
+    class Meta:
+        ordering = ["account", "booking_date", "pk"]
+        verbose_name = "ligne de relevé"
+        verbose_name_plural = "lignes de relevé"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "fingerprint"], name="bank_line_fingerprint_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["company", "status", "booking_date"], name="bank_line_status"),
+            models.Index(fields=["account", "booking_date"], name="bank_line_account_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_date:%d/%m/%Y} {self.label[:40]} {self.amount}"
