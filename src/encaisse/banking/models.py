@@ -145,3 +145,85 @@ class BankLine(models.Model):
 
     def __str__(self):
         return f"{self.booking_date:%d/%m/%Y} {self.label[:40]} {self.amount}"
+
+
+class BankMatch(models.Model):
+    """What (part of) a bank line was reconciled with, and why.
+
+    Exactly one counterpart per row: a payment recorded in encaisse (found, or recorded
+    by the match), a cheque remittance slip, a refund, or a journal entry when the line
+    was assigned to an account (fees, interest, a transfer between own accounts). A line
+    split across several invoices or customers has several rows; their amounts add up to
+    the line's. An undo dates the row instead of deleting it: what was reconciled on a
+    past day stays readable, as for allocations.
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(BankLine, on_delete=models.PROTECT, related_name="matches")
+    amount = models.DecimalField("montant", max_digits=16, decimal_places=2)  # signed as line
+    payment = models.ForeignKey(
+        "receivables.Payment", on_delete=models.PROTECT, null=True, related_name="bank_matches"
+    )
+    remittance = models.ForeignKey(
+        "receivables.RemittanceSlip",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="bank_matches",
+    )
+    refund = models.ForeignKey(
+        "receivables.Refund", on_delete=models.PROTECT, null=True, related_name="bank_matches"
+    )
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, related_name="bank_matches"
+    )
+    automatic = models.BooleanField("automatique", default=False)
+    score = models.PositiveSmallIntegerField("score", null=True)  # 0-100 when automatic
+    # « n° FA2026-00123 dans le libellé, montant égal, IBAN connu »
+    explanation = models.CharField("explication", max_length=500, blank=True)
+    matched_on = models.DateField("rapprochée le")
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_on = models.DateField("annulée le", null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "rapprochement"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        payment__isnull=False,
+                        remittance__isnull=True,
+                        refund__isnull=True,
+                        entry__isnull=True,
+                    )
+                    | models.Q(
+                        payment__isnull=True,
+                        remittance__isnull=False,
+                        refund__isnull=True,
+                        entry__isnull=True,
+                    )
+                    | models.Q(
+                        payment__isnull=True,
+                        remittance__isnull=True,
+                        refund__isnull=False,
+                        entry__isnull=True,
+                    )
+                    | models.Q(
+                        payment__isnull=True,
+                        remittance__isnull=True,
+                        refund__isnull=True,
+                        entry__isnull=False,
+                    )
+                ),
+                name="bank_match_one_counterpart",
+            )
+        ]
+        indexes = [models.Index(fields=["line", "undone_on"], name="bank_match_line")]
+
+    def __str__(self):
+        return f"{self.line} ↔ {self.payment or self.remittance or self.refund or self.entry}"

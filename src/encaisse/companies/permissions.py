@@ -27,6 +27,11 @@ CREDIT_OVERRIDE = "credit.override"
 COLLECT = "collection.manage"
 # The company's background jobs page: every job, its errors, « Relancer » on a failed one.
 MANAGE_JOBS = "jobs.manage"
+# Banking: the company's bank accounts (IBAN, journal, 512x account) are set up by an
+# admin; importing statements, matching lines, assigning them to accounts and validating
+# a reconciliation report is the accountant's work.
+MANAGE_BANK_ACCOUNTS = "bank.accounts"
+RECONCILE_BANK = "bank.reconcile"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -45,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CREDIT_OVERRIDE,
             COLLECT,
             MANAGE_JOBS,
+            MANAGE_BANK_ACCOUNTS,
+            RECONCILE_BANK,
         }
     ),
     Role.SALES: frozenset({VIEW, EDIT_CUSTOMERS, EDIT_CATALOG, EDIT_INVOICES, ISSUE_INVOICES}),
@@ -62,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SEND_STATEMENTS,
             CREDIT_OVERRIDE,
             COLLECT,
+            RECONCILE_BANK,
         }
     ),
     Role.COLLECTION: frozenset({VIEW, EDIT_CUSTOMERS, SEND_STATEMENTS, COLLECT}),
@@ -82,6 +90,8 @@ ACTION_LABELS = {
     CREDIT_OVERRIDE: "gérer les limites de crédit",
     COLLECT: "gérer le recouvrement (relances, litiges, promesses, appels)",
     MANAGE_JOBS: "suivre et relancer les tâches de fond",
+    MANAGE_BANK_ACCOUNTS: "gérer les comptes bancaires",
+    RECONCILE_BANK: "importer les relevés et rapprocher la banque",
 }
 
 
