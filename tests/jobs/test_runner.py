@@ -12,6 +12,7 @@ from encaisse.jobs.models import Job, JobState
 from encaisse.jobs.runner import (
     BACKOFF,
     enqueue,
+    in_background,
     job,
     progress,
     recover_stale,
@@ -58,6 +59,18 @@ def test_a_key_does_the_work_once():
     assert enqueue("tests.count", key="compter:7", n=7).pk == first.pk  # done: not redone
     run_pending_jobs()
     assert calls == [7]
+
+
+def test_jobs_queued_in_background_run_after_the_users_own():
+    with in_background():
+        bulk = [enqueue("tests.count", n=n) for n in (1, 2, 3)]
+    mine = enqueue("tests.count", n=9)
+    assert run_pending_jobs(limit=1) == 1
+    assert calls == [9]  # queued last, run first
+    run_pending_jobs()
+    assert calls == [9, 1, 2, 3]
+    assert {j.state for j in Job.objects.filter(pk__in=[b.pk for b in bulk])} == {JobState.DONE}
+    assert Job.objects.get(pk=mine.pk).state == JobState.DONE
 
 
 def test_nothing_is_queued_when_the_change_that_asks_rolls_back():

@@ -23,7 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -37,6 +39,21 @@ logger = logging.getLogger(__name__)
 
 # Delay before attempt n+1 after n failures: 10 s, 1 min, 5 min, 30 min, then 2 h.
 BACKOFF = [dt.timedelta(seconds=s) for s in (10, 60, 300, 1800, 7200)]
+
+# Priority of the jobs queued now (django-tasks: -100..100, higher first, default 0).
+BACKGROUND_PRIORITY = -50
+_priority: ContextVar[int | None] = ContextVar("job_priority", default=None)
+
+
+@contextmanager
+def in_background() -> Iterator[None]:
+    """Queue the jobs asked for inside the block behind everyone's: a bulk load (the
+    demo's 300 renders) must not delay the render of the invoice a user issues now."""
+    token = _priority.set(BACKGROUND_PRIORITY)
+    try:
+        yield
+    finally:
+        _priority.reset(token)
 
 
 @dataclass(frozen=True)
@@ -126,7 +143,10 @@ def retry(job_: Job) -> Job:
 
 
 def _queue(job_: Job, run_after: dt.datetime | None) -> None:
-    runner = execute.using(run_after=run_after) if run_after else execute
+    options = {"run_after": run_after} if run_after else {}
+    if _priority.get() is not None:
+        options["priority"] = _priority.get()
+    runner = execute.using(**options) if options else execute
     result = runner.enqueue(job_.pk)
     Job.objects.filter(pk=job_.pk).update(task_id=str(result.id))
     job_.task_id = str(result.id)
