@@ -57,17 +57,14 @@ def parse(data: bytes) -> list[Statement]:
     except etree.XMLSyntaxError as error:
         line = error.lineno or (error.position[0] if error.position else 0)
         raise MalformedStatement(f"XML invalide ({error.msg})", f"ligne {line}") from None
-    for element in root.iter():
-        if isinstance(element.tag, str):
-            element.tag = etree.QName(element).localname
     found = _NS.search(data[:4096])
     version = f"camt.053.001.{found.group(1).decode()}" if found else ""
-    body = root if root.tag == "BkToCstmrStmt" else root.find("BkToCstmrStmt")
+    body = root if _local(root.tag) == "BkToCstmrStmt" else _kid(root, "BkToCstmrStmt")
     if body is None:
         raise MalformedStatement(
-            "ce n'est pas un relevé camt.053 (BkToCstmrStmt absent)", f"<{root.tag}>"
+            "ce n'est pas un relevé camt.053 (BkToCstmrStmt absent)", f"<{_local(root.tag)}>"
         )
-    stmts = body.findall("Stmt")
+    stmts = _kids(body, "Stmt")
     if not stmts:
         raise MalformedStatement("aucun relevé (élément Stmt absent)", "BkToCstmrStmt")
     statements = [_statement(stmt, f"Stmt {n}", version) for n, stmt in enumerate(stmts, 1)]
@@ -77,19 +74,68 @@ def parse(data: bytes) -> list[Statement]:
     return statements
 
 
-def _text(element, path: str) -> str:
-    found = element.find(path) if element is not None else None
-    return squash(found.text or "") if found is not None else ""
+# Elements are read namespace-free through these helpers; an entry or a transaction
+# detail is flattened once into {"Refs/EndToEndId": [text, ...], "Amt@Ccy": [...]}, so
+# reading its thirty fields costs dictionary look-ups, not thirty tree searches.
 
 
-def _amount(element, where: str, what: str = "montant") -> tuple[Decimal, str]:
-    if element is None or not (element.text or "").strip():
+def _local(tag) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _kids(element, name: str) -> list:
+    return [child for child in element if _local(child.tag) == name]
+
+
+def _kid(element, name: str):
+    for child in element:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+Flat = dict[str, list[str]]
+
+
+def _flat(element, skip: str = "") -> Flat:
+    out: Flat = {}
+    _walk(element, "", skip, out)
+    return out
+
+
+def _walk(node, prefix: str, skip: str, out: Flat) -> None:
+    for child in node:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        name = tag.rpartition("}")[2]
+        if name == skip:
+            continue
+        path = f"{prefix}/{name}" if prefix else name
+        if len(child):
+            _walk(child, path, "", out)
+            continue
+        text = child.text
+        if text is not None and text.strip():
+            out.setdefault(path, []).append(text)
+        if child.attrib:
+            for attribute, value in child.attrib.items():
+                out.setdefault(f"{path}@{attribute}", []).append(value)
+
+
+def _text(flat: Flat, path: str) -> str:
+    values = flat.get(path)
+    return squash(values[0]) if values else ""
+
+
+def _amount(text: str, where: str, what: str = "montant") -> Decimal:
+    text = (text or "").strip()
+    if not text:
         raise MalformedStatement(f"{what} manquant", where)
-    text = element.text.strip()
     if not _AMOUNT.fullmatch(text):
         raise MalformedStatement(f"{what} invalide « {text} »", where)
     try:
-        return Decimal(text), element.get("Ccy", "").strip().upper()
+        return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the regex lets only decimals through
         raise MalformedStatement(f"{what} invalide « {text} »", where) from None
 
@@ -104,11 +150,9 @@ def _sign(indicator: str, where: str) -> int:
     )
 
 
-def _date(element, where: str, what: str) -> dt.date | None:
-    """A <Dt> or <DtTm> child (the date part of a date-time)."""
-    if element is None:
-        return None
-    text = _text(element, "Dt") or _text(element, "DtTm")
+def _date(flat: Flat, path: str, where: str, what: str) -> dt.date | None:
+    """<path>/Dt or <path>/DtTm (the date part of a date-time)."""
+    text = _text(flat, f"{path}/Dt") or _text(flat, f"{path}/DtTm")
     if not text:
         return None
     try:
@@ -118,27 +162,30 @@ def _date(element, where: str, what: str) -> dt.date | None:
 
 
 def _statement(stmt, where: str, version: str) -> Statement:
-    account = stmt.find("Acct")
-    iban = _text(account, "Id/IBAN").replace(" ", "").upper()
-    other = _text(account, "Id/Othr/Id")
+    head = _flat(stmt, skip="Ntry")
+    iban = _text(head, "Acct/Id/IBAN").replace(" ", "").upper()
+    other = _text(head, "Acct/Id/Othr/Id")
     if not iban and is_iban(other):
         iban = other.replace(" ", "").upper()
-    currency = _text(account, "Ccy").upper()
+    currency = _text(head, "Acct/Ccy").upper()
     balances = {}
-    for bal in stmt.findall("Bal"):
-        code = _text(bal, "Tp/CdOrPrtry/Cd") or _text(bal, "Tp/CdOrPrtry/Prtry")
+    for bal in _kids(stmt, "Bal"):
+        flat = _flat(bal)
+        code = _text(flat, "Tp/CdOrPrtry/Cd") or _text(flat, "Tp/CdOrPrtry/Prtry")
         bal_where = f"{where} / Bal {code}"
-        amount, bal_currency = _amount(bal.find("Amt"), bal_where, "montant du solde")
-        sign = _sign(_text(bal, "CdtDbtInd"), bal_where)
-        balances.setdefault(code, (sign * amount, bal_currency, _date(bal.find("Dt"), bal_where, "date du solde")))
-    entries = stmt.findall("Ntry")
+        amount = _amount(_text(flat, "Amt"), bal_where, "montant du solde")
+        sign = _sign(_text(flat, "CdtDbtInd"), bal_where)
+        date = _date(flat, "Dt", bal_where, "date du solde")
+        balances.setdefault(code, (sign * amount, _text(flat, "Amt@Ccy").upper(), date))
+    entries = _kids(stmt, "Ntry")
     if not currency:
         for code in ("OPBD", "PRCD", "CLBD"):
             if code in balances and balances[code][1]:
                 currency = balances[code][1]
                 break
     if not currency and entries:
-        currency = (entries[0].find("Amt").get("Ccy", "") if entries[0].find("Amt") is not None else "").upper()
+        amount = _kid(entries[0], "Amt")
+        currency = (amount.get("Ccy", "") if amount is not None else "").upper()
     if not currency:
         raise MalformedStatement("devise introuvable (Acct/Ccy, soldes ou montants)", where)
     statement = Statement(
@@ -147,8 +194,8 @@ def _statement(stmt, where: str, version: str) -> Statement:
         lines=[],
         account_iban=iban,
         account_number=other or iban,
-        bank_id=_text(account, "Svcr/FinInstnId/BIC") or _text(account, "Svcr/FinInstnId/BICFI"),
-        reference=_text(stmt, "Id"),
+        bank_id=_text(head, "Acct/Svcr/FinInstnId/BIC") or _text(head, "Acct/Svcr/FinInstnId/BICFI"),
+        reference=_text(head, "Id"),
         where=where,
         version=version,
     )
@@ -171,39 +218,45 @@ def _statement(stmt, where: str, version: str) -> Statement:
     return statement
 
 
-def _bank_code(element) -> str:
-    domain = _text(element, "BkTxCd/Domn/Cd")
+def _bank_code(flat: Flat) -> str:
+    domain = _text(flat, "BkTxCd/Domn/Cd")
     if domain:
-        family = _text(element, "BkTxCd/Domn/Fmly/Cd")
-        sub = _text(element, "BkTxCd/Domn/Fmly/SubFmlyCd")
+        family = _text(flat, "BkTxCd/Domn/Fmly/Cd")
+        sub = _text(flat, "BkTxCd/Domn/Fmly/SubFmlyCd")
         return "/".join(part for part in (domain, family, sub) if part)
-    return _text(element, "BkTxCd/Prtry/Cd")
+    return _text(flat, "BkTxCd/Prtry/Cd")
 
 
 def _entry(entry, where: str, statement: Statement) -> list[Line]:
-    amount, currency = _amount(entry.find("Amt"), where)
-    sign = _sign(_text(entry, "CdtDbtInd"), where)
-    status = _text(entry, "Sts") or _text(entry, "Sts/Cd")
+    flat = _flat(entry, skip="NtryDtls")
+    amount = _amount(_text(flat, "Amt"), where)
+    currency = _text(flat, "Amt@Ccy").upper()
+    sign = _sign(_text(flat, "CdtDbtInd"), where)
+    status = _text(flat, "Sts") or _text(flat, "Sts/Cd")
     if status.upper() in _PENDING:
         statement.warnings.append(f"{where} : écriture non comptabilisée ({status}) ignorée")
         return []
-    booking = _date(entry.find("BookgDt"), where, "date de comptabilisation")
+    booking = _date(flat, "BookgDt", where, "date de comptabilisation")
     if booking is None:
         raise MalformedStatement("date de comptabilisation (BookgDt) manquante", where)
     common = {
         "booking_date": booking,
-        "value_date": _date(entry.find("ValDt"), where, "date de valeur"),
-        "entry_info": _text(entry, "AddtlNtryInf"),
-        "bank_reference": _text(entry, "AcctSvcrRef"),
-        "code": _bank_code(entry),
-        "reversal": _text(entry, "RvslInd").lower() in ("true", "1"),
+        "value_date": _date(flat, "ValDt", where, "date de valeur"),
+        "entry_info": _text(flat, "AddtlNtryInf"),
+        "bank_reference": _text(flat, "AcctSvcrRef"),
+        "code": _bank_code(flat),
+        "reversal": _text(flat, "RvslInd").lower() in ("true", "1"),
     }
-    details = entry.findall("NtryDtls/TxDtls")
+    details = [
+        _flat(detail)
+        for block in _kids(entry, "NtryDtls")
+        for detail in _kids(block, "TxDtls")
+    ]
     signed_total = sign * amount
     if len(details) > 1:
         amounts = []
         for detail in details:
-            value = _detail_amount(detail, currency or statement.currency)
+            value = _detail_amount(detail, currency or statement.currency, where)
             if value is None:
                 break
             indicator = _text(detail, "CdtDbtInd")
@@ -223,62 +276,70 @@ def _entry(entry, where: str, statement: Statement) -> list[Line]:
     return [line]
 
 
-def _detail_amount(detail, currency: str) -> Decimal | None:
+def _detail_amount(detail: Flat, currency: str, where: str) -> Decimal | None:
     for path in ("AmtDtls/TxAmt/Amt", "Amt"):
-        element = detail.find(path)
-        if element is not None and (element.text or "").strip():
-            value, ccy = _amount(element, "TxDtls")
+        if _text(detail, path):
+            ccy = _text(detail, f"{path}@Ccy").upper()
             if not ccy or ccy == currency:
-                return value
+                return _amount(_text(detail, path), where)
     return None
 
 
-def _party(detail, credit: bool) -> tuple[str, str]:
+def _party(detail: Flat, credit: bool) -> tuple[str, str]:
     """Name and IBAN of the other party: the debtor of a credit, the creditor of a debit."""
-    role = "Dbtr" if credit else "Cdtr"
-    parties = detail.find("RltdPties")
-    if parties is None:
-        return "", ""
-    name = _text(parties, f"{role}/Nm") or _text(parties, f"{role}/Pty/Nm")
-    iban = _text(parties, f"{role}Acct/Id/IBAN").replace(" ", "").upper()
+    role = "RltdPties/" + ("Dbtr" if credit else "Cdtr")
+    name = _text(detail, f"{role}/Nm") or _text(detail, f"{role}/Pty/Nm")
+    iban = _text(detail, f"{role}Acct/Id/IBAN").replace(" ", "").upper()
     if not iban:
-        other = _text(parties, f"{role}Acct/Id/Othr/Id")
+        other = _text(detail, f"{role}Acct/Id/Othr/Id")
         iban = other.replace(" ", "").upper() if is_iban(other) else ""
     return name, iban
 
 
-def _texts(detail) -> list[str]:
-    """Every text of a detail worth keeping, labelled, in file order."""
+_KEPT = (
+    ("Refs/", "Refs/"),
+    ("RltdPties/Dbtr/Nm", "Dbtr"),
+    ("RltdPties/Dbtr/Pty/Nm", "Dbtr"),
+    ("RltdPties/UltmtDbtr/Nm", "UltmtDbtr"),
+    ("RltdPties/UltmtDbtr/Pty/Nm", "UltmtDbtr"),
+    ("RltdPties/Cdtr/Nm", "Cdtr"),
+    ("RltdPties/Cdtr/Pty/Nm", "Cdtr"),
+    ("RltdPties/UltmtCdtr/Nm", "UltmtCdtr"),
+    ("RltdPties/UltmtCdtr/Pty/Nm", "UltmtCdtr"),
+    ("RltdPties/DbtrAcct/Id/", "DbtrAcct"),
+    ("RltdPties/CdtrAcct/Id/", "CdtrAcct"),
+    ("RmtInf/Ustrd", "Ustrd"),
+    ("RmtInf/Strd/", "Strd/"),
+    ("RtrInf/Rsn/Cd", "RtrInf/Rsn/Cd"),
+    ("AddtlTxInf", "AddtlTxInf"),
+)
+
+
+_EXACT = {path: label for path, label in _KEPT if not path.endswith("/")}
+_PREFIXES = tuple((path, label) for path, label in _KEPT if path.endswith("/"))
+
+
+def _texts(detail: Flat) -> list[str]:
+    """Every text of a detail worth keeping, labelled ("EndToEndId ...", "Dbtr ...")."""
     out = []
-    refs = detail.find("Refs")
-    if refs is not None:
-        for child in refs:
-            if isinstance(child.tag, str) and squash(child.text or ""):
-                out.append(f"{child.tag} {squash(child.text)}")
-    parties = detail.find("RltdPties")
-    if parties is not None:
-        for role in ("Dbtr", "UltmtDbtr", "Cdtr", "UltmtCdtr"):
-            name = _text(parties, f"{role}/Nm") or _text(parties, f"{role}/Pty/Nm")
-            if name:
-                out.append(f"{role} {name}")
-        for role in ("DbtrAcct", "CdtrAcct"):
-            account = _text(parties, f"{role}/Id/IBAN") or _text(parties, f"{role}/Id/Othr/Id")
-            if account:
-                out.append(f"{role} {account}")
-    for element in detail.iterfind("RmtInf/Ustrd"):
-        if squash(element.text or ""):
-            out.append(f"Ustrd {squash(element.text)}")
-    for element in detail.iterfind("RmtInf/Strd"):
-        for leaf in element.iter():
-            if isinstance(leaf.tag, str) and len(leaf) == 0 and squash(leaf.text or ""):
-                out.append(f"Strd/{leaf.tag} {squash(leaf.text)}")
-    for path in ("RtrInf/Rsn/Cd", "AddtlTxInf"):
-        if _text(detail, path):
-            out.append(f"{path} {_text(detail, path)}")
+    for path, values in detail.items():
+        label = _EXACT.get(path)
+        if label is None:
+            for prefix, name in _PREFIXES:
+                if path.startswith(prefix):
+                    rest = path[len(prefix) :]
+                    label = rest if prefix == "Refs/" else (name if name[-1] != "/" else name + rest)
+                    break
+            else:
+                continue
+        for value in values:
+            text = " ".join(value.split())
+            if text:
+                out.append(f"{label} {text}")
     return out
 
 
-def _line(detail, amount: Decimal, where: str, common: dict, *, batch: bool) -> Line:
+def _line(detail: Flat | None, amount: Decimal, where: str, common: dict, *, batch: bool) -> Line:
     # The other party is the debtor of a credit, the creditor of a debit; a reversal
     # may keep the parties of the movement it reverses: then the other role is read.
     credit = amount > 0
@@ -292,9 +353,7 @@ def _line(detail, amount: Decimal, where: str, common: dict, *, batch: bool) -> 
         if end_to_end.upper() == "NOTPROVIDED":
             end_to_end = ""
         reference = _text(detail, "RmtInf/Strd/CdtrRefInf/Ref")
-        ustrd = " ".join(
-            squash(e.text or "") for e in detail.iterfind("RmtInf/Ustrd") if squash(e.text or "")
-        )
+        ustrd = " ".join(squash(v) for v in detail.get("RmtInf/Ustrd", []) if squash(v))
         tx_info = _text(detail, "AddtlTxInf")
         tx_ref = _text(detail, "Refs/AcctSvcrRef")
         code = _bank_code(detail)
