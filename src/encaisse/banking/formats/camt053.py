@@ -194,7 +194,8 @@ def _statement(stmt, where: str, version: str) -> Statement:
         lines=[],
         account_iban=iban,
         account_number=other or iban,
-        bank_id=_text(head, "Acct/Svcr/FinInstnId/BIC") or _text(head, "Acct/Svcr/FinInstnId/BICFI"),
+        bank_id=_text(head, "Acct/Svcr/FinInstnId/BIC")
+        or _text(head, "Acct/Svcr/FinInstnId/BICFI"),
         reference=_text(head, "Id"),
         where=where,
         version=version,
@@ -248,9 +249,7 @@ def _entry(entry, where: str, statement: Statement) -> list[Line]:
         "reversal": _text(flat, "RvslInd").lower() in ("true", "1"),
     }
     details = [
-        _flat(detail)
-        for block in _kids(entry, "NtryDtls")
-        for detail in _kids(block, "TxDtls")
+        _flat(detail) for block in _kids(entry, "NtryDtls") for detail in _kids(block, "TxDtls")
     ]
     signed_total = sign * amount
     if len(details) > 1:
@@ -328,7 +327,9 @@ def _texts(detail: Flat) -> list[str]:
             for prefix, name in _PREFIXES:
                 if path.startswith(prefix):
                     rest = path[len(prefix) :]
-                    label = rest if prefix == "Refs/" else (name if name[-1] != "/" else name + rest)
+                    label = (
+                        rest if prefix == "Refs/" else (name if name[-1] != "/" else name + rest)
+                    )
                     break
             else:
                 continue

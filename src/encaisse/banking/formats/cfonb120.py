@@ -139,9 +139,7 @@ def parse(data: bytes) -> list[Statement]:
         decimals_zone = rec[19]
         if code != "05":
             if not decimals_zone.isdigit():
-                raise MalformedStatement(
-                    f"nombre de décimales invalide « {decimals_zone} »", where
-                )
+                raise MalformedStatement(f"nombre de décimales invalide « {decimals_zone} »", where)
         bank, branch, currency, account = rec[2:7], rec[11:16], rec[16:19].strip(), rec[21:32]
         if code == "01":
             if current is not None:
@@ -165,7 +163,9 @@ def parse(data: bytes) -> list[Statement]:
             current = _Open(statement, where, (account, currency))
         elif code == "04":
             if current is None:
-                raise MalformedStatement("opération (04) hors d'un relevé (01 attendu avant)", where)
+                raise MalformedStatement(
+                    "opération (04) hors d'un relevé (01 attendu avant)", where
+                )
             _check_account(current, account, where, "opération (04)")
             _finish(current)
             current.last = _operation(rec, where)

@@ -30,6 +30,7 @@ date, mark or amount, a bad balance, a statement without its closing balance (tr
 import datetime as dt
 import re
 from decimal import Decimal
+from itertools import pairwise
 
 from ._text import date_yymmdd, decode, is_iban, squash
 from .base import Line, MalformedStatement, Statement
@@ -49,7 +50,16 @@ _SLASH = re.compile(rf"/({_SLASH_CODES})/")
 _SEPA = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
 _WIDTH = 65
 # Customer references that only say "see :86:" (ING, Rabobank...).
-_PLACEHOLDERS = {"", "NONREF", "NOREF", "EREF", "PREF", "KREF", "MREF", "NOTPROVIDED"}  # a SWIFT text line
+_PLACEHOLDERS = {
+    "",
+    "NONREF",
+    "NOREF",
+    "EREF",
+    "PREF",
+    "KREF",
+    "MREF",
+    "NOTPROVIDED",
+}  # a SWIFT text line
 
 
 def sniff(data: bytes) -> bool:
@@ -205,7 +215,7 @@ def _field(statement: Statement, field: _Field, statements: list[Statement]) -> 
 def _account(statement: Statement, value: str) -> None:
     statement.account_number = value
     compact = value.replace(" ", "").upper()
-    candidates = [compact, compact[:-3]] + compact.split("/")
+    candidates = [compact, compact[:-3], *compact.split("/")]
     for candidate in candidates:
         if is_iban(candidate):
             statement.account_iban = candidate
@@ -322,7 +332,7 @@ def _describe(line: Line, field: _Field) -> None:
         text = compact
     else:
         text = lines[0] if lines else ""
-        for previous, current in zip(lines, lines[1:], strict=False):
+        for previous, current in pairwise(lines):
             text += ("" if len(previous) >= _WIDTH else " ") + current
     text = text.strip()
     line.details.append(text)
@@ -359,7 +369,9 @@ def _german(line: Line, text: str) -> None:
             line.counterparty_iban = candidate
             break
     posting = squash(sub.get("00", ""))
-    line.label = squash(" ".join(p for p in (posting, name, line.remittance_info) if p)) or line.label
+    line.label = (
+        squash(" ".join(p for p in (posting, name, line.remittance_info) if p)) or line.label
+    )
 
 
 def _sepa(text: str) -> list[tuple[str, str]]:
@@ -395,6 +407,6 @@ def _slashes(line: Line, text: str) -> None:
     line.counterparty_name = squash(name)
     if is_iban(iban.replace(" ", "")):
         line.counterparty_iban = iban.replace(" ", "").upper()
-    line.label = squash(" ".join(p for p in (line.counterparty_name, line.remittance_info) if p)) or (
-        squash(text)
-    )
+    line.label = squash(
+        " ".join(p for p in (line.counterparty_name, line.remittance_info) if p)
+    ) or (squash(text))

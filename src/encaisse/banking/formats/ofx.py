@@ -32,11 +32,44 @@ from .base import Line, MalformedStatement, Statement
 from .cfonb120 import french_iban
 
 AGGREGATES = frozenset(
-    """OFX SIGNONMSGSRSV1 SONRS STATUS FI BANKMSGSRSV1 STMTTRNRS STMTRS BANKACCTFROM
-    BANKACCTTO CCACCTFROM CCACCTTO BANKTRANLIST STMTTRN LEDGERBAL AVAILBAL BALLIST BAL
-    CREDITCARDMSGSRSV1 CCSTMTTRNRS CCSTMTRS PAYEE CURRENCY ORIGCURRENCY IMAGEDATA
-    SIGNUPMSGSRSV1 INVSTMTMSGSRSV1 INVSTMTTRNRS INVSTMTRS MKTGINFO OFXEXTENSION
-    CCSTMTENDTRNRS STMTENDTRNRS STMTENDRS CCSTMTENDRS PENDINGTRANLIST""".split()
+    [
+        "OFX",
+        "SIGNONMSGSRSV1",
+        "SONRS",
+        "STATUS",
+        "FI",
+        "BANKMSGSRSV1",
+        "STMTTRNRS",
+        "STMTRS",
+        "BANKACCTFROM",
+        "BANKACCTTO",
+        "CCACCTFROM",
+        "CCACCTTO",
+        "BANKTRANLIST",
+        "STMTTRN",
+        "LEDGERBAL",
+        "AVAILBAL",
+        "BALLIST",
+        "BAL",
+        "CREDITCARDMSGSRSV1",
+        "CCSTMTTRNRS",
+        "CCSTMTRS",
+        "PAYEE",
+        "CURRENCY",
+        "ORIGCURRENCY",
+        "IMAGEDATA",
+        "SIGNUPMSGSRSV1",
+        "INVSTMTMSGSRSV1",
+        "INVSTMTTRNRS",
+        "INVSTMTRS",
+        "MKTGINFO",
+        "OFXEXTENSION",
+        "CCSTMTENDTRNRS",
+        "STMTENDTRNRS",
+        "STMTENDRS",
+        "CCSTMTENDRS",
+        "PENDINGTRANLIST",
+    ]
 )
 _TOKEN = re.compile(r"<(/?)([A-Za-z0-9_.:-]+)[^>]*>([^<]*)")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -50,7 +83,7 @@ def sniff(data: bytes) -> bool:
 
 
 class Node:
-    __slots__ = ("tag", "children", "text")
+    __slots__ = ("children", "tag", "text")
 
     def __init__(self, tag: str, text: str = ""):
         self.tag = tag
@@ -217,7 +250,9 @@ def _statement(node: Node, where: str, version: str, problems: _Problems) -> Sta
         except ValueError:
             problems.add(f"{where} / LEDGERBAL", f"solde invalide « {ledger.value('BALAMT')} »")
         try:
-            statement.closing_date = _date(ledger.value("DTASOF")) if ledger.value("DTASOF") else None
+            statement.closing_date = (
+                _date(ledger.value("DTASOF")) if ledger.value("DTASOF") else None
+            )
         except ValueError:
             problems.add(f"{where} / LEDGERBAL", f"date invalide « {ledger.value('DTASOF')} »")
     number = 0
@@ -256,7 +291,11 @@ def _line(trn: Node, where: str, problems: _Problems) -> Line | None:
             details.append(f"{tag} {trn.value(tag)}")
     if memo:
         details.append(f"MEMO {memo}")
-    label = name if not memo or memo in name else (f"{name} {memo}" if name and name not in memo else memo)
+    label = (
+        name
+        if not memo or memo in name
+        else (f"{name} {memo}" if name and name not in memo else memo)
+    )
     return Line(
         booking_date=dates["DTPOSTED"],
         value_date=dates.get("DTAVAIL"),
