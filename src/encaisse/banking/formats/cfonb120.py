@@ -137,9 +137,8 @@ def parse(data: bytes) -> list[Statement]:
         if code != "05" and not rec[90:104].strip():
             raise MalformedStatement("enregistrement tronqué : montant absent", where)
         decimals_zone = rec[19]
-        if code != "05":
-            if not decimals_zone.isdigit():
-                raise MalformedStatement(f"nombre de décimales invalide « {decimals_zone} »", where)
+        if code != "05" and not decimals_zone.isdigit():
+            raise MalformedStatement(f"nombre de décimales invalide « {decimals_zone} »", where)
         bank, branch, currency, account = rec[2:7], rec[11:16], rec[16:19].strip(), rec[21:32]
         if code == "01":
             if current is not None:
