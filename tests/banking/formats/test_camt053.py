@@ -206,7 +206,8 @@ def document(entries: str, version: str = "02", prefix: str = "") -> bytes:
     p = f"{prefix}:" if prefix else ""
     xmlns = f'xmlns{":" + prefix if prefix else ""}="urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}"'
     body = (
-        f"<{p}Stmt><{p}Id>S1</{p}Id><{p}Acct><{p}Id><{p}IBAN>FR7630003012340123456789057</{p}IBAN>"
+        f"<{p}Stmt><{p}Id>S1</{p}Id><{p}Acct><{p}Id>"
+        f"<{p}IBAN>FR7630003012340123456789057</{p}IBAN>"
         f"</{p}Id><{p}Ccy>EUR</{p}Ccy></{p}Acct>"
         f"<{p}Bal><{p}Tp><{p}CdOrPrtry><{p}Cd>PRCD</{p}Cd></{p}CdOrPrtry></{p}Tp>"
         f'<{p}Amt Ccy="EUR">5.00</{p}Amt><{p}CdtDbtInd>DBIT</{p}CdtDbtInd>'
