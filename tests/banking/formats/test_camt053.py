@@ -204,7 +204,8 @@ def test_e1_group_header_without_statement(bank_corpus):
 
 def document(entries: str, version: str = "02", prefix: str = "") -> bytes:
     p = f"{prefix}:" if prefix else ""
-    xmlns = f'xmlns{":" + prefix if prefix else ""}="urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}"'
+    namespace = f"urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}"
+    xmlns = f'xmlns{":" + prefix if prefix else ""}="{namespace}"'
     body = (
         f"<{p}Stmt><{p}Id>S1</{p}Id><{p}Acct><{p}Id>"
         f"<{p}IBAN>FR7630003012340123456789057</{p}IBAN>"
