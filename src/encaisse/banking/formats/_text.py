@@ -57,6 +57,11 @@ def date_yymmdd(text: str, where: str, what: str = "date") -> dt.date:
         raise MalformedStatement(f"{what} invalide « {text} »", where) from None
 
 
+def looks_like_iban(value: str) -> bool:
+    """IBAN-shaped (country, 2 digits, 10-30 letters or digits), checksum not checked."""
+    return bool(_IBAN_RE.fullmatch(value.replace(" ", "").upper()))
+
+
 def is_iban(value: str) -> bool:
     """A well-formed IBAN (ISO 13616 mod-97 check), spaces ignored."""
     value = value.replace(" ", "").upper()

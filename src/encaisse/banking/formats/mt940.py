@@ -32,7 +32,7 @@ import re
 from decimal import Decimal
 from itertools import pairwise
 
-from ._text import date_yymmdd, decode, is_iban, squash
+from ._text import date_yymmdd, decode, is_iban, looks_like_iban, squash
 from .base import Line, MalformedStatement, Statement
 
 _FIELD = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
@@ -215,11 +215,20 @@ def _field(statement: Statement, field: _Field, statements: list[Statement]) -> 
 def _account(statement: Statement, value: str) -> None:
     statement.account_number = value
     compact = value.replace(" ", "").upper()
-    candidates = [compact, compact[:-3], *compact.split("/")]
-    for candidate in candidates:
-        if is_iban(candidate):
-            statement.account_iban = candidate
-            break
+    # ING writes the currency after the IBAN ("NL77INGB0574908765EUR"); others write
+    # "BIC/IBAN" or "BLZ/account".
+    bare = compact[:-3] if re.search(r"\d[A-Z]{3}$", compact) else compact
+    candidates = [bare, compact, *compact.split("/")]
+    valid = [c for c in candidates if is_iban(c)]
+    # The account's own IBAN is kept as the bank wrote it even when its check digits are
+    # wrong (anonymised test files, a typing slip in a bank's set-up): a warning says so.
+    shaped = [c for c in candidates if looks_like_iban(c) and c[:2].isalpha()]
+    if valid or shaped:
+        statement.account_iban = (valid or shaped)[0]
+        if not valid:
+            statement.warnings.append(
+                f"IBAN du compte {statement.account_iban} : clé de contrôle invalide"
+            )
     if "/" in value:
         bank = value.split("/", 1)[0].strip()
         if bank and not is_iban(bank.replace(" ", "")):
