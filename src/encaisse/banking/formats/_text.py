@@ -22,7 +22,7 @@ def decode(data: bytes, declared: str = "") -> str:
     if declared:
         try:
             return data.decode(declared)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):
             pass
     try:
         return data.decode("utf-8")

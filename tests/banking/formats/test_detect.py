@@ -1,0 +1,116 @@
+"""The seam: `formats.detect` and `formats.parse` over the whole corpus.
+
+Every statement file of the four folders is detected as its folder's format (and by no
+other format's sniffer) and parses; every file of malformed/ is refused with a
+MalformedStatement whose message says where. Random bytes and empty files are refused;
+no input makes a parser fail with anything but MalformedStatement.
+"""
+
+import importlib
+import os
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from encaisse.banking import formats
+from encaisse.banking.formats import MalformedStatement
+
+from .helpers import FOLDERS, statement_files
+
+MODULES = {name: importlib.import_module(f"encaisse.banking.formats.{name}") for name in FOLDERS}
+# Where a refusal points: a line, an element, a statement or transaction, or the file.
+WHERE = ("ligne", "Stmt", "STMTRS", "STMTTRN", "BkToCstmrStmt", "fichier", "fin du fichier")
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_file_detected_as_its_format_only(bank_corpus, folder):
+    files = statement_files(bank_corpus, folder)
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        sniffed = [name for name, module in MODULES.items() if module.sniff(data)]
+        assert sniffed == [folder], path.name
+        assert formats.detect(data) == folder
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_file_parses_through_the_seam(bank_corpus, folder):
+    for path in statement_files(bank_corpus, folder):
+        statements = formats.parse(path.read_bytes())
+        assert statements, path.name
+        for statement in statements:
+            assert statement.format == folder
+            assert statement.currency, path.name
+            for line in statement.lines:
+                assert line.booking_date and line.label and line.where, path.name
+
+
+def test_every_malformed_file_refused_saying_where(bank_corpus):
+    """E1: every file of malformed/ is refused, the message naming where."""
+    files = sorted((bank_corpus / "malformed").iterdir())
+    assert len(files) == 9
+    for path in files:
+        with pytest.raises(MalformedStatement) as refused:
+            formats.parse(path.read_bytes())
+        message = refused.value.message
+        assert any(word in message for word in WHERE), (path.name, message)
+        assert refused.value.field == "file"
+
+
+@pytest.mark.parametrize("data", [b"", b"   \r\n\n", b"\x00" * 50, os.urandom(4096)])
+def test_empty_and_random_files_refused(data):
+    with pytest.raises(MalformedStatement):
+        formats.parse(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "<html><body>relevé</body></html>".encode(),
+        b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"/>',
+        b"date;libelle;montant\n2026-01-02;VIR;10,00\n",
+        b"%PDF-1.7\n",
+    ],
+)
+def test_other_files_are_not_statements(data):
+    with pytest.raises(MalformedStatement, match="format non reconnu"):
+        formats.detect(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_random_bytes_only_ever_refused(data):
+    try:
+        formats.parse(data)
+    except MalformedStatement:
+        pass
+
+
+def _mutations(data: bytes, seed: int, count: int = 40):
+    rng = random.Random(seed)
+    for _ in range(count):
+        buffer = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            position = rng.randrange(len(buffer))
+            action = rng.random()
+            if action < 0.4:
+                buffer[position] = rng.randrange(256)
+            elif action < 0.7:
+                del buffer[position : position + rng.randint(1, 40)]
+            else:
+                buffer[position:position] = bytes(rng.choice(b":<>/{}\r\n 0123456789CD,."))
+        yield bytes(buffer)
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_damaged_corpus_files_parse_or_are_refused_never_crash(bank_corpus, folder):
+    """Random damage to real files (bytes changed, cut, inserted): each result is either
+    statements or a MalformedStatement, never another exception."""
+    for index, path in enumerate(statement_files(bank_corpus, folder)):
+        for damaged in _mutations(path.read_bytes(), seed=index):
+            try:
+                formats.parse(damaged)
+            except MalformedStatement:
+                pass
