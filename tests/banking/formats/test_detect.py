@@ -114,3 +114,13 @@ def test_damaged_corpus_files_parse_or_are_refused_never_crash(bank_corpus, fold
                 formats.parse(damaged)
             except MalformedStatement:
                 pass
+
+
+def test_rf_creditor_reference_found_in_texts():
+    """ISO 11649: RF18 5390 0754 7034 is valid (the standard's example); RF19... not."""
+    from encaisse.banking.formats._text import find_rf, is_rf
+
+    assert is_rf("RF18539007547034")
+    assert not is_rf("RF19539007547034")
+    assert find_rf("Facture FA-1 ref RF18 5390 0754 7034 merci") == "RF18539007547034"
+    assert find_rf("no reference here", "RF19539007547034") == ""

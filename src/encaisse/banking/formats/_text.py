@@ -71,6 +71,31 @@ def is_iban(value: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
+_RF_RE = re.compile(r"\bRF\d{2}[A-Z0-9]{1,21}\b")
+
+
+def is_rf(value: str) -> bool:
+    """An ISO 11649 creditor reference: RF, 2 check digits, 1-21 characters, mod 97 = 1."""
+    value = value.replace(" ", "").upper()
+    if not re.fullmatch(r"RF\d{2}[A-Z0-9]{1,21}", value):
+        return False
+    moved = value[4:] + value[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def find_rf(*texts: str) -> str:
+    """The first valid RF creditor reference written in these texts (spaces inside a
+    reference, as printed in groups of four, are accepted), or ""."""
+    for text in texts:
+        if "RF" not in text.upper():
+            continue
+        upper = text.upper()
+        for candidate in _RF_RE.findall(upper) + _RF_RE.findall(upper.replace(" ", "")):
+            if is_rf(candidate):
+                return candidate
+    return ""
+
+
 def squash(text: str) -> str:
     """Runs of blanks made one space, ends trimmed."""
     return " ".join(text.split())

@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from ._text import is_iban, squash
+from ._text import find_rf, is_iban, squash
 from .base import Line, MalformedStatement, Statement
 
 SUPPORTED = range(2, 9)  # .001.02 to .001.08
@@ -376,7 +376,7 @@ def _line(detail: Flat | None, amount: Decimal, where: str, common: dict, *, bat
         counterparty_name=name,
         counterparty_iban=iban,
         end_to_end_id=end_to_end,
-        creditor_reference=reference,
+        creditor_reference=reference or find_rf(ustrd, tx_info, common["entry_info"]),
         remittance_info=ustrd,
         bank_reference=tx_ref or common["bank_reference"],
         transaction_code=code or common["code"],

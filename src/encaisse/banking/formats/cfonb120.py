@@ -28,7 +28,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from ._text import date_ddmmyy, decode, is_iban, squash
+from ._text import date_ddmmyy, decode, find_rf, is_iban, squash
 from .base import Line, MalformedStatement, Statement
 
 RECORD = 120
@@ -93,6 +93,7 @@ def french_iban(bank: str, branch: str, account: str) -> str:
 def records(text: str) -> list[tuple[str, str]]:
     """Every record of the file as (where, 120 characters)."""
     out = []
+    text = text.rstrip("\x1a")  # the DOS end-of-file mark some transfer software adds
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
         line = raw.rstrip()
         if not line:
@@ -249,15 +250,23 @@ def _finish(current: _Open) -> None:
     # On a credit the payer (NPY) is the other party and the beneficiary (NBE) is the
     # company; on a debit the other way round. Never fall back on the company's own name.
     line.counterparty_name = payer if credit else beneficiary
-    for qualifier in ("IPY", "IBE") if credit else ("IBE", "IPY"):
+    # IPY/IBE: an identifier (35 characters: an IBAN, a SEPA creditor id, a bank's own
+    # id...) then its type; CBE: the beneficiary's account. Only an IBAN is taken.
+    qualifiers = ("IPY", "IBE", "CBE") if credit else ("IBE", "CBE", "IPY")
+    for qualifier in qualifiers:
         for text in texts.get(qualifier, []):
-            candidate = text.split()[0] if text.split() else ""
+            candidate = text[:35].replace(" ", "").upper()
             if is_iban(candidate) and not line.counterparty_iban:
-                line.counterparty_iban = candidate.upper()
+                line.counterparty_iban = candidate
     # LCC (and its continuation LC2) is the remittance text the payer typed; LIB the
     # bank's label complement. LCC runs on into LC2 without a separator.
     lcc = squash("".join(t for t in texts.get("LCC", [])) + "".join(texts.get("LC2", [])))
-    line.remittance_info = lcc or joined("LIB")
-    line.end_to_end_id = joined("RCN")
+    line.remittance_info = lcc or joined("LIB") or joined("LCS")
+    # RCN: the payer's reference (35 characters: the SEPA end-to-end id) then the
+    # purpose of the payment.
+    references = [squash(t[:35]) for t in texts.get("RCN", []) if squash(t[:35])]
+    line.end_to_end_id = " ".join(references)
     if not line.bank_reference:
         line.bank_reference = joined("REF")
+    structured = joined("LCS")
+    line.creditor_reference = find_rf(structured, lcc, joined("LIB"), line.end_to_end_id)

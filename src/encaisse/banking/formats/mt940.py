@@ -32,7 +32,7 @@ import re
 from decimal import Decimal
 from itertools import pairwise
 
-from ._text import date_yymmdd, decode, is_iban, looks_like_iban, squash
+from ._text import date_yymmdd, decode, find_rf, is_iban, looks_like_iban, squash
 from .base import Line, MalformedStatement, Statement
 
 _FIELD = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
@@ -345,6 +345,12 @@ def _describe(line: Line, field: _Field) -> None:
             text += ("" if len(previous) >= _WIDTH else " ") + current
     text = text.strip()
     line.details.append(text)
+    _read_86(line, text)
+    if not line.creditor_reference:
+        line.creditor_reference = find_rf(line.remittance_info)
+
+
+def _read_86(line: Line, text: str) -> None:
     if re.search(r"\?\d\d", text):
         _german(line, text)
     elif len(_SLASH.findall(text)) >= 2 or text.startswith(("/EREF/", "/REMI/", "/NAME/")):

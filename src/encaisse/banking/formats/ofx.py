@@ -27,7 +27,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from ._text import decode, squash
+from ._text import decode, find_rf, squash
 from .base import Line, MalformedStatement, Statement
 from .cfonb120 import french_iban
 
@@ -303,6 +303,7 @@ def _line(trn: Node, where: str, problems: _Problems) -> Line | None:
         label=label or trn.value("TRNTYPE") or "(sans libellé)",
         counterparty_name=name,
         remittance_info=memo,
+        creditor_reference=find_rf(memo, name),
         bank_reference=trn.value("FITID"),
         transaction_code=trn.value("TRNTYPE").upper(),
         details=details,
