@@ -71,7 +71,8 @@ def is_iban(value: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
-_RF_RE = re.compile(r"\bRF\d{2}[A-Z0-9]{1,21}\b")
+# RF, 2 check digits, then up to 21 characters, possibly printed in groups of four.
+_RF_RE = re.compile(r"(?<![A-Z0-9])RF\d{2}((?: ?[A-Z0-9]{1,4}){1,6})(?![A-Z0-9])")
 
 
 def is_rf(value: str) -> bool:
@@ -84,15 +85,21 @@ def is_rf(value: str) -> bool:
 
 
 def find_rf(*texts: str) -> str:
-    """The first valid RF creditor reference written in these texts (spaces inside a
-    reference, as printed in groups of four, are accepted), or ""."""
+    """The first valid RF creditor reference written in these texts, whole or printed in
+    groups of four ("RF18 5390 0754 7034"), ending where a word ends; or ""."""
     for text in texts:
-        if "RF" not in text.upper():
-            continue
         upper = text.upper()
-        for candidate in _RF_RE.findall(upper) + _RF_RE.findall(upper.replace(" ", "")):
-            if is_rf(candidate):
-                return candidate
+        if "RF" not in upper:
+            continue
+        for found in _RF_RE.finditer(upper):
+            groups = found.group(0)[4:].split()
+            head = found.group(0)[:4]
+            # the longest run of groups that makes a valid reference (a following word
+            # may have been taken for a group)
+            for count in range(len(groups), 0, -1):
+                candidate = head + "".join(groups[:count])
+                if len(candidate) <= 25 and is_rf(candidate):
+                    return candidate
     return ""
 
 
