@@ -337,3 +337,35 @@ def test_pending_entries_are_left_out_with_a_warning():
 def test_every_corpus_file_parses(bank_corpus):
     for path in statement_files(bank_corpus, "camt053"):
         assert camt053.parse(path.read_bytes()), path.name
+
+
+def _balances(*items: tuple[str, str]) -> str:
+    return "".join(
+        f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy='EUR'>{amount}</Amt>"
+        f"<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-01-0{n}</Dt></Dt></Bal>"
+        for n, (code, amount) in enumerate(items, 1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("balances", "opening", "closing"),
+    [
+        ((("OPBD", "1.00"), ("ITBD", "2.00")), D("1.00"), D("2.00")),  # first page
+        ((("ITBD", "2.00"), ("ITBD", "3.00")), D("2.00"), D("3.00")),  # middle page
+        ((("ITBD", "3.00"), ("CLBD", "4.00")), D("3.00"), D("4.00")),  # last page
+        ((("OPBD", "1.00"), ("ITBD", "9.00"), ("CLBD", "4.00")), D("1.00"), D("4.00")),
+    ],
+)
+def test_paginated_statements_use_interim_balances(balances, opening, closing):
+    data = document("").replace(
+        b"<Bal><Tp><CdOrPrtry><Cd>PRCD</Cd>",
+        _balances(*balances).encode() + b"<Bal><Tp><CdOrPrtry><Cd>XPCD</Cd>",
+    )
+    (statement,) = camt053.parse(data)
+    assert (statement.opening_balance, statement.closing_balance) == (opening, closing)
+
+
+def test_zero_balance_without_indicator():
+    data = document("").replace(b"<CdtDbtInd>DBIT</CdtDbtInd>", b"").replace(b">5.00<", b">0.00<")
+    (statement,) = camt053.parse(data)
+    assert statement.opening_balance == 0

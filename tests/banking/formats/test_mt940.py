@@ -253,3 +253,15 @@ def test_crlf_and_latin1():
 def test_every_corpus_file_parses(bank_corpus):
     for path in statement_files(bank_corpus, "mt940"):
         assert mt940.parse(path.read_bytes()), path.name
+
+
+def test_ns_field_and_fin_control_characters():
+    """German banks' ":NS:" field does not run on into the :86: before it; SOH/ETX of
+    SWIFT FIN files and "$" separators between messages are skipped."""
+    one = message(":61:2612311231C1,00NTRFNONREF\n:86:Texte\n:NS:22Privat\n").replace(
+        b":62F:C261231EUR1000,00", b":62F:C261231EUR1001,00"
+    )
+    data = b"\x01" + one + b"\x03\n$\n" + b"\x01" + one.replace(b"REF1", b"REF2") + b"\x03"
+    first, second = mt940.parse(data)
+    assert first.lines[0].remittance_info == "Texte"
+    assert second.reference.startswith("REF2")

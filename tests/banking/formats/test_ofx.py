@@ -172,3 +172,9 @@ def test_bad_date_refused():
 def test_every_corpus_file_parses(bank_corpus):
     for path in statement_files(bank_corpus, "ofx"):
         assert ofx.parse(path.read_bytes()), path.name
+
+
+def test_escaped_characters_read():
+    data = SGML.format(charset="1252", amount="1").replace("VIR SARL ÉLÉGANCE", "DUPONT &amp; FILS")
+    (statement,) = ofx.parse(data.encode("cp1252"))
+    assert statement.lines[0].counterparty_name == "DUPONT & FILS"

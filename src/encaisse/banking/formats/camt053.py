@@ -169,14 +169,20 @@ def _statement(stmt, where: str, version: str) -> Statement:
         iban = other.replace(" ", "").upper()
     currency = _text(head, "Acct/Ccy").upper()
     balances = {}
+    interim = []  # ITBD: the booked balances of a statement paginated over several Stmt
     for bal in _kids(stmt, "Bal"):
         flat = _flat(bal)
         code = _text(flat, "Tp/CdOrPrtry/Cd") or _text(flat, "Tp/CdOrPrtry/Prtry")
         bal_where = f"{where} / Bal {code}"
         amount = _amount(_text(flat, "Amt"), bal_where, "montant du solde")
-        sign = _sign(_text(flat, "CdtDbtInd"), bal_where)
+        indicator = _text(flat, "CdtDbtInd")
+        # A zero balance without its indicator (some banks leave it out) is still zero.
+        sign = 1 if amount == 0 and not indicator else _sign(indicator, bal_where)
         date = _date(flat, "Dt", bal_where, "date du solde")
-        balances.setdefault(code, (sign * amount, _text(flat, "Amt@Ccy").upper(), date))
+        value = (sign * amount, _text(flat, "Amt@Ccy").upper(), date)
+        balances.setdefault(code, value)
+        if code == "ITBD":
+            interim.append(value)
     entries = _kids(stmt, "Ntry")
     if not currency:
         for code in ("OPBD", "PRCD", "CLBD"):
@@ -200,8 +206,14 @@ def _statement(stmt, where: str, version: str) -> Statement:
         where=where,
         version=version,
     )
+    # A statement split into pages (StmtPgntn) carries OPBD on its first page and CLBD on
+    # its last; the pages between open and close on interim booked balances (ITBD).
     opening = balances.get("OPBD") or balances.get("PRCD")
     closing = balances.get("CLBD")
+    if opening is None and interim:
+        opening = interim.pop(0)
+    if closing is None and interim:
+        closing = interim[-1]
     for kind, found in (("opening", opening), ("closing", closing)):
         if found is None:
             continue

@@ -35,7 +35,9 @@ from itertools import pairwise
 from ._text import date_yymmdd, decode, find_rf, is_iban, looks_like_iban, squash
 from .base import Line, MalformedStatement, Statement
 
-_FIELD = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
+# ":NS:" is the non-SWIFT field some German banks add (ignored, but it must not run on
+# into the field before it).
+_FIELD = re.compile(r"^:(\d{2}[A-Z]?|NS):(.*)$")
 _BALANCE = re.compile(r"^([CD])(\d{6})([A-Z]{3})(\d[\d]*(?:[,.]\d*)?)$")
 _HEAD = re.compile(
     r"^(?P<value>\d{6})(?P<entry>\d{4})?(?P<mark>RC|RD|C|D)(?P<funds>[A-Z])?"
@@ -82,7 +84,7 @@ class _Field:
 
 def _is_end(line: str) -> bool:
     """A message's end: "-", "-}", "-}{5:...}", or "-XXX" (some banks' trailer)."""
-    return bool(re.fullmatch(r"-\}?(\{5:.*)?|-[A-Z]{1,4}", line))
+    return bool(re.fullmatch(r"-\}?(\{5:.*)?|-[A-Z]{1,4}|\$", line))
 
 
 def tokenize(text: str) -> list[_Field | str]:
@@ -90,7 +92,7 @@ def tokenize(text: str) -> list[_Field | str]:
     out: list[_Field | str] = []
     current: _Field | None = None
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        line = raw.rstrip()
+        line = raw.strip("\x01\x03\x1a").rstrip()  # SOH/ETX of SWIFT FIN files, DOS EOF
         if "{4:" in line:
             line = line.split("{4:", 1)[1]
         if not line:

@@ -24,6 +24,7 @@ opening_balance stays None; the import derives or checks it.
 """
 
 import datetime as dt
+import html
 import re
 from decimal import Decimal
 
@@ -161,7 +162,9 @@ def tree(text: str) -> Node:
             stack.append(node)
             last_leaf = ""
         else:
-            stack[-1].children.append(Node(tag, squash(value)))
+            # XML and many SGML exports escape &, < and > (&amp; &lt; &gt; &#233;)
+            text = html.unescape(value) if "&" in value else value
+            stack[-1].children.append(Node(tag, squash(text)))
             last_leaf = tag
     ofx = root.first("OFX")
     if ofx is None:
