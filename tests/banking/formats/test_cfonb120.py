@@ -353,3 +353,10 @@ def test_every_corpus_file_parses(bank_corpus):
         statements = cfonb120.parse(path.read_bytes())
         assert statements, path.name
         assert all(s.closing_balance is not None for s in statements), path.name
+
+
+def test_blank_decimals_of_a_euro_statement_are_two():
+    rows = [record("01", amount=D("10.00")), record("07", amount=D("10.00"))]
+    rows = [row[:19] + " " + row[20:] for row in rows]
+    (statement,) = cfonb120.parse("\n".join(rows).encode())
+    assert statement.closing_balance == D("10.00")

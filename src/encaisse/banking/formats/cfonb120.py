@@ -137,10 +137,14 @@ def parse(data: bytes) -> list[Statement]:
             )
         if code != "05" and not rec[90:104].strip():
             raise MalformedStatement("enregistrement tronqué : montant absent", where)
+        bank, branch, currency, account = rec[2:7], rec[11:16], rec[16:19].strip(), rec[21:32]
         decimals_zone = rec[19]
+        if decimals_zone == " " and currency in ("EUR", ""):
+            # A blank "number of decimals" in a euro statement: euros have two.
+            decimals_zone = "2"
+            rec = rec[:19] + "2" + rec[20:]
         if code != "05" and not decimals_zone.isdigit():
             raise MalformedStatement(f"nombre de décimales invalide « {decimals_zone} »", where)
-        bank, branch, currency, account = rec[2:7], rec[11:16], rec[16:19].strip(), rec[21:32]
         if code == "01":
             if current is not None:
                 raise MalformedStatement(

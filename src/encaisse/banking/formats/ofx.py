@@ -173,7 +173,8 @@ def tree(text: str) -> Node:
 
 
 def _date(text: str) -> dt.date | None:
-    found = re.match(r"(\d{4})(\d{2})(\d{2})", text)
+    """YYYYMMDD[HHMMSS[.XXX]][[offset:TZ]]; also YYYY-MM-DD, which some exporters write."""
+    found = re.match(r"(\d{4})-?(\d{2})-?(\d{2})", text)
     if not found:
         raise ValueError(text)
     return dt.date(*(int(part) for part in found.groups()))
