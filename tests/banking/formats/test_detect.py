@@ -123,3 +123,45 @@ def test_rf_creditor_reference_found_in_texts():
     assert find_rf("no reference here", "RF19539007547034") == ""
     assert find_rf("VIR RF18539007547034/FA-1") == "RF18539007547034"
     assert find_rf("PERFRF18539007547034") == ""  # inside a word
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_zip_of_statement_files(bank_corpus):
+    """An archive holds the two camt files of X2 and X3: their statements, in name order."""
+    data = _zip(
+        {
+            "b.xml": (bank_corpus / "camt053/oca_test-camt053_abnamro.xml").read_bytes(),
+            "a.xml": (bank_corpus / "camt053/viafintech_valid_example_de.xml").read_bytes(),
+        }
+    )
+    assert formats.detect(data) == "zip"
+    first, second = formats.parse(data)
+    assert first.account_iban == "DE14740618130000033626"
+    assert second.account_iban == "NL77ABNA0574908765"
+    assert second.where == "b.xml / Stmt 1"
+
+
+def test_zip_with_a_broken_member_names_it(bank_corpus):
+    data = _zip(
+        {
+            "ok.xml": (bank_corpus / "camt053/viafintech_valid_example_de.xml").read_bytes(),
+            "bad.cfo": (
+                bank_corpus / "malformed/DERIVED_truncated_oca_cfonb_classic.cfo"
+            ).read_bytes(),
+        }
+    )
+    with pytest.raises(MalformedStatement, match=r"bad\.cfo") as refused:
+        formats.parse(data)
+    assert "tronqué" in refused.value.message
+    with pytest.raises(MalformedStatement, match="ZIP"):
+        formats.parse(b"PK\x03\x04" + b"\x00" * 40)
