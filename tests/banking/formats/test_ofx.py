@@ -178,3 +178,13 @@ def test_escaped_characters_read():
     data = SGML.format(charset="1252", amount="1").replace("VIR SARL ÉLÉGANCE", "DUPONT &amp; FILS")
     (statement,) = ofx.parse(data.encode("cp1252"))
     assert statement.lines[0].counterparty_name == "DUPONT & FILS"
+
+
+def test_unclosed_transactions_stay_siblings():
+    data = SGML.format(charset="1252", amount="1").replace("</STMTTRN>", "")
+    data = data.replace(
+        "</BANKTRANLIST>",
+        "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20260107<TRNAMT>-2<FITID>A2<NAME>FRAIS\n</BANKTRANLIST>",
+    )
+    (statement,) = ofx.parse(data.encode("cp1252"))
+    assert [line.amount for line in statement.lines] == [D("1"), D("-2")]

@@ -156,7 +156,7 @@ def parse(data: bytes) -> list[Statement]:
                 current = None
                 continue
             continue
-        _field(current, field, statements)
+        _field(current, field)
         if field.tag in ("62F", "62M"):
             closed = True
         elif field.tag == "61":
@@ -189,7 +189,7 @@ def _strip_dash(field: _Field, keep: bool = False) -> None:
                 break
 
 
-def _field(statement: Statement, field: _Field, statements: list[Statement]) -> None:
+def _field(statement: Statement, field: _Field) -> None:
     tag, where = field.tag, field.where
     if tag == "25":
         _account(statement, squash("".join(field.lines)))

@@ -157,6 +157,12 @@ def tree(text: str) -> Node:
             continue
         value = tail.strip()
         if tag in AGGREGATES and not value:
+            # No aggregate holds one of its own kind: an opening STMTTRN while one is
+            # open means the bank left the previous one unclosed.
+            for depth in range(len(stack) - 1, 0, -1):
+                if stack[depth].tag == tag:
+                    del stack[depth:]
+                    break
             node = Node(tag)
             stack[-1].children.append(node)
             stack.append(node)
