@@ -58,3 +58,7 @@ class Statement:
     closing_date: dt.date | None = None
     closing_balance: Decimal | None = None
     where: str = ""
+    version: str = ""  # the format's version when the file says it ("camt.053.001.04", "102")
+    # What the parser passed over without refusing the file (an MT940 :61: after the
+    # end of its message...): the import shows them, it never drops them silently.
+    warnings: list[str] = field(default_factory=list)
