@@ -54,10 +54,13 @@ QUIET_ZONE = 4  # modules of white around the symbol (ISO/IEC 18004)
 # the European Economic Area (EU, Iceland, Liechtenstein, Norway): a SEPA IBAN from
 # elsewhere (Monaco, Switzerland, the United Kingdom...) needs its BIC.
 EEA = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK "
-    "IS LI NO "
-    # French overseas departments and collectivities with their own IBAN prefixes.
-    "GF GP MQ RE YT PM BL MF".split()
+    {
+        *("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR"),
+        *("HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI"),
+        *("SK", "IS", "LI", "NO"),
+        # French overseas departments and collectivities with IBANs of their own.
+        *("GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF"),
+    }
 )
 CAPTION = "Scannez pour payer par virement"
 
