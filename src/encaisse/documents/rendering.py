@@ -42,6 +42,7 @@ from encaisse.errors import ValidationFailed
 from encaisse.identifiers import format_rf
 from encaisse.money import NBSP, format_decimal, format_eur, q2
 from encaisse.sales.models import DocumentStatus, Invoice
+from encaisse.sales.references import reference_of_number
 from encaisse.sales.schedule import issued_rows
 from encaisse.sales.totals import compute_totals
 
@@ -434,6 +435,44 @@ def invoice_qr(invoice: Invoice, installments=()) -> dict:
     if installments:
         caption += " (montant de l'échéance à saisir)"
     return {"qr": qr, "qr_caption": caption}
+
+
+# The unstructured remittance text of a code that pays several invoices: "Factures
+# FA2026-00001 FA2026-00002" (EPC069-12: 140 characters at most).
+SEVERAL_INVOICES = "Factures"
+
+
+def account_qr(seller: dict, amount: Decimal, numbers: list[str], currency: str = "EUR") -> dict:
+    """The EPC QR code of a letter or statement asking for `amount` for the invoices
+    `numbers` (reminders, statements), with the payment reference to print.
+
+    One invoice: its RF reference, structured, as on the invoice itself. Several: no RF
+    (a reference names one invoice), the numbers as unstructured text, which the bank
+    reconciliation reads in the label like any number typed by a payer; when they do
+    not fit in the 140 characters of that text, no code (a code naming only some
+    invoices would mislead the matching as much as the payer), the letter asks to
+    quote the numbers. None either for nothing to pay, no IBAN, another currency."""
+    none = {"qr": "", "qr_caption": "", "rf": ""}
+    numbers = list(dict.fromkeys(numbers))
+    if amount <= 0 or not numbers:
+        return none
+    rf = text = ""
+    if len(numbers) == 1:
+        rf = reference_of_number(numbers[0])
+    else:
+        text = " ".join([SEVERAL_INVOICES, *numbers])
+        if len(text) > epc_qr.MAX_TEXT:
+            return none
+    transfer = epc_qr.Transfer(
+        name=seller.get("legal_name", ""),
+        iban=seller.get("iban", ""),
+        bic=seller.get("bic", ""),
+        amount=amount,
+        reference=rf,
+        text=text,
+    )
+    qr = epc_qr.transfer_qr(transfer, currency=currency)
+    return {"qr": qr, "qr_caption": epc_qr.CAPTION if qr else "", "rf": rf}
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:

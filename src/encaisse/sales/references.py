@@ -30,9 +30,15 @@ def reference_body(number: str) -> str:
     return body[-RF_MAX_BODY:]
 
 
+def reference_of_number(number: str) -> str:
+    """The RF reference of the invoice numbered `number` (one that creates a receivable:
+    the caller knows the kind), compact."""
+    return rf_reference(reference_body(number))
+
+
 def payment_reference(invoice) -> str:
     """The RF reference of an issued invoice (compact: 'RF83FA202600123'); '' for a draft
     (no number yet) or a document that is not paid to the seller (a credit note)."""
     if not invoice.number or not invoice.kind_spec.creates_receivable:
         return ""
-    return rf_reference(reference_body(invoice.number))
+    return reference_of_number(invoice.number)
