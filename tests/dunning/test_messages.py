@@ -62,7 +62,6 @@ def test_amicable_message_lists_the_invoices(company, customer):
     assert lines[-2:] == ["Atelier Martin SAS", "Service recouvrement"]
 
 
-@pytest.mark.usefixtures("big_invoice")
 def test_a_message_for_one_invoice_asks_for_its_rf_reference(company, customer, request):
     request.getfixturevalue("big_invoice")()
     reminder = proposed(company, customer, SENDS[1])
