@@ -5,6 +5,7 @@ raises ValidationFailed naming the field.
 """
 
 import importlib.resources
+import re
 from functools import cache
 
 from lxml import etree
@@ -127,12 +128,111 @@ def country(value: str, field: str = "country") -> str:
     return code
 
 
+# ---------------------------------------------------------------- ISO 11649 (RF)
+# The structured creditor reference: "RF", two check digits (ISO 7064 MOD 97-10 over the
+# body followed by "RF00", letters counted A=10 … Z=35, as for the IBAN), then the body,
+# 1 to 21 letters or digits. Printed in groups of four ("RF18 5390 0754 7034"); carried
+# compact in payments (SEPA remittance information, EPC QR code, EN 16931 BT-83).
+RF_MAX_BODY = 21
+_RF_BODY = re.compile(r"[A-Z0-9]{1,21}")
+_RF_START = re.compile(r"RF[0-9]{2}", re.IGNORECASE)
+_RF_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+def _mod97(text: str) -> int:
+    """ISO 7064 MOD 97-10 of letters and digits (A=10 … Z=35), digit by digit."""
+    remainder = 0
+    for char in text:
+        for digit in str(int(char, 36)):
+            remainder = (remainder * 10 + int(digit)) % 97
+    return remainder
+
+
+def rf_reference(body: str) -> str:
+    """The RF creditor reference of `body` (compact, upper case): 'FA202600123' ->
+    'RF72FA202600123'. Raises ValueError for a body that is not 1 to 21 letters or digits
+    (a programming error: callers build bodies, users never type them)."""
+    body = (body or "").upper()
+    if not _RF_BODY.fullmatch(body):
+        raise ValueError(f"Référence RF : corps invalide « {body} » (1 à 21 lettres ou chiffres).")
+    return f"RF{98 - _mod97(body + 'RF00'):02d}{body}"
+
+
+def compact_rf(text: str) -> str:
+    """'rf18 5390 0754 7034' -> 'RF18539007547034' (spaces out, upper case)."""
+    return "".join((text or "").split()).upper()
+
+
+def is_valid_rf(text: str) -> bool:
+    """Whether `text` (spaces and case ignored) is an RF reference whose check digits hold."""
+    compact = compact_rf(text)
+    return (
+        len(compact) >= 5
+        and compact[:2] == "RF"
+        and compact[2:4].isdigit()
+        and bool(_RF_BODY.fullmatch(compact[4:]))
+        and _mod97(compact[4:] + compact[:4]) == 1
+    )
+
+
+def format_rf(reference: str) -> str:
+    """'RF18539007547034' -> 'RF18 5390 0754 7034': groups of four, as printed."""
+    compact = compact_rf(reference)
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _rf_candidates(text: str, start: int):
+    """The compact strings an RF reference starting at `start` could be: each ends where
+    a run of letters and digits ends. A reference may run over spaces only as printed
+    (groups of exactly four: "RF18 5390 0754 7034"), so a glued "RF18539007547034 SARL"
+    never takes the next word in."""
+    compact = ""
+    position = start
+    while True:
+        run = _RF_RUN.match(text, position)
+        if run is None:
+            return
+        chunk = run.group()
+        compact += chunk
+        if len(compact) > 4 + RF_MAX_BODY:
+            # Glued to what follows: only the part up to 25 characters, if it ends a run.
+            return
+        if len(compact) > 4:
+            yield compact.upper()
+        position = run.end()
+        grouped = len(chunk) == 4 and len(compact) % 4 == 0
+        if not (grouped and text[position : position + 1] == " "):
+            return
+        position += 1
+
+
+def find_rf(text: str) -> list[str]:
+    """The RF references found in a bank statement label, compact and upper case, in the
+    order they appear: glued ('VIR SEPA RF18539007547034 SARL X'), printed in groups of
+    four ('rf18 5390 0754 7034'), in any case, after or before other text ('REF:RF18…/').
+    Only references whose check digits hold are returned. A run that could end at
+    several places ('RF18 5390 0754 7034 ABCD') gives each ending whose check digits
+    hold (a stray one passes by chance about once in 97 times): the caller looks them
+    up among the references it issued."""
+    found: list[str] = []
+    for match in _RF_START.finditer(text or ""):
+        for candidate in _rf_candidates(text, match.start()):
+            if candidate not in found and is_valid_rf(candidate):
+                found.append(candidate)
+    return found
+
+
 __all__ = [
     "bic",
+    "compact_rf",
     "country",
+    "find_rf",
+    "format_rf",
     "french_vat_number_of",
     "iban",
+    "is_valid_rf",
     "luhn",
+    "rf_reference",
     "siren",
     "siret",
     "vat_number",

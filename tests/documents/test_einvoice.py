@@ -165,3 +165,33 @@ def test_document_allowances_and_charges(build):
 def test_only_issued_documents_are_mapped(make_invoice):
     with pytest.raises(einvoice.NotIssued):
         einvoice.cii_xml(make_invoice())
+
+
+UBL_NS = {
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
+
+
+def test_the_payment_reference_bt_83_is_the_rf_reference_in_cii_and_ubl(build):
+    invoice = build("several_rates")
+    # FA2026-00001: body FA202600001, ISO 7064 MOD 97-10 of "FA202600001RF00" with
+    # F=15, A=10, R=27: remainder 19, check digits 98 - 19 = 79.
+    assert invoice.number == "FA2026-00001"
+    tree = cii(invoice)
+    settlement = "//ram:ApplicableHeaderTradeSettlement"
+    assert text(tree, settlement + "/ram:PaymentReference") == ["RF79FA202600001"]
+    ubl = etree.fromstring(einvoice.ubl_xml(invoice))
+    assert ubl.xpath("//cac:PaymentMeans/cbc:PaymentID/text()", namespaces=UBL_NS) == [
+        "RF79FA202600001"
+    ]
+    assert_valid(etree.tostring(tree), "cii")
+
+
+@pytest.mark.parametrize("case", ["credit_note", "partial_credit_note"])
+def test_a_credit_note_has_no_payment_reference(build, case):
+    note = build(case)
+    assert note.payment_reference == ""
+    assert text(cii(note), "//ram:PaymentReference") == []
+    ubl = etree.fromstring(einvoice.ubl_xml(note))
+    assert ubl.xpath("//cbc:PaymentID", namespaces=UBL_NS) == []

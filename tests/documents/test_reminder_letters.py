@@ -40,6 +40,7 @@ from encaisse.dunning.run import run_dunning
 from encaisse.dunning.scenarios import DEFAULT_LEVELS, default_scenario, update_scenario
 from encaisse.receivables.services.allocation import allocate
 
+from .qr import qr_payloads
 from .test_pdf import NBSP, dump, eur, pages_text, pdfa_id
 from .test_statement_pdf import flat
 
@@ -163,8 +164,26 @@ def test_courtesy_reminder_before_the_due_date(company, admin, customer, big_inv
     )
     assert emphasised("Total dû", eur("10 000,00 €"), text)
     assert "pénalités" not in text.lower() and "Au plus tard" not in text
-    assert f"IBAN FR76{NBSP}3000" in text and "Référence à rappeler : FA2025-00001" in text
+    # One invoice: its RF reference (FA202500001: check digits 84), as on the invoice.
+    assert f"IBAN FR76{NBSP}3000" in text
+    assert f"Référence à rappeler : RF84{NBSP}FA20{NBSP}2500{NBSP}001 (facture FA2025-00001)" in (
+        text
+    )
     assert "Service recouvrement" in text and "Atelier Martin SAS" in text
+    # The EPC QR code pays that invoice: its amount due and its RF reference.
+    [code] = qr_payloads(bytes(reminder.letter_pdf))
+    assert code.split("\n") == [
+        "BCD",
+        "002",
+        "1",
+        "SCT",
+        "AGRIFRPP",
+        "Atelier Martin SAS",
+        "FR7630006000011234567890189",
+        "EUR10000.00",
+        "",
+        "RF84FA202500001",
+    ]
 
 
 def test_amicable_reminder_lists_the_overdue_invoices(company, customer, two_invoices):
@@ -185,6 +204,11 @@ def test_amicable_reminder_lists_the_overdue_invoices(company, customer, two_inv
     assert "Référence à rappeler : FA2025-00001, FA2025-00002" in text
     # An amicable letter claims no penalty.
     assert "Pénalités" not in text and "40,00" not in text
+    # Two invoices: the code pays the total, no RF (it names one invoice), the numbers as
+    # unstructured remittance text.
+    [code] = qr_payloads(reminder_pdf(reminder))
+    lines = code.split("\n")
+    assert lines[7:] == ["EUR10390.00", "", "", "Factures FA2025-00001 FA2025-00002"]
 
 
 def test_formal_reminder_states_penalties_and_fees_accrued(company, admin, customer, two_invoices):
@@ -216,6 +240,9 @@ def test_formal_reminder_states_penalties_and_fees_accrued(company, admin, custo
     assert reminder.total == Decimal("10639.80")
     # A formal reminder gives the amounts, not the period-by-period table.
     assert "Détail des pénalités" not in text
+    # The code asks for what the letter asks for: principal, penalties and fees.
+    [code] = qr_payloads(bytes(reminder.letter_pdf))
+    assert code.split("\n")[7] == "EUR10639.80"
 
 
 def test_formal_notice_shows_every_amount_of_the_penalty_table(

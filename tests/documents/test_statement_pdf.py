@@ -14,6 +14,7 @@ from encaisse.receivables.models import Payment
 from encaisse.receivables.services.allocation import allocate
 from encaisse.receivables.services.payments import create_remittance_slip, record_payment
 
+from .qr import qr_codes, qr_payloads
 from .test_pdf import NBSP, dump, pages_text, pdfa_id
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +83,29 @@ def test_statement_lists_the_open_items_the_credit_and_the_balance(customer, acc
     assert "FA2026-00002, FA2026-00003" in text
     assert "des pénalités sont exigibles" in text
     assert "Indemnité forfaitaire pour frais de recouvrement" in text
+    # The EPC QR code pays the balance due; two open invoices: their numbers as text.
+    [code] = qr_payloads(pdf)
+    assert code.split("\n")[4:] == [
+        "AGRIFRPP",
+        "Atelier Martin SAS",
+        "FR7630006000011234567890189",
+        "EUR1840.00",
+        "",
+        "",
+        "Factures FA2026-00002 FA2026-00003",
+    ]
+
+
+def test_a_statement_with_one_open_invoice_gives_its_rf_reference(customer, account):
+    """On 5 Oct only FA2026-00002 is open (780,00): the code carries its RF reference."""
+    pdf = statement_pdf(customer, dt.date(2026, 10, 5))
+    # FA202600002: ISO 7064 MOD 97-10 check digits 52.
+    text = flat(pages_text(pdf)[0])
+    assert (
+        f"Référence à rappeler : RF52{NBSP}FA20{NBSP}2600{NBSP}002 (facture FA2026-00002)" in text
+    )
+    [code] = qr_payloads(pdf)
+    assert code.split("\n")[7:] == ["EUR780.00", "", "RF52FA202600002"]
 
 
 def test_statement_as_of_an_earlier_date_shows_that_date(customer, account):
@@ -100,6 +124,7 @@ def test_statement_of_a_customer_in_credit_asks_for_nothing(customer, pay):
     assert "Aucune facture ouverte." in text
     assert f"Solde en votre faveur au 29/11/2026 {eur('250,00 €')}" in text
     assert "IBAN" not in text  # nothing to pay, no bank details
+    assert qr_codes(statement_pdf(customer, NOV_29)) == []  # and no code
 
 
 def test_statement_renders_the_same_bytes_twice(customer, account):

@@ -23,7 +23,7 @@ from tests.documents.test_reminder_letters import (
     ISSUED,
     MAIL,
     SENDS,
-    big_invoice,  # noqa: F401 (a fixture two_invoices uses)
+    big_invoice,  # noqa: F401 (a fixture two_invoices and a test below use)
     proposed,
     send_up_to,
     two_invoices,  # noqa: F401 (the fixture of the tests below)
@@ -60,6 +60,20 @@ def test_amicable_message_lists_the_invoices(company, customer):
     # An e-mail-only level: no letter attached, no penalty, no deadline.
     assert "pièce jointe" not in body and "Pénalités" not in body and "Date limite" not in body
     assert lines[-2:] == ["Atelier Martin SAS", "Service recouvrement"]
+
+
+def test_a_message_for_one_invoice_asks_for_its_rf_reference(company, customer, request):
+    request.getfixturevalue("big_invoice")()
+    reminder = proposed(company, customer, SENDS[1])
+    _subject, body = default_message(reminder)
+    lines = body.splitlines()
+    iban = NBSP.join(["FR76", "3000", "6000", "0112", "3456", "7890", "189"])
+    assert f"Règlement par virement sur le compte IBAN {iban} (BIC AGRIFRPP)." in lines
+    # FA2025-00001 -> body FA202500001, ISO 7064 MOD 97-10 check digits 84.
+    assert (
+        "Merci d'indiquer la référence RF84FA202500001 dans le libellé de votre virement "
+        "(facture FA2025-00001)." in lines
+    )
 
 
 @pytest.mark.usefixtures("two_invoices")

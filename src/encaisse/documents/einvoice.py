@@ -413,7 +413,10 @@ def data_dict(invoice: Invoice) -> dict:
         data.update(
             {
                 "BT-81": CREDIT_TRANSFER,
-                "BT-83": invoice.number,
+                # Remittance information: the RF creditor reference (ISO 11649) the
+                # payer quotes, which the bank reconciliation matches (sales.references).
+                # No BR-FR rule bears on BT-83; EN 16931 leaves its content free.
+                "BT-83": invoice.payment_reference,
                 "BT-84": seller["iban"].replace(" ", ""),
             }
         )

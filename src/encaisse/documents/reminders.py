@@ -43,9 +43,11 @@ from encaisse.sales.services.issuing import buyer_snapshot, seller_snapshot
 
 from .rendering import (
     _logo_path,
+    account_qr,
     buyer_context,
     format_date,
     format_rate,
+    format_reference,
     render_pdf,
     seller_context,
 )
@@ -304,12 +306,25 @@ def _join_dates(dates: list[str]) -> str:
     return "des " + ", ".join(dates[:-1]) + f" et {dates[-1]}"
 
 
-def _references(claim: Claim) -> str:
-    """The invoice numbers to quote with the payment, when they fit on a line or two (a
-    long letter just asks for them, as the statement does)."""
+def _references(claim: Claim, rf: str = "") -> str:
+    """What to quote with the payment: the invoice's RF reference when the letter claims
+    one invoice; else the invoice numbers, when they fit on a line or two (a long letter
+    just asks for them, as the statement does)."""
+    if rf:
+        return f"{format_reference(rf)} (facture {claim.invoices[0].number})"
     if len(claim.invoices) > MAX_LISTED_REFERENCES:
         return ""
     return ", ".join(invoice.number for invoice in claim.invoices)
+
+
+def payment_qr(seller: dict, claim: Claim, amount: Decimal) -> dict:
+    """The EPC QR code of the letter (rendering.account_qr): the amount the letter asks
+    for (with the penalties and fees it claims, from the formal reminder on); one
+    invoice: its RF reference; several: their numbers as text, or no code when they do
+    not fit. The company's bank details as they are today, as the letter prints them."""
+    currencies = {invoice.currency for invoice in claim.invoices}
+    currency = currencies.pop() if len(currencies) == 1 else ""
+    return account_qr(seller, amount, [i.number for i in claim.invoices], currency)
 
 
 # ----------------------------------------------------------------------- the texts
@@ -495,7 +510,10 @@ def reminder_context(reminder: Reminder) -> dict:
     items = claimed_items(reminder)
     professional = is_commercial(reminder)
     claim = Claim(items, with_penalties=template in CLAIMING)
-    seller = seller_context(seller_snapshot(company), _logo_path(customer))
+    snapshot = seller_snapshot(company)
+    seller = seller_context(snapshot, _logo_path(customer))
+    amount = claim.total if template in CLAIMING else claim.total_principal
+    qr = payment_qr(snapshot, claim, amount)
     texts = letter_texts(reminder, claim, as_of)
     periods, sources, day_count = (
         _periods_context(claim, as_of) if template in DETAILED else ([], [], 365)
@@ -557,10 +575,12 @@ def reminder_context(reminder: Reminder) -> dict:
         "as_of": format_date(as_of),
         "deadline": format_date(deadline(reminder)) if template in CLAIMING else "",
         "payment": {
-            "amount": format_eur(claim.total if template in CLAIMING else claim.total_principal),
+            "amount": format_eur(amount),
             "iban": seller["iban"],
             "bic": seller["bic"],
-            "reference": _references(claim),
+            "reference": _references(claim, qr["rf"]),
+            "qr": qr["qr"],
+            "qr_caption": qr["qr_caption"],
         },
         "closing": (
             "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations "

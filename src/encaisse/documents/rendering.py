@@ -39,12 +39,14 @@ from encaisse import fonts
 from encaisse.catalog.models import Unit
 from encaisse.catalog.vat import Exemption
 from encaisse.errors import ValidationFailed
+from encaisse.identifiers import format_rf
 from encaisse.money import NBSP, format_decimal, format_eur, q2
 from encaisse.sales.models import DocumentStatus, Invoice
+from encaisse.sales.references import reference_of_number
 from encaisse.sales.schedule import issued_rows
 from encaisse.sales.totals import compute_totals
 
-from . import einvoice
+from . import einvoice, epc_qr
 from .printable import not_renderable, unprintable_detail
 
 logger = logging.getLogger(__name__)
@@ -193,6 +195,12 @@ def address_lines(address: dict | None, *, home: str = "FR") -> list[str]:
     if country != home:
         lines.append(country_name(country).upper())
     return [line for line in lines if line]
+
+
+def format_reference(reference: str) -> str:
+    """An RF reference in groups of four joined by no-break spaces, as printed:
+    'RF83 FA20 2600 123' (identifiers.format_rf), kept on one line."""
+    return format_rf(reference).replace(" ", NBSP) if reference else ""
 
 
 def format_iban(iban: str) -> str:
@@ -381,10 +389,11 @@ def invoice_context(invoice: Invoice) -> dict:
             else mentions.get("payment_terms", ""),
             "due_date": format_date(invoice.due_date),
             # Only what is owed is paid by transfer to the seller: a credit note has no
-            # bank details.
+            # bank details, no payment reference and no QR code.
             "iban": seller_context(seller)["iban"] if kind.creates_receivable else "",
             "bic": seller.get("bic", "") if kind.creates_receivable else "",
-            "transfer_reference": invoice.number,
+            "transfer_reference": format_reference(invoice.payment_reference),
+            **invoice_qr(invoice, installments),
         },
         "mentions": [
             text
@@ -399,6 +408,71 @@ def invoice_context(invoice: Invoice) -> dict:
         "notes": invoice.notes.strip(),
     }
     return context
+
+
+def invoice_qr(invoice: Invoice, installments=()) -> dict:
+    """The EPC QR code of an invoice (documents.epc_qr) and its caption, as the invoice
+    was issued: the seller's IBAN and BIC of the snapshot, the total to pay and the RF
+    reference. With a schedule the amount is left for the payer to type (one code
+    serves every installment: a fixed amount would pay the first one again). None for a
+    credit note, a document in another currency than the euro, a seller without IBAN, a
+    total that is not above zero."""
+    none = {"qr": "", "qr_caption": ""}
+    seller = invoice.seller
+    if not invoice.kind_spec.creates_receivable or invoice.total_incl_vat <= 0:
+        return none
+    transfer = epc_qr.Transfer(
+        name=seller.get("legal_name", ""),
+        iban=seller.get("iban", ""),
+        bic=seller.get("bic", ""),
+        amount=None if installments else invoice.total_incl_vat,
+        reference=invoice.payment_reference,
+    )
+    qr = epc_qr.transfer_qr(transfer, currency=invoice.currency)
+    if not qr:
+        return none
+    caption = epc_qr.CAPTION
+    if installments:
+        caption += " (montant de l'échéance à saisir)"
+    return {"qr": qr, "qr_caption": caption}
+
+
+# The unstructured remittance text of a code that pays several invoices: "Factures
+# FA2026-00001 FA2026-00002" (EPC069-12: 140 characters at most).
+SEVERAL_INVOICES = "Factures"
+
+
+def account_qr(seller: dict, amount: Decimal, numbers: list[str], currency: str = "EUR") -> dict:
+    """The EPC QR code of a letter or statement asking for `amount` for the invoices
+    `numbers` (reminders, statements), with the payment reference to print.
+
+    One invoice: its RF reference, structured, as on the invoice itself. Several: no RF
+    (a reference names one invoice), the numbers as unstructured text, which the bank
+    reconciliation reads in the label like any number typed by a payer; when they do
+    not fit in the 140 characters of that text, no code (a code naming only some
+    invoices would mislead the matching as much as the payer), the letter asks to
+    quote the numbers. None either for nothing to pay, no IBAN, another currency."""
+    none = {"qr": "", "qr_caption": "", "rf": ""}
+    numbers = list(dict.fromkeys(numbers))
+    if amount <= 0 or not numbers:
+        return none
+    rf = text = ""
+    if len(numbers) == 1:
+        rf = reference_of_number(numbers[0])
+    else:
+        text = " ".join([SEVERAL_INVOICES, *numbers])
+        if len(text) > epc_qr.MAX_TEXT:
+            return none
+    transfer = epc_qr.Transfer(
+        name=seller.get("legal_name", ""),
+        iban=seller.get("iban", ""),
+        bic=seller.get("bic", ""),
+        amount=amount,
+        reference=rf,
+        text=text,
+    )
+    qr = epc_qr.transfer_qr(transfer, currency=currency)
+    return {"qr": qr, "qr_caption": epc_qr.CAPTION if qr else "", "rf": rf}
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:

@@ -21,9 +21,11 @@ from encaisse.sales.services.issuing import buyer_snapshot, seller_snapshot
 
 from .rendering import (
     _logo_path,
+    account_qr,
     buyer_context,
     format_date,
     format_iban,
+    format_reference,
     render_pdf,
     seller_context,
 )
@@ -58,7 +60,8 @@ def statement_context(customer, as_of: dt.date) -> dict:
     debit_kinds = codes(creates_receivable=True)
     invoices = [i for i in account.items if i.kind in debit_kinds]
     credits = [i for i in account.items if i.kind not in debit_kinds]
-    seller = _seller(customer)
+    snapshot = seller_snapshot(company)
+    seller = seller_context(snapshot, _logo_path(customer))
     balance = account.balance
     if balance > 0:
         balance_label = "Solde dû"
@@ -69,6 +72,10 @@ def statement_context(customer, as_of: dt.date) -> dict:
     numbers = list(dict.fromkeys(i.reference for i in invoices))
     # Listed when they fit in a line or two; a long statement just asks for them.
     references = ", ".join(numbers) if len(numbers) <= MAX_LISTED_REFERENCES else ""
+    # The EPC QR code pays the balance due: one open invoice, its RF reference; several,
+    # their numbers as text (rendering.account_qr).
+    qr = account_qr(snapshot, balance, [i.reference for i in invoices if i.open_amount > 0])
+    rf = f"{format_reference(qr['rf'])} (facture {references})" if qr["rf"] else ""
     return {
         "title": "RELEVÉ DE COMPTE",
         "as_of": format_date(as_of),
@@ -109,6 +116,9 @@ def statement_context(customer, as_of: dt.date) -> dict:
             "iban": seller["iban"],
             "bic": seller["bic"],
             "reference": references,
+            "rf": rf,
+            "qr": qr["qr"],
+            "qr_caption": qr["qr_caption"],
         },
         # What late payment costs this customer, worded as on its invoices (the same
         # builder: the L.441-10 clause and the fee for a professional, legal interest

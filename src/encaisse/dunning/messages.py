@@ -89,11 +89,23 @@ def default_message(reminder: Reminder) -> tuple[str, str]:
         lines += [paragraph, ""]
 
     references = ", ".join(invoice.number for invoice in claim.invoices)
+    # One invoice: its RF reference (sales.references), compact so that it can be copied
+    # into the transfer's label as it is; several: their numbers, as before.
+    rf = claim.invoices[0].payment_reference if len(claim.invoices) == 1 else ""
     if company.iban:
         payment = f"Règlement par virement sur le compte IBAN {format_iban(company.iban)}"
         if company.bic:
             payment += f" (BIC {company.bic})"
-        lines.append(f"{payment}, en rappelant : {references}.")
+        if rf:
+            lines.append(f"{payment}.")
+            lines.append(
+                f"Merci d'indiquer la référence {rf} dans le libellé de votre virement "
+                f"(facture {references})."
+            )
+        else:
+            lines.append(f"{payment}, en rappelant : {references}.")
+    elif rf:
+        lines.append(f"Merci de rappeler avec votre règlement la référence {rf} ({references}).")
     else:
         lines.append(f"Merci de rappeler avec votre règlement : {references}.")
     if reminder.template in CLAIMING:

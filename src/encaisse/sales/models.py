@@ -8,6 +8,7 @@ from encaisse.catalog.models import ItemKind, Unit
 from encaisse.catalog.vat import RATE_CHOICES, Exemption
 from encaisse.errors import Conflict
 
+from . import references
 from .kinds import DocumentKind, Kind, kind_of
 from .terms import PaymentTermsKind
 
@@ -164,6 +165,12 @@ class Invoice(models.Model):
     def kind_spec(self) -> Kind:
         """The row of this document's kind in the kinds table (`sales.kinds`)."""
         return kind_of(self)
+
+    @property
+    def payment_reference(self) -> str:
+        """The RF creditor reference to quote when paying (sales.references): computed
+        from the number, '' for a draft or a credit note."""
+        return references.payment_reference(self)
 
     @property
     def is_credit_note(self) -> bool:
