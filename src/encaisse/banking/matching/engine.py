@@ -133,6 +133,14 @@ class LineIn:
     def text(self) -> str:
         return " ".join([self.label, self.remittance, self.end_to_end, self.creditor_reference])
 
+    @property
+    def words(self) -> set:
+        """The folded words of the texts (computed once)."""
+        cached = self.__dict__.get("_words")
+        if cached is None:
+            cached = self.__dict__["_words"] = set(fold(self.text).split())
+        return cached
+
 
 @dataclass
 class Candidate:
@@ -141,6 +149,7 @@ class Candidate:
     items: list = field(default_factory=list)  # [(item id, cents)]
     notes: list = field(default_factory=list)  # [(note id, cents)]
     write_off: int = 0
+    write_offs: list = field(default_factory=list)  # [(item id, cents)] of write_off
     payments: list = field(default_factory=list)
     remittance: int | None = None
     refund: int | None = None
@@ -275,7 +284,7 @@ class Book:
         for invoice in touched:
             self._unindex_invoice(invoice)
         settled: dict[int, int] = defaultdict(int)
-        for item_id, amount in candidate.items:
+        for item_id, amount in candidate.items + candidate.write_offs:
             settled[item_id] += amount
         # The notes' share is inside the items' amounts (see _candidate).
         for item_id, amount in settled.items():
@@ -390,7 +399,9 @@ class Book:
             if self.notes[pk].open > 0:
                 named_by_customer[self.notes[pk].customer][1].add(pk)
         for pk, written in near_v.items():
-            named_by_customer[self.invoice_customer[pk]][2][pk] = written
+            gap = sum(i.open for i in self.invoice_items(pk)) - line.amount
+            if 0 <= gap <= self.tolerance:  # a near number counts with the amount only
+                named_by_customer[self.invoice_customer[pk]][2][pk] = written
         for customer, (ev, en, nv, _) in named_by_customer.items():
             for candidate in self._named(line, customer, ev, en, nv):
                 add(candidate)
@@ -493,10 +504,20 @@ class Book:
             left_line -= take
             if take_note + take > 0:
                 allocation.append((item.id, take_note + take))
+        write_offs, rest = [], write_off
+        for item in items:
+            if rest <= 0:
+                break
+            given = dict(allocation).get(item.id, 0)
+            take = min(item.open - given, rest)
+            if take > 0:
+                write_offs.append((item.id, take))
+                rest -= take
         candidate = Candidate(
             "installments",
             customer=customer,
             items=allocation,
+            write_offs=write_offs,
             notes=note_rows,
             write_off=write_off,
             score=bonus,
@@ -515,8 +536,7 @@ class Book:
         """Candidates of the documents of `customer` named in the texts."""
         out = []
         note_rows = [self.notes[n] for n in sorted(notes)]
-        words = fold(line.text)
-        partial_words = any(w in words.split() for w in ("ACOMPTE", "PARTIEL", "ACPT", "SOLDE"))
+        partial_words = bool(line.words & {"ACOMPTE", "PARTIEL", "ACPT", "SOLDE"})
         if invoices:
             items = [i for inv in sorted(invoices) for i in self.invoice_items(inv)]
             items.sort(key=lambda i: (i.due, i.position, i.id))
@@ -666,7 +686,7 @@ class Book:
     def _records(self, line, names, iban_customers):
         """Candidates already recorded: a payment by hand, a slip, a direct-debit batch."""
         out = []
-        words = set(fold(line.text).split())
+        words = line.words
         for pid in self.payments_by_amount.get(line.amount, ()):
             payment = self.payments[pid]
             days = abs((payment.date - line.booking_date).days)

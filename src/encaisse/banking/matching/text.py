@@ -34,11 +34,13 @@ LEGAL_FORMS = frozenset(
 FILLERS = frozenset(["ET", "DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "AND"])
 
 
+NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
 def fold(text: str) -> str:
     """Upper case without accents, anything but letters and digits a space."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).upper()
-    return " ".join(re.sub(r"[^A-Z0-9]+", " ", text).split())
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return " ".join(NOT_ALNUM.sub(" ", text.upper()).split())
 
 
 def normalise_name(name: str) -> str:
