@@ -653,7 +653,8 @@ def import_file(
     the job `banking.import_file` unless `inline` (the job itself, the folder watch)."""
     if by is not None:
         require(by, company, RECONCILE_BANK)
-    if account.company_id != company.pk:
+    account = BankAccount.objects.filter(pk=account.pk, company=company).first()
+    if account is None:
         raise NotFound("Compte bancaire introuvable.")
     _active(account)
     sha = hashlib.sha256(data).hexdigest()
@@ -695,7 +696,7 @@ def _start_job(company, account, data: bytes, sha: str, name: str, lines: int, b
             ),
             account_id=account.pk,
             stored=stored,
-            name=name,
+            file_name=name,
         )
     if started.arguments.get("stored") != stored:  # the same file was queued already
         default_storage.delete(stored)
@@ -703,7 +704,7 @@ def _start_job(company, account, data: bytes, sha: str, name: str, lines: int, b
 
 
 @job(IMPORT_JOB, "Import d'un relevé bancaire", max_attempts=1)
-def import_file_job(job_, account_id: int, stored: str, name: str):
+def import_file_job(job_, account_id: int, stored: str, file_name: str):
     """The import of a large file. One attempt: a refused file (malformed, unknown
     account) would be refused again; « Relancer » on the jobs page tries once more (the
     bytes are kept until the import succeeds)."""
@@ -720,7 +721,7 @@ def import_file_job(job_, account_id: int, stored: str, name: str):
         company,
         account,
         statements,
-        file_name=name,
+        file_name=file_name,
         sha256=sha,
         format=statements[0].format if statements else "",
         by=by,
