@@ -3,11 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
 from encaisse.banking.formats.base import Line, Statement
-from encaisse.banking.services.accounts import create_account
-from encaisse.companies.models import Role
 
 SG = "FR7630003012340123456789057"  # Société Générale, RIB 30003 01234 01234567890 57
 CIC = "FR7610278012340001234567873"
@@ -49,18 +45,3 @@ def statement(
         closing_balance=None if closing is None else Decimal(closing),
         **kwargs,
     )
-
-
-@pytest.fixture
-def sg_account(company, admin):
-    """The company's Société Générale account (journal BQ2, 5121)."""
-    return create_account(
-        company,
-        {"name": "Société Générale", "iban": SG, "journal": "BQ2", "ledger_account": "5121"},
-        by=admin,
-    )
-
-
-@pytest.fixture
-def accountant(company, make_user):
-    return make_user("compta", company, Role.ACCOUNTING)

@@ -16,7 +16,7 @@ from encaisse.jobs import schedule
 from encaisse.jobs.models import Job, JobState
 from encaisse.jobs.runner import run_pending_jobs
 
-from .factories import day, line, sg_account, statement  # noqa: F401
+from .factories import day, line, statement
 
 pytestmark = pytest.mark.django_db
 
