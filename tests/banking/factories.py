@@ -45,3 +45,14 @@ def statement(
         closing_balance=None if closing is None else Decimal(closing),
         **kwargs,
     )
+
+
+def make_sg_account(company, by):
+    """The company's Société Générale account (journal BQ2, 5121)."""
+    from encaisse.banking.services.accounts import create_account
+
+    return create_account(
+        company,
+        {"name": "Société Générale", "iban": SG, "journal": "BQ2", "ledger_account": "5121"},
+        by=by,
+    )

@@ -60,6 +60,7 @@ logger = logging.getLogger(__name__)
 
 IMPORT_JOB = "banking.import_file"
 DEFAULT_INLINE_LINES = 2_000
+MAX_FILE_SIZE = 50_000_000  # bytes: a year of a busy account's CAMT.053 is a few MB
 PROGRESS_EVERY = 500
 IN_CHUNK = 900  # fingerprints per IN (...) query: under SQLite's variable limit
 
@@ -657,6 +658,10 @@ def import_file(
     if account is None:
         raise NotFound("Compte bancaire introuvable.")
     _active(account)
+    if len(data) > MAX_FILE_SIZE:
+        raise ValidationFailed(
+            "file_too_large", f"Le fichier dépasse {MAX_FILE_SIZE // 1_000_000} Mo.", "file"
+        )
     sha = hashlib.sha256(data).hexdigest()
     existing = StatementFile.objects.filter(company=company, sha256=sha).first()
     if existing is not None:
