@@ -86,6 +86,12 @@ ACTION_LABELS = {
     "api_token.created": "Jeton d'API créé",
     "api_token.revoked": "Jeton d'API révoqué",
     "referencerate.recorded_from_ecb": "Taux BCE enregistré depuis le portail de la BCE",
+    # --- import lane ---
+    "bank.account_created": "Compte bancaire créé",
+    "bank.account_updated": "Compte bancaire modifié",
+    "bank.account_deactivated": "Compte bancaire désactivé",
+    "bank.account_activated": "Compte bancaire réactivé",
+    "bank.statement_imported": "Relevé bancaire importé",
 }
 
 # Keys of `changes` that are not model fields.
