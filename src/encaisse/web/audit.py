@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "api_token.created": "Jeton d'API créé",
     "api_token.revoked": "Jeton d'API révoqué",
     "referencerate.recorded_from_ecb": "Taux BCE enregistré depuis le portail de la BCE",
+    # --- report lane (banking) ---
+    "bank_reconciliation.validated": "État de rapprochement validé",
 }
 
 # Keys of `changes` that are not model fields.
