@@ -409,9 +409,9 @@ def _as_date(value) -> dt.date:
 def _item(row, as_of: dt.date, old_before: dt.date) -> Item:
     (section, kind, ref, day, amount, *_r) = row
     (slip_number, cheques, e_label, e_piece, source_type, source_id) = row[9:15]
-    (p_number, p_method, p_reference, p_payer) = row[15:19]
+    (p_number, p_method, p_reference, _payer) = row[15:19]
     (r_number, r_method, r_reference, customer) = row[19:23]
-    (l_label, l_party, l_ref, l_status, l_value) = row[23:28]
+    (l_label, l_party, l_ref, l_status, _value_date) = row[23:28]
     day = _as_date(day)
     if kind == "slip":
         label = f"Bordereau de remise n° {slip_number}"
