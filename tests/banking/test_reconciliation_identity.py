@@ -127,7 +127,9 @@ def test_the_identity_holds_for_random_books(
             closing=(last, str(opening + sum((w[1] for w in wanted), Decimal("0")))),
             lines=[(w[0], str(w[1]), w[2]) for w in wanted],
         )
-        for line, (_, _, _, counterpart, matched_after, undone_after) in zip(made_lines, wanted):
+        for line, (_, _, _, counterpart, matched_after, undone_after) in zip(
+            made_lines, wanted, strict=True
+        ):
             if counterpart is None or matched_after is None:
                 continue
             made = bank.match(
