@@ -29,7 +29,7 @@ def book(company, invoice_of):
     b = invoice_of(5, dt.date(2026, 9, 15))
     a = invoice_of(10, dt.date(2026, 10, 19))
     account = bank.account(company)
-    _, (plus, minus) = bank.statement(
+    _, (_, minus) = bank.statement(
         account,
         opening=(dt.date(2026, 10, 1), "1000.00"),
         closing=(dt.date(2026, 10, 31), "1150.00"),
