@@ -576,6 +576,7 @@ def snapshot(report: Report) -> dict:
         "adjusted_book": money(report.adjusted_book),
         "residual": money(report.residual),
         "unimported": money(report.unimported),
+        "residual_note": residual_explanation(report),
         "sections": [
             {
                 "key": s.key,
