@@ -13,7 +13,7 @@ from encaisse.banking.models import ReconciliationReport
 from encaisse.companies.models import Role
 from tests.banking import factories_report as bank
 from tests.banking.test_reconciliation_report import OCT
-from tests.banking.test_reconciliation_report import book as book  # noqa: F401 (fixture)
+from tests.banking.test_reconciliation_report import book as book
 
 pytestmark = pytest.mark.django_db
 
