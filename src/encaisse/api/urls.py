@@ -7,6 +7,7 @@ from .auth import TokenAuth
 from .parser import DecimalJSONParser
 from .routers import (
     banking_matching,
+    banking_report,
     collection,
     customers,
     disputes,
@@ -57,3 +58,5 @@ api.add_router("/reports", reports.router)
 api.add_router("/ledger", ledger.router)
 # --- match lane ---
 api.add_router("/bank-lines", banking_matching.router)
+# --- report lane (banking) ---
+api.add_router("/reports", banking_report.router)

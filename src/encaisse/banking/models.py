@@ -379,3 +379,52 @@ class MatchOperation(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} de {self.line}"
+# --- report lane ---
+
+
+class ReconciliationReport(models.Model):
+    """A validated état de rapprochement: an account's two balances and the outstanding
+    items on a date, frozen when an accountant validated them (who, when). Never changed
+    nor deleted afterwards; its date closes the account's period up to it
+    (`reconciliation_report.check_not_closed`)."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="reconciliation_reports"
+    )
+    as_of = models.DateField("au")
+    bank_balance = models.DecimalField("solde bancaire", max_digits=16, decimal_places=2, null=True)
+    book_balance = models.DecimalField("solde comptable", max_digits=16, decimal_places=2)
+    book_items = models.DecimalField(
+        "écritures non passées en banque", max_digits=16, decimal_places=2
+    )
+    bank_items = models.DecimalField(
+        "opérations bancaires non comptabilisées", max_digits=16, decimal_places=2
+    )
+    residual = models.DecimalField("écart non expliqué", max_digits=16, decimal_places=2, null=True)
+    item_count = models.PositiveIntegerField("suspens")
+    old_count = models.PositiveIntegerField("suspens anciens")
+    snapshot = models.JSONField("état figé")
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    validated_at = models.DateTimeField("validé le")
+
+    class Meta:
+        ordering = ["account", "-as_of"]
+        verbose_name = "état de rapprochement"
+        verbose_name_plural = "états de rapprochement"
+        constraints = [
+            models.UniqueConstraint(fields=["account", "as_of"], name="reconciliation_report_once")
+        ]
+
+    def __str__(self):
+        return f"État de rapprochement {self.account} au {self.as_of:%d/%m/%Y}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("A validated reconciliation report never changes.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("A validated reconciliation report is never deleted.")

@@ -127,6 +127,17 @@ class Company(models.Model):
     financing_rate = models.DecimalField(
         "taux de financement (% par an)", max_digits=6, decimal_places=3, null=True, blank=True
     )
+    # Banking (issue 13): the cash view warns when an account's forecast balance falls
+    # below this threshold (empty: no alert); the reconciliation report flags outstanding
+    # items older than bank_item_age_days.
+    cash_alert_threshold = models.DecimalField(
+        "seuil d'alerte de trésorerie", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    bank_item_age_days = models.PositiveSmallIntegerField(
+        "ancienneté d'un suspens ancien (jours)",
+        default=30,
+        validators=[MaxValueValidator(3650)],
+    )
     invoice_prefix = models.CharField(
         "préfixe des factures", max_length=12, default="FA", validators=[PREFIX_VALIDATOR]
     )

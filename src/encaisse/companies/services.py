@@ -53,6 +53,8 @@ COMPANY_FIELDS = [
     "penalty_day_count",
     "financing_rate",
     "backdating_days",
+    "cash_alert_threshold",
+    "bank_item_age_days",
     "dunning_hour",
     "time_zone",
 ]
@@ -99,6 +101,26 @@ def _clean(data: dict, instance: Company | None) -> dict:
         data["penalty_day_count"] = int(data["penalty_day_count"])
     if "backdating_days" in data:
         data["backdating_days"] = check_backdating_days(data["backdating_days"])
+    if "cash_alert_threshold" in data:
+        data["cash_alert_threshold"] = parse_decimal(
+            data["cash_alert_threshold"],
+            "cash_alert_threshold",
+            "Le seuil d'alerte de trésorerie",
+            places=2,
+            required=False,
+        )
+    if "bank_item_age_days" in data:
+        try:
+            days = int(str(data["bank_item_age_days"]).strip())
+        except (TypeError, ValueError):
+            days = 0
+        if not 1 <= days <= 3650:
+            raise ValidationFailed(
+                "invalid_bank_item_age_days",
+                "L'ancienneté d'un suspens ancien est un nombre entier de jours, de 1 à 3650.",
+                "bank_item_age_days",
+            )
+        data["bank_item_age_days"] = days
     if "dunning_hour" in data:
         data["dunning_hour"] = check_dunning_hour(data["dunning_hour"])
     if "time_zone" in data:

@@ -92,6 +92,8 @@ ACTION_LABELS = {
     "bank.account_deactivated": "Compte bancaire désactivé",
     "bank.account_activated": "Compte bancaire réactivé",
     "bank.statement_imported": "Relevé bancaire importé",
+    # --- report lane (banking) ---
+    "bank_reconciliation.validated": "État de rapprochement validé",
 }
 
 # Keys of `changes` that are not model fields.

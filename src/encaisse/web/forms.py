@@ -256,6 +256,16 @@ class CompanyForm(forms.Form):
         max_length=NUMBER_MAX,
         help_text="Pour le coût du retard de paiement.",
     )
+    # Banking: the cash view's alert and the reconciliation report's old items.
+    cash_alert_threshold = text(
+        "Seuil d'alerte de trésorerie (€)",
+        max_length=NUMBER_MAX,
+        help_text="Vide : pas d'alerte. Sinon, une alerte quand le solde prévu passe dessous.",
+    )
+    bank_item_age_days = forms.IntegerField(
+        label="Ancienneté d'un suspens bancaire ancien (jours)",
+        help_text="Un suspens de l'état de rapprochement plus ancien est signalé (1 à 3650).",
+    )
     # Bounds and names checked by the service (check_dunning_hour, check_time_zone).
     dunning_hour = forms.IntegerField(
         label="Heure de la relance automatique",
@@ -271,6 +281,7 @@ class CompanyForm(forms.Form):
         data = {name: getattr(company, name) for name in CompanyForm.base_fields}
         data["write_off_threshold"] = format_decimal(company.write_off_threshold)
         data["financing_rate"] = format_decimal(company.financing_rate)
+        data["cash_alert_threshold"] = format_decimal(company.cash_alert_threshold)
         data["late_penalty_rate"] = format_decimal(company.late_penalty_rate)
         return data
 

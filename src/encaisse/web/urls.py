@@ -241,3 +241,47 @@ urlpatterns += [
     path("bank/files/<int:pk>/", bank_import_views.file_detail, name="bank_file"),
     path("bank/lines/export/", bank_import_views.lines_export, name="bank_lines_export"),
 ]
+
+# --- report lane (banking): the état de rapprochement and the cash view ---
+from .views import bank_cash, bank_report  # noqa: E402
+
+urlpatterns += [
+    path("bank/reconciliation/", bank_report.reconciliation, name="bank_reconciliation"),
+    path(
+        "bank/reconciliation/report.pdf",
+        bank_report.reconciliation_pdf,
+        name="bank_reconciliation_pdf",
+    ),
+    path(
+        "bank/reconciliation/export.xlsx",
+        bank_report.reconciliation_export,
+        name="bank_reconciliation_export",
+    ),
+    path(
+        "bank/reconciliation/validate/",
+        bank_report.reconciliation_validate,
+        name="bank_reconciliation_validate",
+    ),
+    path(
+        "bank/reconciliation/history/",
+        bank_report.reconciliation_history,
+        name="bank_reconciliations",
+    ),
+    path(
+        "bank/reconciliation/<int:pk>/",
+        bank_report.reconciliation_detail,
+        name="bank_reconciliation_detail",
+    ),
+    path(
+        "bank/reconciliation/<int:pk>/report.pdf",
+        bank_report.reconciliation_detail_pdf,
+        name="bank_reconciliation_detail_pdf",
+    ),
+    path(
+        "bank/reconciliation/<int:pk>/export.xlsx",
+        bank_report.reconciliation_detail_export,
+        name="bank_reconciliation_detail_export",
+    ),
+    path("bank/cash/", bank_cash.cash, name="cash"),
+    path("bank/cash/export.xlsx", bank_cash.cash_export, name="cash_export"),
+]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from encaisse.banking.cash import alert_line
 from encaisse.collection.rates import missing_rates
 from encaisse.companies.models import Role
 from encaisse.companies.permissions import companies_of
@@ -61,6 +62,8 @@ def home(request):
             "missing_rates": missing_rates(today, request.company)
             if request.role in (Role.ADMIN, Role.ACCOUNTING)
             else [],
+            # Only when the company set a threshold (no query otherwise).
+            "cash_alert": alert_line(request.company, today),
             "nav": "home",
         },
     )
