@@ -86,6 +86,12 @@ ACTION_LABELS = {
     "api_token.created": "Jeton d'API créé",
     "api_token.revoked": "Jeton d'API révoqué",
     "referencerate.recorded_from_ecb": "Taux BCE enregistré depuis le portail de la BCE",
+    # --- review lane --- bank reconciliation review screen
+    "bank_line.matched": "Ligne de relevé rapprochée",
+    "bank_line.split": "Ligne de relevé répartie",
+    "bank_line.assigned": "Ligne de relevé imputée à un compte",
+    "bank_line.ignored": "Ligne de relevé ignorée",
+    "bank_line.unmatched": "Rapprochement annulé",
 }
 
 # Keys of `changes` that are not model fields.

@@ -19,6 +19,7 @@ ACTION_NAMES = {
     "credit_override": permissions.CREDIT_OVERRIDE,
     "collect": permissions.COLLECT,
     "manage_jobs": permissions.MANAGE_JOBS,
+    "reconcile_bank": permissions.RECONCILE_BANK,
 }
 
 
