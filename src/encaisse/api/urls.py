@@ -6,6 +6,7 @@ from . import errors
 from .auth import TokenAuth
 from .parser import DecimalJSONParser
 from .routers import (
+    banking_matching,
     collection,
     customers,
     disputes,
@@ -54,3 +55,5 @@ api.add_router("/payments", payments.router)
 api.add_router("/allocations", payments.allocations_router)
 api.add_router("/reports", reports.router)
 api.add_router("/ledger", ledger.router)
+# --- match lane ---
+api.add_router("/bank-lines", banking_matching.router)
