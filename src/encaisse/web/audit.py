@@ -94,6 +94,12 @@ ACTION_LABELS = {
     "bank.statement_imported": "Relevé bancaire importé",
     # --- report lane (banking) ---
     "bank_reconciliation.validated": "État de rapprochement validé",
+    # --- review lane --- bank reconciliation review screen
+    "bank_line.matched": "Ligne de relevé rapprochée",
+    "bank_line.split": "Ligne de relevé répartie",
+    "bank_line.assigned": "Ligne de relevé imputée à un compte",
+    "bank_line.ignored": "Ligne de relevé ignorée",
+    "bank_line.unmatched": "Rapprochement annulé",
 }
 
 # Keys of `changes` that are not model fields.

@@ -4,6 +4,7 @@ from django.http import QueryDict
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 
+from encaisse.banking import review as _bank_review  # noqa: F401 - registers its job
 from encaisse.companies.permissions import VIEW, require, role_of
 from encaisse.jobs.runner import job
 

@@ -20,6 +20,8 @@ from django.urls import reverse
 from encaisse.catalog.models import Product
 from encaisse.customers.models import Customer
 from encaisse.customers.services import search as search_customers
+from encaisse.money import format_eur
+from encaisse.receivables.models import Installment
 from encaisse.sales.selectors import products as search_products
 
 MAX_MATCHES = 20
@@ -69,6 +71,7 @@ class RecordPicker(forms.Field):
 
     model = None
     noun = ""  # « client », for the messages
+    feminine = False  # « Aucune facture », « Facture inconnue »
     url_name = ""
     placeholder = ""
 
@@ -103,7 +106,8 @@ class RecordPicker(forms.Field):
         if pk:
             record = self.record(pk)
             if record is None:
-                raise forms.ValidationError(f"{self.noun.capitalize()} inconnu.")
+                ending = "e" if self.feminine else ""
+                raise forms.ValidationError(f"{self.noun.capitalize()} inconnu{ending}.")
             return record.pk
         if not text:
             return None
@@ -114,7 +118,8 @@ class RecordPicker(forms.Field):
         if len(matches) == 1:
             return matches[0].pk
         if not matches:
-            raise forms.ValidationError(f"Aucun {self.noun} ne correspond à « {text[:100]} ».")
+            none = "Aucune" if self.feminine else "Aucun"
+            raise forms.ValidationError(f"{none} {self.noun} ne correspond à « {text[:100]} ».")
         raise forms.ValidationError(
             f"Plusieurs {self.noun}s correspondent à « {text[:100]} » : précisez, ou "
             "choisissez dans la liste."
@@ -152,3 +157,39 @@ class ProductPicker(RecordPicker):
 
     def describe(self, record):
         return f"{record.reference} — {record.label}"
+
+
+class InstallmentPicker(RecordPicker):
+    """An open installment (review screen: « / » searches another candidate), by invoice
+    number, amount or customer name; bounded like the others (banking.review.search)."""
+
+    noun = "facture"
+    feminine = True
+    url_name = "web:installment_search"
+    placeholder = "N° de facture, montant ou client"
+
+    model = Installment
+
+    def record(self, pk):
+        pk = str(pk or "").strip()
+        if not pk.isdigit() or len(pk) > 18:
+            return None
+        return (
+            self.model.objects.filter(company=self.company, pk=int(pk), open_amount__gt=0)
+            .select_related("invoice", "customer")
+            .first()
+        )
+
+    def search(self, text):
+        from encaisse.banking.review import search_installments
+
+        return search_installments(self.company, text)
+
+    def exact(self, text):
+        return Q(invoice__number__iexact=text.strip())
+
+    def describe(self, record):
+        return (
+            f"{record.invoice.number} — {record.customer.legal_name} — "
+            f"{format_eur(record.open_amount)} dû"
+        )

@@ -6,6 +6,7 @@ from encaisse.sales.models import DocumentKind
 
 from .views import bank_accounts as bank_account_views
 from .views import bank_import as bank_import_views
+from .views import bank_review as bank_review_views
 from .views import base, company, credit, customers, invoices, payments, pickers, products, reports
 from .views import collection_file as collection_file_views
 from .views import disputes as dispute_views
@@ -284,4 +285,32 @@ urlpatterns += [
     ),
     path("bank/cash/", bank_cash.cash, name="cash"),
     path("bank/cash/export.xlsx", bank_cash.cash_export, name="cash_export"),
+]
+
+# --- review lane --- Bank reconciliation: the review screen (« Rapprochement bancaire »).
+urlpatterns += [
+    path("bank/review/", bank_review_views.bank_review, name="bank_review"),
+    path("bank/review/export/", bank_review_views.bank_review_export, name="bank_review_export"),
+    path("bank/review/accept-all/", bank_review_views.bank_review_bulk, name="bank_review_bulk"),
+    path("bank/review/<int:pk>/", bank_review_views.bank_review_line, name="bank_review_line"),
+    path(
+        "bank/review/<int:pk>/accept/",
+        bank_review_views.bank_review_accept,
+        name="bank_review_accept",
+    ),
+    path(
+        "bank/review/<int:pk>/split/", bank_review_views.bank_review_split, name="bank_review_split"
+    ),
+    path(
+        "bank/review/<int:pk>/assign/",
+        bank_review_views.bank_review_assign,
+        name="bank_review_assign",
+    ),
+    path(
+        "bank/review/<int:pk>/ignore/",
+        bank_review_views.bank_review_ignore,
+        name="bank_review_ignore",
+    ),
+    path("bank/review/<int:pk>/undo/", bank_review_views.bank_review_undo, name="bank_review_undo"),
+    path("bank/review/installments/", pickers.installment_search, name="installment_search"),
 ]

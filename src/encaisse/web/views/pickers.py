@@ -3,7 +3,7 @@ MAX_MATCHES options of the company, as the `<li>` of the picker's list."""
 
 from django.shortcuts import render
 
-from ..pickers import MAX_MATCHES, CustomerPicker, ProductPicker, query_text
+from ..pickers import MAX_MATCHES, CustomerPicker, InstallmentPicker, ProductPicker, query_text
 from ..shortcuts import company_view
 
 
@@ -30,3 +30,9 @@ def customer_search(request):
 @company_view
 def product_search(request):
     return _options(request, ProductPicker())
+
+
+@company_view
+def installment_search(request):
+    """Open installments (bank review: another candidate), by number, amount or name."""
+    return _options(request, InstallmentPicker())

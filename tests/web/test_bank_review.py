@@ -1,0 +1,469 @@
+"""The bank reconciliation review screen (« Rapprochement bancaire »): the lines to handle,
+a line's candidates, and each action (accept, another candidate, split, assign, ignore,
+undo, bulk accept) through its view, with htmx and without; roles and companies.
+
+Data through the services: the conftest's customer (Boulangerie Dupont SARL) with issued
+invoices of hours × 78.00 TTC (invoice_of), and statement lines seeded as an import
+would write them (`seed_lines`, until the import lane's service is merged).
+"""
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from encaisse.banking import review
+from encaisse.banking.models import (
+    BankAccount,
+    BankLine,
+    BankMatch,
+    BankStatement,
+    LineStatus,
+    StatementFile,
+)
+from encaisse.companies.models import Role
+from encaisse.jobs.models import Job
+from encaisse.jobs.runner import run_pending_jobs
+from encaisse.ledger.models import JournalLine
+from encaisse.receivables.models import Installment, Payment
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2025, 3, 20)
+
+
+def seed_lines(company, rows, *, iban="FR7630006000011234567890189"):
+    """Statement lines as the import writes them: rows of (amount, label, extra fields)."""
+    account, _ = BankAccount.objects.get_or_create(
+        company=company, iban=iban, defaults={"name": "Compte courant"}
+    )
+    digest = hashlib.sha256(repr((account.pk, rows)).encode()).hexdigest()
+    file = StatementFile.objects.create(
+        company=company, account=account, name="releve.xml", sha256=digest, format="camt", size=1
+    )
+    statement = BankStatement.objects.create(
+        company=company, account=account, file=file, currency="EUR", reference="R1"
+    )
+    lines = []
+    for n, (amount, label, *extra) in enumerate(rows, start=1):
+        fields = extra[0] if extra else {}
+        lines.append(
+            BankLine.objects.create(
+                company=company,
+                account=account,
+                statement=statement,
+                position=n,
+                booking_date=fields.pop("booking_date", DAY),
+                amount=Decimal(amount),
+                currency="EUR",
+                label=label,
+                fingerprint=f"{digest[:40]}-{n}",
+                **fields,
+            )
+        )
+    return lines
+
+
+@pytest.fixture
+def invoices(invoice_of):
+    """Two issued invoices: 10 h (780.00) and 5 h (390.00), on 1 March 2025."""
+    return invoice_of(10, dt.date(2025, 3, 1)), invoice_of(5, dt.date(2025, 3, 1))
+
+
+def open_amount(invoice) -> Decimal:
+    return sum(i.open_amount for i in Installment.objects.filter(invoice=invoice))
+
+
+def url(name, line=None):
+    return reverse(name, args=[line.pk] if line else [])
+
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+# ---------------------------------------------------------------- the list and the panel
+
+
+def test_list_shows_the_lines_the_best_proposal_and_the_counts(admin_client, company, invoices):
+    first, _ = invoices
+    credit, _debit = seed_lines(
+        company,
+        [
+            ("780.00", f"VIR SEPA BOULANGERIE DUPONT REF {first.number}"),
+            ("-12.50", "FRAIS TENUE DE COMPTE"),
+        ],
+    )
+    html = admin_client.get(url("web:bank_review")).content.decode()
+    assert "Rapprochement bancaire" in html
+    assert f"n° {first.number} dans le libellé, montant égal" in html
+    assert "FRAIS TENUE DE COMPTE" in html and "Débit : imputer à un compte" in html
+    assert 'class="review-count">2</span> À traiter' in html
+    # The first line is open in the panel, its candidate first with « a ».
+    assert f'data-panel="{credit.pk}"' in html
+    assert "Boulangerie Dupont SARL" in html and "data-key-best" in html
+
+
+def test_empty_state(admin_client, company):
+    html = admin_client.get(url("web:bank_review")).content.decode()
+    assert "Aucune ligne à traiter : tout est rapproché." in html
+
+
+def test_filters_by_text_amount_and_status(admin_client, company, invoices):
+    seed_lines(company, [("780.00", "VIR DUPONT"), ("55.00", "VIR MARTIN")])
+    html = admin_client.get(url("web:bank_review"), {"q": "martin"}).content.decode()
+    assert "VIR MARTIN" in html and "VIR DUPONT" not in html
+    html = admin_client.get(url("web:bank_review"), {"amount": "780,00"}).content.decode()
+    assert "VIR DUPONT" in html and "VIR MARTIN" not in html
+    html = admin_client.get(url("web:bank_review"), {"status": "ignored"}).content.decode()
+    assert "Aucune ligne ne correspond à ces filtres." in html
+
+
+def test_panel_shows_all_the_texts_of_the_bank(admin_client, company, invoices):
+    (line,) = seed_lines(
+        company,
+        [
+            (
+                "780.00",
+                "VIR SEPA",
+                {
+                    "counterparty_name": "BOULANGERIE DUPONT",
+                    "counterparty_iban": "FR7612345000010000000000155",
+                    "end_to_end_id": "E2E-42",
+                    "remittance_info": "Facture de mars",
+                    "bank_reference": "BQREF9",
+                },
+            )
+        ],
+    )
+    response = admin_client.get(url("web:bank_review_line", line), **HX)
+    html = response.content.decode()
+    for text in ("BOULANGERIE DUPONT", "FR7612345000010000000000155", "E2E-42", "Facture de mars"):
+        assert text in html
+    assert "<html" not in html  # the panel alone
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_query_counts_do_not_grow_with_lines(
+    admin_client, company, invoice_of, django_assert_max_num_queries, count
+):
+    made = [invoice_of(1 + n % 3, dt.date(2025, 3, 1)) for n in range(min(count, 6))]
+    seed_lines(
+        company,
+        [(f"{78 * (1 + n % 3)}.00", f"VIR {made[n % len(made)].number}") for n in range(count)],
+    )
+    with django_assert_max_num_queries(16):
+        assert admin_client.get(url("web:bank_review")).status_code == 200
+    line = BankLine.objects.filter(company=company).last()
+    with django_assert_max_num_queries(10):
+        assert admin_client.get(url("web:bank_review_line", line), **HX).status_code == 200
+
+
+# ---------------------------------------------------------------- actions
+
+
+def test_accept_the_best_proposal_pays_the_invoice(admin_client, company, invoices):
+    first, second = invoices
+    line, other = seed_lines(
+        company, [("780.00", f"VIR {first.number}"), ("390.00", f"VIR {second.number}")]
+    )
+    best = review.candidates(line)[0]
+    response = admin_client.post(
+        url("web:bank_review_accept", line), {"key": best.key, "back": ""}, **HX
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "rapprochée" in html
+    assert f'data-panel="{other.pk}"' in html  # the next line is open
+    line.refresh_from_db()
+    assert line.status == LineStatus.MATCHED
+    assert open_amount(first) == Decimal("0.00")
+    (match,) = BankMatch.objects.filter(line=line)
+    assert match.amount == Decimal("780.00") and match.payment.customer == first.customer
+    assert "montant égal" in match.explanation
+
+
+def test_accept_without_scripts_redirects_to_the_next_line(admin_client, company, invoices):
+    first, second = invoices
+    line, other = seed_lines(
+        company, [("780.00", f"VIR {first.number}"), ("390.00", f"VIR {second.number}")]
+    )
+    response = admin_client.post(
+        url("web:bank_review_accept", line),
+        {"key": f"i{Installment.objects.get(invoice=first).pk}", "back": "q=VIR"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{url('web:bank_review')}?q=VIR&line={other.pk}"
+
+
+def test_choose_another_candidate_by_search(admin_client, company, invoices):
+    first, second = invoices
+    (line,) = seed_lines(company, [("390.00", f"VIR {first.number}")])
+    # The search of the picker finds the other invoice by its number, amount or customer.
+    found = admin_client.get(reverse("web:installment_search"), {"q": second.number})
+    assert second.number in found.content.decode()
+    by_amount = admin_client.get(reverse("web:installment_search"), {"q": "390,00"})
+    assert second.number in by_amount.content.decode()
+    installment = Installment.objects.get(invoice=second)
+    admin_client.post(
+        url("web:bank_review_accept", line),
+        {"candidate": installment.pk, "candidate_label": second.number, "back": ""},
+    )
+    line.refresh_from_db()
+    assert line.status == LineStatus.MATCHED
+    assert open_amount(second) == Decimal("0.00")
+    assert open_amount(first) == Decimal("780.00")
+
+
+def test_a_wrong_candidate_is_shown_and_changes_nothing(admin_client, company, invoices):
+    (line,) = seed_lines(company, [("390.00", "VIR")])
+    response = admin_client.post(
+        url("web:bank_review_accept", line),
+        {"candidate": "", "candidate_label": "ZZZ-introuvable", "back": ""},
+    )
+    assert response.status_code == 422
+    assert "Aucune facture ne correspond à « ZZZ-introuvable »." in response.content.decode()
+    line.refresh_from_db()
+    assert line.status == LineStatus.UNMATCHED and not Payment.objects.exists()
+
+
+def test_split_across_two_invoices(admin_client, company, invoices):
+    first, second = invoices
+    (line,) = seed_lines(company, [("1170.00", "VIR DUPONT FACTURES MARS")])
+    response = admin_client.post(
+        url("web:bank_review_split", line),
+        {
+            "what-1": first.number,
+            "amount-1": "780,00",
+            "what-2": second.number,
+            "amount-2": "390",
+            "back": "",
+        },
+    )
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.status == LineStatus.MATCHED
+    assert open_amount(first) == open_amount(second) == Decimal("0.00")
+    assert sum(m.amount for m in BankMatch.objects.filter(line=line)) == Decimal("1170.00")
+
+
+def test_split_not_adding_up_is_refused_next_to_the_field(admin_client, company, invoices):
+    first, second = invoices
+    (line,) = seed_lines(company, [("1170.00", "VIR DUPONT")])
+    response = admin_client.post(
+        url("web:bank_review_split", line),
+        {
+            "what-1": first.number,
+            "amount-1": "780,00",
+            "what-2": second.number,
+            "amount-2": "300,00",
+            "back": "",
+        },
+        **HX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="split-error"' in html
+    assert "La répartition fait 1 080,00" in html.replace("\u202f", " ").replace("\xa0", " ")
+    assert 'value="300,00"' in html  # what was typed stays
+    line.refresh_from_db()
+    assert line.status == LineStatus.UNMATCHED
+    assert not Payment.objects.exists() and not BankMatch.objects.exists()
+    assert open_amount(first) == Decimal("780.00")
+
+
+def test_split_row_over_the_invoice_is_shown_on_its_row(admin_client, company, invoices):
+    first, second = invoices
+    (line,) = seed_lines(company, [("1170.00", "VIR DUPONT")])
+    response = admin_client.post(
+        url("web:bank_review_split", line),
+        {"what-1": first.number, "amount-1": "800", "what-2": second.number, "amount-2": "370"},
+    )
+    assert response.status_code == 422
+    assert f"{first.number} ne doit plus que 780,00" in response.content.decode().replace(
+        "\u202f", " "
+    ).replace("\xa0", " ")
+    assert not Payment.objects.exists()
+
+
+def test_assign_a_debit_to_an_account(admin_client, company):
+    (line,) = seed_lines(company, [("-12.50", "FRAIS TENUE DE COMPTE")])
+    response = admin_client.post(
+        url("web:bank_review_assign", line),
+        {"account": "627", "label": "Frais bancaires", "rule": "FRAIS TENUE", "back": ""},
+    )
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.status == LineStatus.ASSIGNED
+    (match,) = BankMatch.objects.filter(line=line)
+    lines = {
+        jl.account.number: (jl.debit, jl.credit)
+        for jl in JournalLine.objects.filter(entry=match.entry).select_related("account")
+    }
+    assert lines == {
+        "627": (Decimal("12.50"), Decimal("0.00")),
+        "512": (Decimal("0.00"), Decimal("12.50")),
+    }
+
+
+def test_assign_with_a_bad_account_shows_the_error(admin_client, company):
+    (line,) = seed_lines(company, [("-12.50", "FRAIS")])
+    response = admin_client.post(
+        url("web:bank_review_assign", line), {"account": "abc", "label": "Frais", "back": ""}
+    )
+    assert response.status_code == 422
+    assert "Numéro de compte invalide" in response.content.decode()
+    line.refresh_from_db()
+    assert line.status == LineStatus.UNMATCHED and not BankMatch.objects.exists()
+
+
+def test_ignore_needs_a_reason(admin_client, company):
+    (line,) = seed_lines(company, [("-100.00", "VIREMENT INTERNE")])
+    response = admin_client.post(url("web:bank_review_ignore", line), {"reason": "", "back": ""})
+    assert response.status_code == 422
+    assert "Le motif est obligatoire." in response.content.decode()
+    line.refresh_from_db()
+    assert line.status == LineStatus.UNMATCHED
+    admin_client.post(url("web:bank_review_ignore", line), {"reason": "Doublon", "back": ""})
+    line.refresh_from_db()
+    assert line.status == LineStatus.IGNORED
+
+
+def test_undo_a_match(admin_client, company, invoices):
+    first, _ = invoices
+    (line,) = seed_lines(company, [("780.00", f"VIR {first.number}")])
+    key = f"i{Installment.objects.get(invoice=first).pk}"
+    admin_client.post(url("web:bank_review_accept", line), {"key": key, "back": ""})
+    assert open_amount(first) == Decimal("0.00")
+    # The matched line is shown with its match and « Annuler » (u).
+    html = admin_client.get(url("web:bank_review"), {"line": line.pk}).content.decode()
+    assert 'data-key="u"' in html and "Règlement" in html
+    response = admin_client.post(url("web:bank_review_undo", line), {"back": ""}, **HX)
+    assert response.status_code == 200
+    line.refresh_from_db()
+    assert line.status == LineStatus.UNMATCHED
+    assert open_amount(first) == Decimal("780.00")
+    assert BankMatch.objects.get(line=line).undone_on is not None
+
+
+def test_an_action_on_a_line_already_handled_is_refused(admin_client, company):
+    (line,) = seed_lines(company, [("-5.00", "FRAIS")])
+    admin_client.post(url("web:bank_review_ignore", line), {"reason": "x", "back": ""})
+    response = admin_client.post(
+        url("web:bank_review_assign", line), {"account": "627", "label": "Frais", "back": ""}
+    )
+    assert response.status_code == 422
+    assert "déjà traitée" in response.content.decode()
+
+
+def test_bulk_accept_at_once(admin_client, company, invoices):
+    first, second = invoices
+    a, b, c = seed_lines(
+        company,
+        [
+            ("780.00", f"VIR {first.number}"),  # 90: number and amount
+            ("390.00", "VIR SANS REFERENCE"),  # 30: amount only
+            ("-3.00", "FRAIS"),
+        ],
+    )
+    response = admin_client.post(url("web:bank_review_bulk"), {"score": "80", "back": ""})
+    assert response.status_code == 302
+    statuses = {x.pk: x.status for x in BankLine.objects.all()}
+    assert statuses == {
+        a.pk: LineStatus.MATCHED,
+        b.pk: LineStatus.UNMATCHED,
+        c.pk: LineStatus.UNMATCHED,
+    }
+    assert open_amount(first) == Decimal("0.00") and open_amount(second) == Decimal("390.00")
+
+
+def test_bulk_accept_of_many_lines_runs_as_a_job(
+    admin_client, company, invoices, monkeypatch, django_capture_on_commit_callbacks
+):
+    first, second = invoices
+    monkeypatch.setattr(review, "BULK_AT_ONCE", 1)
+    seed_lines(company, [("780.00", f"VIR {first.number}"), ("390.00", f"VIR {second.number}")])
+    response = admin_client.post(url("web:bank_review_bulk"), {"score": "90", "back": ""})
+    job = Job.objects.get(name=review.BULK_JOB)
+    assert response["Location"] == f"{url('web:bank_review')}?job={job.pk}"
+    html = admin_client.get(response["Location"]).content.decode()
+    assert f'id="job-{job.pk}"' in html
+    run_pending_jobs()
+    job.refresh_from_db()
+    assert job.state == "done" and job.message == "2 lignes rapprochées."
+    assert open_amount(first) == open_amount(second) == Decimal("0.00")
+
+
+def test_bulk_score_must_be_a_score(admin_client, company):
+    seed_lines(company, [("780.00", "VIR")])
+    response = admin_client.post(url("web:bank_review_bulk"), {"score": "120", "back": ""})
+    assert response.status_code == 422
+
+
+# ---------------------------------------------------------------- roles and companies
+
+
+def test_read_only_sees_the_lines_without_actions(client_of, make_user, company, invoices):
+    first, _ = invoices
+    (line,) = seed_lines(company, [("780.00", f"VIR {first.number}")])
+    reader = client_of(make_user("lecteur", company, Role.READ_ONLY))
+    html = reader.get(url("web:bank_review")).content.decode()
+    assert f"VIR {first.number}" in html and "montant égal" in html
+    assert 'method="post"' not in html.split("</header>")[1]
+    assert "data-key-best" not in html and "Accepter les propositions" not in html
+    for name, data in [
+        ("web:bank_review_accept", {"key": "x"}),
+        ("web:bank_review_split", {}),
+        ("web:bank_review_assign", {}),
+        ("web:bank_review_ignore", {"reason": "x"}),
+        ("web:bank_review_undo", {}),
+    ]:
+        assert reader.post(url(name, line), data).status_code == 403, name
+    assert reader.post(url("web:bank_review_bulk"), {"score": "1"}).status_code == 403
+    line.refresh_from_db()
+    assert line.status == LineStatus.UNMATCHED
+
+
+@pytest.mark.parametrize("role", list(Role.values))
+def test_each_role_sees_the_actions_it_may_use(client_of, make_user, company, invoices, role):
+    """As tests/web/test_roles.py: every form and link of the screen resolves to a view
+    whose declared right the role holds, and a role holding RECONCILE_BANK sees them."""
+    from encaisse.companies.permissions import RECONCILE_BANK, ROLE_PERMISSIONS
+    from tests.web.test_roles import actions, view_of
+
+    first, _ = invoices
+    seed_lines(company, [("780.00", f"VIR {first.number}"), ("-5.00", "FRAIS")])
+    client = client_of(make_user(f"u-{role}", company, role))
+    page = url("web:bank_review")
+    found = actions(client.get(page).content.decode(), page)
+    needed = {
+        getattr(view_of(t)[1], "needs", None) for t in [*found.links, *found.posts] if view_of(t)
+    }
+    needed.discard(None)
+    allowed = ROLE_PERMISSIONS[role]
+    assert needed <= allowed
+    assert (RECONCILE_BANK in needed) == (RECONCILE_BANK in allowed)
+
+
+def test_another_company_s_line_is_a_404(admin_client, other_company, company):
+    (theirs,) = seed_lines(other_company, [("10.00", "VIR")], iban="FR7630001007941234567890185")
+    assert admin_client.get(url("web:bank_review_line", theirs)).status_code == 404
+    assert (
+        admin_client.post(url("web:bank_review_ignore", theirs), {"reason": "x"}).status_code == 404
+    )
+    assert admin_client.post(url("web:bank_review_accept", theirs), {"key": "x"}).status_code == 404
+    html = admin_client.get(url("web:bank_review")).content.decode()
+    assert "Aucune ligne à traiter" in html
+
+
+def test_the_nav_links_to_the_screen(admin_client):
+    html = admin_client.get(reverse("web:home")).content.decode()
+    assert f'href="{url("web:bank_review")}"' in html and "Rapprochement bancaire" in html
+
+
+def test_export(admin_client, company):
+    seed_lines(company, [("780.00", "VIR DUPONT")])
+    response = admin_client.get(url("web:bank_review_export"))
+    assert response.status_code == 200
+    assert "spreadsheetml" in response["Content-Type"]
