@@ -379,6 +379,8 @@ class MatchOperation(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} de {self.line}"
+
+
 # --- report lane ---
 
 

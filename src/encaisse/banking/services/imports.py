@@ -460,14 +460,21 @@ def _same_stored(account: BankAccount, statement: Statement, opening) -> bool:
 
 
 def after_import(statement_file: StatementFile) -> None:
-    """THE call point for what follows an import (inside its transaction, so that what it
-    queues is queued if and only if the import commits).
+    """What follows an import, queued inside its transaction (so if and only if the
+    import commits): the reconciliation engine over the file's new lines, as whoever
+    imported it (a file imported by the CLI or the watched folder: the company's first
+    admin or accountant)."""
+    if not statement_file.lines_imported:
+        return
+    from ..jobs import start_reconcile
+    from .reconcile import reconciler
 
-    MERGE: the lead wires the matching lane's job here, e.g.
-        if is_registered("banking.reconcile"):
-            enqueue("banking.reconcile", company=..., file_id=statement_file.pk)
-    A no-op until then."""
-    return None
+    company = statement_file.company
+    start_reconcile(
+        company,
+        by=statement_file.imported_by or reconciler(company),
+        statement_file=statement_file,
+    )
 
 
 def import_statements(

@@ -18,6 +18,7 @@ from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from encaisse.audit import services as audit
+from encaisse.companies.models import Membership, Role
 from encaisse.companies.permissions import RECONCILE_BANK, require
 from encaisse.customers.models import Customer
 from encaisse.errors import DomainError
@@ -274,6 +275,19 @@ def apply(line: BankLine, book: Book, candidate: Candidate, *, by, on=None):
         write_off=f"{candidate.write_off / 100:.2f}" if candidate.write_off else None,
     )
     return matching.split_line(line, [part], **common)
+
+
+def reconciler(company):
+    """Who an automatic run acts as when no person started it (a file imported by the
+    CLI or a watched folder, `encaisse bank reconcile`): the company's first admin or
+    accountant, or None."""
+    member = (
+        Membership.objects.filter(company=company, role__in=[Role.ADMIN, Role.ACCOUNTING])
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return member.user if member else None
 
 
 def reconcile(company, lines=None, *, by, progress=None, keep_decisions: bool = False) -> Report:

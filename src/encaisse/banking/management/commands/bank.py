@@ -24,28 +24,12 @@ from encaisse.banking.jobs import start_reconcile
 from encaisse.banking.models import BankAccount
 from encaisse.banking.services.accounts import account_of
 from encaisse.banking.services.imports import import_file
-from encaisse.companies.models import Company, Membership, Role
+from encaisse.banking.services.reconcile import reconciler
+from encaisse.companies.models import Company
 from encaisse.errors import DomainError, ValidationFailed
 from encaisse.identifiers import iban as check_iban
 from encaisse.jobs.models import JobState
 from encaisse.jobs.runner import run_now
-
-
-def acting_user(company, username: str | None):
-    if username:
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"Aucun utilisateur {username}.")
-        return user
-    member = (
-        Membership.objects.filter(company=company, role__in=[Role.ADMIN, Role.ACCOUNTING])
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
-    if member is None:
-        raise CommandError(f"{company.legal_name} : aucun administrateur ni comptable.")
-    return member.user
 
 
 class Command(BaseCommand):
@@ -127,6 +111,17 @@ class Command(BaseCommand):
             f"importée(s), {result.lines_skipped} déjà importée(s), {len(result.gaps)} écart(s)."
         )
 
+    def _user(self, company, username: str | None):
+        if username:
+            user = get_user_model().objects.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"Aucun utilisateur {username}.")
+            return user
+        user = reconciler(company)
+        if user is None:
+            raise CommandError(f"{company.legal_name} : aucun administrateur ni comptable.")
+        return user
+
     def reconcile(self, options):
         companies = Company.objects.order_by("pk")
         if options["company"]:
@@ -134,7 +129,7 @@ class Command(BaseCommand):
             if not companies.exists():
                 raise CommandError(f"Aucune société de SIREN {options['company']}.")
         for company in companies:
-            user = acting_user(company, options["username"])
+            user = self._user(company, options["username"])
             run = run_now(start_reconcile(company, by=user))
             head = f"{company.legal_name} : "
             if run.state == JobState.DONE:
