@@ -35,6 +35,7 @@ from encaisse.receivables.services.payments import record_payment
 from encaisse.sales.services import create_credit_note, create_invoice, issue_invoice
 
 from . import names
+from .banking import make_bank
 from .collection import make_collection
 
 SEED = 20261123
@@ -650,6 +651,7 @@ def build(*, seed: int = SEED, today: dt.date | None = None, invoices: int = INV
         issued, credit_notes, payments = builder.make_history(company, invoices)
         drafts = builder.make_drafts(company, DRAFTS)
         notes += make_collection(company, builder.users, builder.today)
+        notes += make_bank(company, builder.users, builder.today)
         summary = Summary(
             company=company,
             customers=len(builder.customers),
