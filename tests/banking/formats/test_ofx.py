@@ -188,3 +188,17 @@ def test_unclosed_transactions_stay_siblings():
     )
     (statement,) = ofx.parse(data.encode("cp1252"))
     assert [line.amount for line in statement.lines] == [D("1"), D("-2")]
+
+
+def test_self_closing_elements():
+    data = (
+        b'<?xml version="1.0"?><?OFX OFXHEADER="200" VERSION="220"?><OFX><BANKMSGSRSV1>'
+        b"<STMTTRNRS><STMTRS><CURDEF>EUR</CURDEF><BANKACCTFROM><BANKID>1</BANKID>"
+        b"<ACCTID>2</ACCTID><ACCTTYPE>CHECKING</ACCTTYPE></BANKACCTFROM><BANKTRANLIST/>"
+        b"<LEDGERBAL><BALAMT>5.00</BALAMT><DTASOF>20260101</DTASOF></LEDGERBAL>"
+        b"</STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>"
+    )
+    (statement,) = ofx.parse(data)
+    assert statement.lines == []
+    assert statement.closing_balance == D("5.00")
+    assert statement.version == "220"

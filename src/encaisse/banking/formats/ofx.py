@@ -72,7 +72,7 @@ AGGREGATES = frozenset(
         "PENDINGTRANLIST",
     ]
 )
-_TOKEN = re.compile(r"<(/?)([A-Za-z0-9_.:-]+)[^>]*>([^<]*)")
+_TOKEN = re.compile(r"<(/?)([A-Za-z0-9_.:-]+)([^>]*)>([^<]*)")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _AMOUNT = re.compile(r"[+-]?(\d+(?:[.,]\d*)?|[.,]\d+)")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+\.\d+")
@@ -143,8 +143,12 @@ def tree(text: str) -> Node:
     root = Node("#root")
     stack = [root]
     last_leaf = ""
-    for closing, name, tail in _TOKEN.findall(body):
+    for closing, name, attributes, tail in _TOKEN.findall(body):
         tag = name.upper()
+        if attributes.endswith("/"):  # <MEMO/>, <BANKTRANLIST/>: empty, nothing opened
+            if tag not in AGGREGATES:
+                stack[-1].children.append(Node(tag))
+            continue
         if closing:
             if tag == last_leaf:
                 last_leaf = ""
