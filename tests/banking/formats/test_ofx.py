@@ -202,3 +202,9 @@ def test_self_closing_elements():
     assert statement.lines == []
     assert statement.closing_balance == D("5.00")
     assert statement.version == "220"
+
+
+def test_transaction_without_its_opening_tag_refused():
+    data = SGML.format(charset="1252", amount="1").replace("<STMTTRN>", "")
+    with pytest.raises(MalformedStatement, match="hors d'une opération"):
+        ofx.parse(data.encode("cp1252"))

@@ -271,6 +271,12 @@ def _statement(node: Node, where: str, version: str, problems: _Problems) -> Sta
             problems.add(f"{where} / LEDGERBAL", f"date invalide « {ledger.value('DTASOF')} »")
     number = 0
     for tranlist in node.all("BANKTRANLIST"):
+        stray = [tag for tag in ("TRNAMT", "FITID", "DTPOSTED") if tranlist.first(tag)]
+        if stray:
+            # a transaction whose <STMTTRN> was lost: never drop it silently
+            problems.add(
+                f"{where} / BANKTRANLIST", f"{', '.join(stray)} hors d'une opération (STMTTRN)"
+            )
         for trn in tranlist.all("STMTTRN"):
             number += 1
             line = _line(trn, f"{where} / STMTTRN {number}", problems)
