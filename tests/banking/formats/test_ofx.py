@@ -208,3 +208,21 @@ def test_transaction_without_its_opening_tag_refused():
     data = SGML.format(charset="1252", amount="1").replace("<STMTTRN>", "")
     with pytest.raises(MalformedStatement, match="hors d'une opération"):
         ofx.parse(data.encode("cp1252"))
+
+
+@pytest.mark.parametrize(
+    ("acctid", "acctkey", "iban"),
+    [
+        ("FR7630003012340123456789057", "", "FR7630003012340123456789057"),  # IBAN itself
+        ("0123456789057", "", "FR7630003012340123456789057"),  # number + RIB key
+        ("01234567890", "57", "FR7630003012340123456789057"),
+        ("01234567890", "12", ""),  # a key that disagrees: no IBAN guessed
+    ],
+)
+def test_account_iban_forms(acctid, acctkey, iban):
+    data = SGML.format(charset="1252", amount="1").replace(
+        "<ACCTID>01234567890", f"<ACCTID>{acctid}"
+    )
+    data = data.replace("<ACCTKEY>57", f"<ACCTKEY>{acctkey}" if acctkey else "")
+    (statement,) = ofx.parse(data.encode("cp1252"))
+    assert statement.account_iban == iban

@@ -28,7 +28,7 @@ import html
 import re
 from decimal import Decimal
 
-from ._text import decode, find_rf, squash
+from ._text import decode, find_rf, is_iban, squash
 from .base import Line, MalformedStatement, Statement
 from .cfonb120 import french_iban
 
@@ -252,11 +252,7 @@ def _statement(node: Node, where: str, version: str, problems: _Problems) -> Sta
         statement.bank_id = bank
         # A French account (5-digit bank and branch, 11-character number) has its IBAN
         # fully determined; when the file gives the RIB key it must agree.
-        iban = "" if card else french_iban(bank, branch, number.upper())
-        if iban and key and key != iban[-2:]:
-            statement.warnings.append(f"{where} : clé RIB {key} incohérente, IBAN non déduit")
-            iban = ""
-        statement.account_iban = iban
+        statement.account_iban = _account_iban(bank, branch, number, key, statement, where)
     ledger = node.first("LEDGERBAL")
     if ledger is not None:
         try:
@@ -283,6 +279,24 @@ def _statement(node: Node, where: str, version: str, problems: _Problems) -> Sta
             if line is not None:
                 statement.lines.append(line)
     return statement
+
+
+def _account_iban(
+    bank: str, branch: str, number: str, key: str, statement: Statement, where: str
+) -> str:
+    """The account's IBAN: ACCTID itself when a bank writes the IBAN there; else, for a
+    French account (5-digit bank and branch, 11-character number, possibly followed by
+    its 2-digit RIB key), the IBAN the RIB determines, when ACCTKEY (if given) agrees."""
+    compact = number.replace(" ", "").upper()
+    if is_iban(compact):
+        return compact
+    if len(compact) == 13 and not key:
+        compact, key = compact[:11], compact[11:]
+    iban = french_iban(bank, branch, compact)
+    if iban and key and key != iban[-2:]:
+        statement.warnings.append(f"{where} : clé RIB {key} incohérente, IBAN non déduit")
+        return ""
+    return iban
 
 
 def _line(trn: Node, where: str, problems: _Problems) -> Line | None:
