@@ -11,6 +11,11 @@ and they add up to the entry; otherwise the entry stays one Line (what was booke
 every detail's texts, and a warning says why. The sign comes from the detail's
 CdtDbtInd, else the entry's; a reversal (RvslInd=true) keeps the sign the bank gave.
 
+Balances: opening = OPBD, else PRCD; closing = CLBD, signed by CdtDbtInd; a statement
+paginated over several <Stmt> opens or closes on its interim booked balances (ITBD). A
+balance in another currency than the account's is not taken (a warning says so).
+Pending entries (Sts PDNG/INFO/FUTR) are left out with a warning.
+
 Amounts are read exactly as written, three decimals included ("8.850"): no rounding
 here; the import quantizes to what the currency allows (2 for EUR, 0 for JPY...).
 
