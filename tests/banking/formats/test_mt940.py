@@ -265,3 +265,18 @@ def test_ns_field_and_fin_control_characters():
     first, second = mt940.parse(data)
     assert first.lines[0].remittance_info == "Texte"
     assert second.reference.startswith("REF2")
+
+
+def test_blanks_at_line_ends_and_old_purposes():
+    """A name wrapped after a blank keeps it ("SARL DUPONT " + "ET FILS"); purposes
+    without SEPA keywords are one line per subfield (joined with a blank)."""
+    lines = (
+        ":61:2612311231C5,00NTRFNONREF\n"
+        ":86:051?00UEBERWEISUNG?20Facture 2026-001?21Acompte?32SARL DUPONT \n"
+        "ET FILS?31FR7630003012340123456789057\n"
+    )
+    (statement,) = mt940.parse(message(lines, closing="C261231EUR1005,00"))
+    (line,) = statement.lines
+    assert line.counterparty_name == "SARL DUPONT ET FILS"
+    assert line.remittance_info == "Facture 2026-001 Acompte"
+    assert line.counterparty_iban == "FR7630003012340123456789057"

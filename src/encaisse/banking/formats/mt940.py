@@ -92,18 +92,22 @@ def tokenize(text: str) -> list[_Field | str]:
     out: list[_Field | str] = []
     current: _Field | None = None
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        line = raw.strip("\x01\x03\x1a").rstrip()  # SOH/ETX of SWIFT FIN files, DOS EOF
+        # SOH/ETX of SWIFT FIN files, DOS end-of-file; trailing blanks are kept in the
+        # text (a name wrapped after "UL " must not read "ULPRZEMY").
+        line = raw.strip("\x01\x03\x1a")
         if "{4:" in line:
             line = line.split("{4:", 1)[1]
-        if not line:
+        bare = line.rstrip()
+        if not bare:
             continue
-        found = _FIELD.match(line)
+        found = _FIELD.match(bare)
         if found:
-            current = _Field(found.group(1), found.group(2), number)
+            current = _Field(found.group(1), line[len(found.group(1)) + 2 :], number)
             out.append(current)
             continue
-        if _is_end(line):
+        if _is_end(bare):
             out.append("-")
+            line = bare
         if current is not None:
             current.lines.append(line)
     return out
@@ -256,6 +260,7 @@ def _balance(text: str, where: str) -> tuple[Decimal, dt.date, str]:
 
 def _operation(field: _Field, statement: Statement) -> Line:
     where = field.where
+    field.lines = [line.strip() for line in field.lines]
     joined = "".join(field.lines)
     head = _HEAD.match(joined)
     if not head:
@@ -369,8 +374,11 @@ def _german(line: Line, text: str) -> None:
         sub[key] = sub.get(key, "") + value
     if re.fullmatch(r"\d{3}", head.strip()):
         line.transaction_code = f"{line.transaction_code} {head.strip()}".strip()
-    purpose = "".join(sub.get(f"{n}", "") for n in [*range(20, 30), *range(60, 64)])
-    purpose = squash(purpose)
+    parts = [sub[f"{n}"] for n in [*range(20, 30), *range(60, 64)] if f"{n}" in sub]
+    # SEPA keywords (EREF+, SVWZ+...) run on from one subfield to the next without a
+    # separator (DK, Anlage 3, field 86); older purposes are one line per subfield.
+    joiner = "" if _SEPA.search("".join(parts)) else " "
+    purpose = squash(joiner.join(parts))
     found = dict(_sepa(purpose))
     if found:
         line.end_to_end_id = found.get("EREF", "") if found.get("EREF") != "NOTPROVIDED" else ""
