@@ -33,7 +33,9 @@ from ._text import find_rf, is_iban, squash
 from .base import Line, MalformedStatement, Statement
 
 SUPPORTED = range(2, 9)  # .001.02 to .001.08
-_NS = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d\d)")
+# The version, from the namespace: "urn:iso:std:iso:20022:tech:xsd:camt.053.001.04", or a
+# community's own ("ISO:camt.053.001.02:APC:STUZZA:payments:003", Austria).
+_NS = re.compile(rb"camt\.053\.001\.(\d\d)")
 _AMOUNT = re.compile(r"-?\d+(\.\d+)?")
 _PENDING = {"PDNG", "INFO", "FUTR"}
 
@@ -51,7 +53,9 @@ def _parser() -> etree.XMLParser:
 
 def sniff(data: bytes) -> bool:
     head = data[:4096]
-    return bool(_NS.search(head)) or (b"<" in head[:200] and b"BkToCstmrStmt" in head)
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return False
+    return bool(_NS.search(head)) or b"BkToCstmrStmt" in head
 
 
 def parse(data: bytes) -> list[Statement]:
