@@ -226,3 +226,26 @@ def test_account_iban_forms(acctid, acctkey, iban):
     data = data.replace("<ACCTKEY>57", f"<ACCTKEY>{acctkey}" if acctkey else "")
     (statement,) = ofx.parse(data.encode("cp1252"))
     assert statement.account_iban == iban
+
+
+def test_empty_ledger_balance_is_no_balance():
+    data = SGML.format(charset="1252", amount="1").replace("1 234,56", "")
+    (statement,) = ofx.parse(data.encode("cp1252"))
+    assert statement.closing_balance is None
+    assert "LEDGERBAL" in statement.warnings[0]
+
+
+def test_card_statement_sgml_with_intuit_tags():
+    data = (
+        "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nCHARSET:1252\n\n<OFX><SIGNONMSGSRSV1><SONRS>"
+        "<STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20260102120000[0:GMT]<LANGUAGE>FRA"
+        "<INTU.BID>10898</SONRS></SIGNONMSGSRSV1><CREDITCARDMSGSRSV1><CCSTMTTRNRS><TRNUID>1"
+        "<CCSTMTRS><CURDEF>EUR<CCACCTFROM><ACCTID>4970123412341234</CCACCTFROM><BANKTRANLIST>"
+        "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20260101120000[0:GMT]<TRNAMT>-10.00<FITID>X1"
+        "<NAME>CAFÉ ¦ CRÈME</STMTTRN></BANKTRANLIST><LEDGERBAL><BALAMT>-10.00"
+        "<DTASOF>20260102</LEDGERBAL></CCSTMTRS></CCSTMTTRNRS></CREDITCARDMSGSRSV1></OFX>"
+    ).encode("cp1252")
+    (statement,) = ofx.parse(data)
+    assert statement.account_number == "4970123412341234 CREDITCARD"
+    assert statement.lines[0].label == "CAFÉ ¦ CRÈME"
+    assert statement.closing_balance == D("-10.00")

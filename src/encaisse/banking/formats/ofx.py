@@ -254,6 +254,10 @@ def _statement(node: Node, where: str, version: str, problems: _Problems) -> Sta
         # fully determined; when the file gives the RIB key it must agree.
         statement.account_iban = _account_iban(bank, branch, number, key, statement, where)
     ledger = node.first("LEDGERBAL")
+    if ledger is not None and not ledger.value("BALAMT"):
+        # an empty balance is no balance (some exporters write the element anyway)
+        statement.warnings.append(f"{where} : solde (LEDGERBAL) vide")
+        ledger = None
     if ledger is not None:
         try:
             statement.closing_balance = _amount(ledger.value("BALAMT"))
