@@ -41,28 +41,8 @@ _FIELD = re.compile(r"^:(\d{2}[A-Z]?|NS):(.*)$")
 # The tags of MT940 (and of the MT942 interim report). Any other ":NN:" at the start of a
 # line is the wrapped text of the field before it (":26:37 Fo?25lgenr." is a time).
 _TAGS = frozenset(
-    [
-        "13",
-        "13D",
-        "20",
-        "21",
-        "25",
-        "25P",
-        "28",
-        "28C",
-        "34F",
-        "60F",
-        "60M",
-        "61",
-        "62F",
-        "62M",
-        "64",
-        "65",
-        "86",
-        "90C",
-        "90D",
-        "NS",
-    ]
+    {"13", "13D", "20", "21", "25", "25P", "28", "28C", "34F", "60F", "60M", "61", "62F", "62M"}
+    | {"64", "65", "86", "90C", "90D", "NS"}
 )
 _BALANCE = re.compile(r"^([CD])(\d{6})([A-Z]{3})?(\d[\d]*(?:[,.]\d*)?)$")
 _HEAD = re.compile(
