@@ -249,3 +249,13 @@ def test_card_statement_sgml_with_intuit_tags():
     assert statement.account_number == "4970123412341234 CREDITCARD"
     assert statement.lines[0].label == "CAFÉ ¦ CRÈME"
     assert statement.closing_balance == D("-10.00")
+
+
+def test_a_bank_error_instead_of_a_statement_is_reported():
+    data = (
+        b"OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\n\n<OFX><SIGNONMSGSRSV1><SONRS><STATUS>"
+        b"<CODE>15500<SEVERITY>ERROR<MESSAGE>Identifiant invalide</STATUS></SONRS>"
+        b"</SIGNONMSGSRSV1></OFX>"
+    )
+    with pytest.raises(MalformedStatement, match="15500 Identifiant invalide"):
+        ofx.parse(data)

@@ -228,7 +228,13 @@ def parse(data: bytes) -> list[Statement]:
             where = f"{node.tag} {counters[node.tag]}"
             statements.append(_statement(node, where, version, problems))
     if not statements and not problems.items:
-        problems.add("OFX", "aucun relevé (STMTRS ou CCSTMTRS)")
+        errors = [
+            f"{node.value('CODE')} {node.value('MESSAGE')}".strip()
+            for node in ofx.walk()
+            if node.tag == "STATUS" and node.value("CODE") not in ("", "0")
+        ]
+        said = f" ; la banque signale : {' ; '.join(errors)}" if errors else ""
+        problems.add("OFX", f"aucun relevé (STMTRS ou CCSTMTRS){said}")
     problems.raise_if_any()
     return statements
 
