@@ -253,6 +253,10 @@ def _entry(entry, where: str, statement: Statement) -> list[Line]:
     flat = _flat(entry, skip="NtryDtls")
     amount = _amount(_text(flat, "Amt"), where)
     currency = _text(flat, "Amt@Ccy").upper()
+    if currency and currency != statement.currency:
+        statement.warnings.append(
+            f"{where} : montant en {currency}, relevé en {statement.currency}"
+        )
     sign = _sign(_text(flat, "CdtDbtInd"), where)
     status = _text(flat, "Sts") or _text(flat, "Sts/Cd")
     if status.upper() in _PENDING:
