@@ -181,3 +181,14 @@ def test_long_texts_cut_to_their_column_and_kept_in_details():
     assert any(
         detail.startswith("label LIGNE 00") and "LIGNE 19" in detail for detail in line.details
     )
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_nul_padding_after_a_file_is_ignored(bank_corpus, folder):
+    """Some transfer software pads a file with NULs (or ends it with ^Z)."""
+    for path in statement_files(bank_corpus, folder)[:2]:
+        data = path.read_bytes()
+        padded = formats.parse(data + b"\x1a" + b"\x00" * 300)
+        plain = formats.parse(data)
+        assert [len(s.lines) for s in padded] == [len(s.lines) for s in plain]
+        assert [s.closing_balance for s in padded] == [s.closing_balance for s in plain]

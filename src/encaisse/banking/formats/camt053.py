@@ -62,7 +62,8 @@ def parse(data: bytes) -> list[Statement]:
     if re.search(rb"<!DOCTYPE|<!ENTITY", data[:4096], re.IGNORECASE):
         raise MalformedStatement("DTD ou entité interdite dans un relevé camt.053", "fichier")
     try:
-        root = etree.fromstring(data, _parser())
+        # NUL padding after the document (transfer software) is not part of it
+        root = etree.fromstring(data.rstrip(b"\x00\x1a \t\r\n"), _parser())
     except etree.XMLSyntaxError as error:
         line = error.lineno or (error.position[0] if error.position else 0)
         raise MalformedStatement(f"XML invalide ({error.msg})", f"ligne {line}") from None

@@ -103,7 +103,7 @@ def tokenize(text: str) -> list[_Field | str]:
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
         # SOH/ETX of SWIFT FIN files, DOS end-of-file; trailing blanks are kept in the
         # text (a name wrapped after "UL " must not read "ULPRZEMY").
-        line = raw.strip("\x01\x03\x1a")
+        line = raw.strip("\x00\x01\x03\x1a")
         if "{4:" in line:
             line = line.split("{4:", 1)[1]
         bare = line.rstrip()
