@@ -369,3 +369,25 @@ def test_zero_balance_without_indicator():
     data = document("").replace(b"<CdtDbtInd>DBIT</CdtDbtInd>", b"").replace(b">5.00<", b">0.00<")
     (statement,) = camt053.parse(data)
     assert statement.opening_balance == 0
+
+
+def test_community_namespace_later_version_and_date_times():
+    """An Austrian (STUZZA) namespace still gives the version; a .001.10 file (newer
+    than 08) reads with a warning; Sts/Cd, BookgDt/DtTm and a balance's DtTm."""
+    data = document(ENTRY.format(amount="7.00", details="")).replace(
+        b"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02", b"ISO:camt.053.001.02:APC:X"
+    )
+    (statement,) = camt053.parse(data)
+    assert statement.version == "camt.053.001.02"
+    assert statement.lines[0].amount == D("7.00")
+    newer = (
+        document(ENTRY.format(amount="7.00", details=""), version="10")
+        .replace(b"<Sts>BOOK</Sts>", b"<Sts><Cd>BOOK</Cd></Sts>")
+        .replace(
+            b"<BookgDt><Dt>2026-01-02</Dt>", b"<BookgDt><DtTm>2026-01-02T12:35:33+00:00</DtTm>"
+        )
+        .replace(b"</Dt></BookgDt>", b"</BookgDt>")
+    )
+    (statement,) = camt053.parse(newer)
+    assert statement.lines[0].booking_date == dt.date(2026, 1, 2)
+    assert any("001.10" in warning for warning in statement.warnings)

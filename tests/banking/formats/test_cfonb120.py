@@ -360,3 +360,19 @@ def test_blank_decimals_of_a_euro_statement_are_two():
     rows = [row[:19] + " " + row[20:] for row in rows]
     (statement,) = cfonb120.parse("\n".join(rows).encode())
     assert statement.closing_balance == D("10.00")
+
+
+def test_iban_of_an_account_number_with_letters():
+    """The commonly cited La Banque Postale example: RIB 20041 01005 0500013M026 key 06,
+    IBAN FR14 2004 1010 0505 0001 3M02 606 (letters count per the RIB table: M = 4)."""
+    assert cfonb120.rib_key("20041", "01005", "0500013M026") == "06"
+    assert cfonb120.french_iban("20041", "01005", "0500013M026") == "FR1420041010050500013M02606"
+
+
+def test_balances_without_currency_nor_decimals():
+    """LCL writes its 01 and 07 with blank currency and decimals: a euro statement."""
+    rows = [record("01", amount=D("10.00")), record("07", amount=D("10.00"))]
+    rows = [row[:16] + "    " + row[20:] for row in rows]
+    (statement,) = cfonb120.parse("\n".join(rows).encode())
+    assert statement.currency == "EUR"
+    assert statement.opening_balance == statement.closing_balance == D("10.00")

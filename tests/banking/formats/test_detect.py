@@ -165,3 +165,30 @@ def test_zip_with_a_broken_member_names_it(bank_corpus):
     assert "tronqué" in refused.value.message
     with pytest.raises(MalformedStatement, match="ZIP"):
         formats.parse(b"PK\x03\x04" + b"\x00" * 40)
+
+
+def test_long_texts_cut_to_their_column_and_kept_in_details():
+    """A :86: free text of 20 lines of 65 characters (Multicash allows 800): the label is
+    cut to the 500 characters BankLine.label holds, the whole text stays in details."""
+    text = "\n".join(f"LIGNE {n:02d} " + "X" * 56 for n in range(20))
+    data = (
+        ":20:R\n:25:FR7630004000031234567890143\n:28C:1\n:60F:C260101EUR0,00\n"
+        f":61:2601020102C1,00NTRFNONREF\n:86:{text}\n:62F:C260102EUR1,00\n-\n"
+    ).encode()
+    (statement,) = formats.parse(data)
+    (line,) = statement.lines
+    assert len(line.label) == 500 and line.label.endswith("…")
+    assert any(
+        detail.startswith("label LIGNE 00") and "LIGNE 19" in detail for detail in line.details
+    )
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_nul_padding_after_a_file_is_ignored(bank_corpus, folder):
+    """Some transfer software pads a file with NULs (or ends it with ^Z)."""
+    for path in statement_files(bank_corpus, folder)[:2]:
+        data = path.read_bytes()
+        padded = formats.parse(data + b"\x1a" + b"\x00" * 300)
+        plain = formats.parse(data)
+        assert [len(s.lines) for s in padded] == [len(s.lines) for s in plain]
+        assert [s.closing_balance for s in padded] == [s.closing_balance for s in plain]

@@ -265,3 +265,51 @@ def test_ns_field_and_fin_control_characters():
     first, second = mt940.parse(data)
     assert first.lines[0].remittance_info == "Texte"
     assert second.reference.startswith("REF2")
+
+
+def test_blanks_at_line_ends_and_old_purposes():
+    """A name wrapped after a blank keeps it ("SARL DUPONT " + "ET FILS"); purposes
+    without SEPA keywords are one line per subfield (joined with a blank)."""
+    lines = (
+        ":61:2612311231C5,00NTRFNONREF\n"
+        ":86:051?00UEBERWEISUNG?20Facture 2026-001?21Acompte?32SARL DUPONT \n"
+        "ET FILS?31FR7630003012340123456789057\n"
+    )
+    (statement,) = mt940.parse(message(lines, closing="C261231EUR1005,00"))
+    (line,) = statement.lines
+    assert line.counterparty_name == "SARL DUPONT ET FILS"
+    assert line.remittance_info == "Facture 2026-001 Acompte"
+    assert line.counterparty_iban == "FR7630003012340123456789057"
+
+
+def test_wrapped_time_is_not_a_field():
+    """ ":26:" is no MT940 tag: a line starting with it continues the :86: before it."""
+    lines = (
+        ":61:2612311231D6,00NTRFNONREF\n"
+        ":86:106?00SEPA?20EREF+E2E-9?21SVWZ+PAIEMENT LE 12-09-2026T16\n"
+        ":26:37 FA-12?32X\n"
+    )
+    (statement,) = mt940.parse(message(lines, closing="C261231EUR994,00"))
+    (line,) = statement.lines
+    assert line.remittance_info == "PAIEMENT LE 12-09-2026T16:26:37 FA-12"
+    assert line.end_to_end_id == "E2E-9"
+
+
+def test_angle_bracket_subfields_and_27_character_purposes():
+    """Triodos writes ">20" for "?20"; a full 27-character purpose line ends mid-word."""
+    lines = (
+        ":61:2612311231D15,70N000NONREF\n"
+        ":86:000>100987654321\n>20FRAIS DE TENUE DE COMPTE PO>21UR LE TRIMESTRE>22FIN\n"
+    )
+    (statement,) = mt940.parse(message(lines, closing="C261231EUR984,30"))
+    assert statement.lines[0].remittance_info == "FRAIS DE TENUE DE COMPTE POUR LE TRIMESTRE FIN"
+
+
+def test_several_86_of_one_line_and_closing_without_currency():
+    """Old Rabobank: one :86: per line of text, all kept; a closing balance without its
+    currency takes the opening's."""
+    lines = ":61:2612311231D1,00N044NONREF\n:86:Terugboeking\n:86:NIET AKKOORD\n"
+    (statement,) = mt940.parse(message(lines, closing="C261231999,00"))
+    (line,) = statement.lines
+    assert line.remittance_info == "Terugboeking NIET AKKOORD"
+    assert statement.closing_balance == D("999.00") and statement.currency == "EUR"

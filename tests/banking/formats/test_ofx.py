@@ -188,3 +188,74 @@ def test_unclosed_transactions_stay_siblings():
     )
     (statement,) = ofx.parse(data.encode("cp1252"))
     assert [line.amount for line in statement.lines] == [D("1"), D("-2")]
+
+
+def test_self_closing_elements():
+    data = (
+        b'<?xml version="1.0"?><?OFX OFXHEADER="200" VERSION="220"?><OFX><BANKMSGSRSV1>'
+        b"<STMTTRNRS><STMTRS><CURDEF>EUR</CURDEF><BANKACCTFROM><BANKID>1</BANKID>"
+        b"<ACCTID>2</ACCTID><ACCTTYPE>CHECKING</ACCTTYPE></BANKACCTFROM><BANKTRANLIST/>"
+        b"<LEDGERBAL><BALAMT>5.00</BALAMT><DTASOF>20260101</DTASOF></LEDGERBAL>"
+        b"</STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>"
+    )
+    (statement,) = ofx.parse(data)
+    assert statement.lines == []
+    assert statement.closing_balance == D("5.00")
+    assert statement.version == "220"
+
+
+def test_transaction_without_its_opening_tag_refused():
+    data = SGML.format(charset="1252", amount="1").replace("<STMTTRN>", "")
+    with pytest.raises(MalformedStatement, match="hors d'une opération"):
+        ofx.parse(data.encode("cp1252"))
+
+
+@pytest.mark.parametrize(
+    ("acctid", "acctkey", "iban"),
+    [
+        ("FR7630003012340123456789057", "", "FR7630003012340123456789057"),  # IBAN itself
+        ("0123456789057", "", "FR7630003012340123456789057"),  # number + RIB key
+        ("01234567890", "57", "FR7630003012340123456789057"),
+        ("01234567890", "12", ""),  # a key that disagrees: no IBAN guessed
+    ],
+)
+def test_account_iban_forms(acctid, acctkey, iban):
+    data = SGML.format(charset="1252", amount="1").replace(
+        "<ACCTID>01234567890", f"<ACCTID>{acctid}"
+    )
+    data = data.replace("<ACCTKEY>57", f"<ACCTKEY>{acctkey}" if acctkey else "")
+    (statement,) = ofx.parse(data.encode("cp1252"))
+    assert statement.account_iban == iban
+
+
+def test_empty_ledger_balance_is_no_balance():
+    data = SGML.format(charset="1252", amount="1").replace("1 234,56", "")
+    (statement,) = ofx.parse(data.encode("cp1252"))
+    assert statement.closing_balance is None
+    assert "LEDGERBAL" in statement.warnings[0]
+
+
+def test_card_statement_sgml_with_intuit_tags():
+    data = (
+        "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nCHARSET:1252\n\n<OFX><SIGNONMSGSRSV1><SONRS>"
+        "<STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20260102120000[0:GMT]<LANGUAGE>FRA"
+        "<INTU.BID>10898</SONRS></SIGNONMSGSRSV1><CREDITCARDMSGSRSV1><CCSTMTTRNRS><TRNUID>1"
+        "<CCSTMTRS><CURDEF>EUR<CCACCTFROM><ACCTID>4970123412341234</CCACCTFROM><BANKTRANLIST>"
+        "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20260101120000[0:GMT]<TRNAMT>-10.00<FITID>X1"
+        "<NAME>CAFÉ ¦ CRÈME</STMTTRN></BANKTRANLIST><LEDGERBAL><BALAMT>-10.00"
+        "<DTASOF>20260102</LEDGERBAL></CCSTMTRS></CCSTMTTRNRS></CREDITCARDMSGSRSV1></OFX>"
+    ).encode("cp1252")
+    (statement,) = ofx.parse(data)
+    assert statement.account_number == "4970123412341234 CREDITCARD"
+    assert statement.lines[0].label == "CAFÉ ¦ CRÈME"
+    assert statement.closing_balance == D("-10.00")
+
+
+def test_a_bank_error_instead_of_a_statement_is_reported():
+    data = (
+        b"OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\n\n<OFX><SIGNONMSGSRSV1><SONRS><STATUS>"
+        b"<CODE>15500<SEVERITY>ERROR<MESSAGE>Identifiant invalide</STATUS></SONRS>"
+        b"</SIGNONMSGSRSV1></OFX>"
+    )
+    with pytest.raises(MalformedStatement, match="15500 Identifiant invalide"):
+        ofx.parse(data)

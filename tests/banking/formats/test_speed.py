@@ -1,9 +1,9 @@
 """5,000 statement lines in each format parse in well under a second.
 
 The files are generated here (one credit per line, a remittance text, the fields a
-bank fills). The bound asserted is loose (3 s) because the test machine is shared; the
-figures measured on a quiet run are in the lane's report (CFONB ~0.13 s, camt.053
-~0.34 s, OFX ~0.21 s, MT940 ~0.16 s).
+bank fills). The bound asserted is loose (3 s) because the test machine is shared.
+Measured (best of 3, 2 shared cores): CFONB 0.13-0.23 s, camt.053 0.34-0.51 s, OFX
+0.21-0.34 s, MT940 0.16-0.27 s (the higher figures under a load average of 7).
 """
 
 import time

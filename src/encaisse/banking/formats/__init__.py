@@ -39,7 +39,10 @@ def parse(data: bytes) -> list[Statement]:
     name = detect(data)
     if name == ZIP:
         return _parse_zip(data)
-    return import_module(f"{__name__}.{name}").parse(data)
+    statements = import_module(f"{__name__}.{name}").parse(data)
+    for statement in statements:
+        statement.fit()
+    return statements
 
 
 def _parse_zip(data: bytes) -> list[Statement]:

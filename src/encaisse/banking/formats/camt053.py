@@ -11,6 +11,11 @@ and they add up to the entry; otherwise the entry stays one Line (what was booke
 every detail's texts, and a warning says why. The sign comes from the detail's
 CdtDbtInd, else the entry's; a reversal (RvslInd=true) keeps the sign the bank gave.
 
+Balances: opening = OPBD, else PRCD; closing = CLBD, signed by CdtDbtInd; a statement
+paginated over several <Stmt> opens or closes on its interim booked balances (ITBD). A
+balance in another currency than the account's is not taken (a warning says so).
+Pending entries (Sts PDNG/INFO/FUTR) are left out with a warning.
+
 Amounts are read exactly as written, three decimals included ("8.850"): no rounding
 here; the import quantizes to what the currency allows (2 for EUR, 0 for JPY...).
 
@@ -28,7 +33,9 @@ from ._text import find_rf, is_iban, squash
 from .base import Line, MalformedStatement, Statement
 
 SUPPORTED = range(2, 9)  # .001.02 to .001.08
-_NS = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d\d)")
+# The version, from the namespace: "urn:iso:std:iso:20022:tech:xsd:camt.053.001.04", or a
+# community's own ("ISO:camt.053.001.02:APC:STUZZA:payments:003", Austria).
+_NS = re.compile(rb"camt\.053\.001\.(\d\d)")
 _AMOUNT = re.compile(r"-?\d+(\.\d+)?")
 _PENDING = {"PDNG", "INFO", "FUTR"}
 
@@ -46,14 +53,17 @@ def _parser() -> etree.XMLParser:
 
 def sniff(data: bytes) -> bool:
     head = data[:4096]
-    return bool(_NS.search(head)) or (b"<" in head[:200] and b"BkToCstmrStmt" in head)
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return False
+    return bool(_NS.search(head)) or b"BkToCstmrStmt" in head
 
 
 def parse(data: bytes) -> list[Statement]:
     if re.search(rb"<!DOCTYPE|<!ENTITY", data[:4096], re.IGNORECASE):
         raise MalformedStatement("DTD ou entité interdite dans un relevé camt.053", "fichier")
     try:
-        root = etree.fromstring(data, _parser())
+        # NUL padding after the document (transfer software) is not part of it
+        root = etree.fromstring(data.rstrip(b"\x00\x1a \t\r\n"), _parser())
     except etree.XMLSyntaxError as error:
         line = error.lineno or (error.position[0] if error.position else 0)
         raise MalformedStatement(f"XML invalide ({error.msg})", f"ligne {line}") from None
@@ -244,6 +254,10 @@ def _entry(entry, where: str, statement: Statement) -> list[Line]:
     flat = _flat(entry, skip="NtryDtls")
     amount = _amount(_text(flat, "Amt"), where)
     currency = _text(flat, "Amt@Ccy").upper()
+    if currency and currency != statement.currency:
+        statement.warnings.append(
+            f"{where} : montant en {currency}, relevé en {statement.currency}"
+        )
     sign = _sign(_text(flat, "CdtDbtInd"), where)
     status = _text(flat, "Sts") or _text(flat, "Sts/Cd")
     if status.upper() in _PENDING:

@@ -93,7 +93,9 @@ def french_iban(bank: str, branch: str, account: str) -> str:
 def records(text: str) -> list[tuple[str, str]]:
     """Every record of the file as (where, 120 characters)."""
     out = []
-    text = text.rstrip("\x1a")  # the DOS end-of-file mark some transfer software adds
+    # the DOS end-of-file mark, and the NUL padding to a block size, that some transfer
+    # software adds
+    text = text.rstrip("\x1a\x00 \r\n")
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
         line = raw.rstrip()
         if not line:

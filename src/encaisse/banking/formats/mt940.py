@@ -38,7 +38,13 @@ from .base import Line, MalformedStatement, Statement
 # ":NS:" is the non-SWIFT field some German banks add (ignored, but it must not run on
 # into the field before it).
 _FIELD = re.compile(r"^:(\d{2}[A-Z]?|NS):(.*)$")
-_BALANCE = re.compile(r"^([CD])(\d{6})([A-Z]{3})(\d[\d]*(?:[,.]\d*)?)$")
+# The tags of MT940 (and of the MT942 interim report). Any other ":NN:" at the start of a
+# line is the wrapped text of the field before it (":26:37 Fo?25lgenr." is a time).
+_TAGS = frozenset(
+    {"13", "13D", "20", "21", "25", "25P", "28", "28C", "34F", "60F", "60M", "61", "62F", "62M"}
+    | {"64", "65", "86", "90C", "90D", "NS"}
+)
+_BALANCE = re.compile(r"^([CD])(\d{6})([A-Z]{3})?(\d[\d]*(?:[,.]\d*)?)$")
 _HEAD = re.compile(
     r"^(?P<value>\d{6})(?P<entry>\d{4})?(?P<mark>RC|RD|C|D)(?P<funds>[A-Z])?"
     r"(?P<amount>\d+(?:[,.]\d*)?)(?P<type>[NFS][A-Z0-9]{3})(?P<rest>.*)$",
@@ -51,6 +57,9 @@ _SLASH_CODES = (
 _SLASH = re.compile(rf"/({_SLASH_CODES})/")
 _SEPA = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
 _WIDTH = 65
+_PURPOSE_WIDTH = 27  # a ?20-?29 subfield
+# German-style subfields "?20...": "?" as the DK writes it; Triodos writes ">20".
+_SUBFIELD = re.compile(r"(?:^\s*\d{3}\s*([?>])\d\d)|(\?)\d\d")
 # Customer references that only say "see :86:" (ING, Rabobank...).
 _PLACEHOLDERS = {
     "",
@@ -92,18 +101,22 @@ def tokenize(text: str) -> list[_Field | str]:
     out: list[_Field | str] = []
     current: _Field | None = None
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        line = raw.strip("\x01\x03\x1a").rstrip()  # SOH/ETX of SWIFT FIN files, DOS EOF
+        # SOH/ETX of SWIFT FIN files, DOS end-of-file; trailing blanks are kept in the
+        # text (a name wrapped after "UL " must not read "ULPRZEMY").
+        line = raw.strip("\x00\x01\x03\x1a")
         if "{4:" in line:
             line = line.split("{4:", 1)[1]
-        if not line:
+        bare = line.rstrip()
+        if not bare:
             continue
-        found = _FIELD.match(line)
-        if found:
-            current = _Field(found.group(1), found.group(2), number)
+        found = _FIELD.match(bare)
+        if found and found.group(1) in _TAGS:
+            current = _Field(found.group(1), line[len(found.group(1)) + 2 :], number)
             out.append(current)
             continue
-        if _is_end(line):
+        if _is_end(bare):
             out.append("-")
+            line = bare
         if current is not None:
             current.lines.append(line)
     return out
@@ -121,6 +134,7 @@ def parse(data: bytes) -> list[Statement]:
     current: Statement | None = None
     closed = False  # the current statement has its closing balance
     last: Line | None = None
+    described = False  # the last line has had its :86:
     orphans: list[str] = []
     for item in items:
         if item == "-":
@@ -160,10 +174,13 @@ def parse(data: bytes) -> list[Statement]:
         if field.tag in ("62F", "62M"):
             closed = True
         elif field.tag == "61":
-            last = current.lines[-1]
+            last, described = current.lines[-1], False
         elif field.tag == "86" and last is not None and not closed:
-            _describe(last, field)
-            last = None
+            if described:
+                _describe_more(last, field)  # old Rabobank: one :86: per line of text
+            else:
+                _describe(last, field)
+                described = True
     for statement in statements:
         where = statement.where
         if statement.opening_balance is None:
@@ -202,6 +219,10 @@ def _field(statement: Statement, field: _Field) -> None:
         statement.currency = currency
     elif tag in ("62F", "62M"):
         amount, date, currency = _balance("".join(field.lines), where)
+        if not currency:
+            if not statement.currency:
+                raise MalformedStatement("devise du solde absente", where)
+            currency = statement.currency  # some banks leave it out of the closing
         if statement.currency and currency != statement.currency:
             raise MalformedStatement(
                 f"solde final en {currency}, solde initial en {statement.currency}", where
@@ -250,12 +271,14 @@ def _balance(text: str, where: str) -> tuple[Decimal, dt.date, str]:
             f"solde invalide « {text.strip()} » (C/D, AAMMJJ, devise, montant attendus)", where
         )
     mark, date, currency, amount = found.groups()
+    currency = currency or ""
     value = _amount(amount)
     return (-value if mark == "D" else value), date_yymmdd(date, where), currency
 
 
 def _operation(field: _Field, statement: Statement) -> Line:
     where = field.where
+    field.lines = [line.strip() for line in field.lines]
     joined = "".join(field.lines)
     head = _HEAD.match(joined)
     if not head:
@@ -338,7 +361,7 @@ def _describe(line: Line, field: _Field) -> None:
     """Read a :86: into the line's fields; its raw text always goes into details."""
     lines = list(field.lines)
     compact = "".join(lines)
-    structured = bool(re.search(r"\?\d\d", compact)) or len(_SLASH.findall(compact)) >= 2
+    structured = bool(_SUBFIELD.search(compact)) or len(_SLASH.findall(compact)) >= 2
     if structured:
         text = compact
     else:
@@ -352,9 +375,20 @@ def _describe(line: Line, field: _Field) -> None:
         line.creditor_reference = find_rf(line.remittance_info)
 
 
+def _describe_more(line: Line, field: _Field) -> None:
+    """A further :86: of the same line: its text joins the remittance text."""
+    text = squash(" ".join(field.lines))
+    if text:
+        line.details.append(text)
+        line.remittance_info = f"{line.remittance_info} {text}".strip()
+        if not line.creditor_reference:
+            line.creditor_reference = find_rf(text)
+
+
 def _read_86(line: Line, text: str) -> None:
-    if re.search(r"\?\d\d", text):
-        _german(line, text)
+    found = _SUBFIELD.search(text)
+    if found:
+        _german(line, text, found.group(1) or found.group(2))
     elif len(_SLASH.findall(text)) >= 2 or text.startswith(("/EREF/", "/REMI/", "/NAME/")):
         _slashes(line, text)
     else:
@@ -362,15 +396,24 @@ def _read_86(line: Line, text: str) -> None:
         line.label = squash(text) or line.label
 
 
-def _german(line: Line, text: str) -> None:
-    head, *rest = re.split(r"\?(\d\d)", text)
+def _german(line: Line, text: str, separator: str = "?") -> None:
+    head, *rest = re.split(rf"{re.escape(separator)}(\d\d)", text)
     sub: dict[str, str] = {}
     for key, value in zip(rest[::2], rest[1::2], strict=False):
         sub[key] = sub.get(key, "") + value
     if re.fullmatch(r"\d{3}", head.strip()):
         line.transaction_code = f"{line.transaction_code} {head.strip()}".strip()
-    purpose = "".join(sub.get(f"{n}", "") for n in [*range(20, 30), *range(60, 64)])
-    purpose = squash(purpose)
+    parts = [sub[f"{n}"] for n in [*range(20, 30), *range(60, 64)] if f"{n}" in sub]
+    # SEPA keywords (EREF+, SVWZ+...) run on from one subfield to the next without a
+    # separator (DK, Anlage 3, field 86). Older purposes are lines of 27 characters: a
+    # full one may end mid-word (Triodos), a shorter one ends a line.
+    if _SEPA.search("".join(parts)):
+        purpose = squash("".join(parts))
+    else:
+        purpose = ""
+        for part in parts:
+            purpose += part if len(part) >= _PURPOSE_WIDTH else part + " "
+        purpose = squash(purpose)
     found = dict(_sepa(purpose))
     if found:
         line.end_to_end_id = found.get("EREF", "") if found.get("EREF") != "NOTPROVIDED" else ""

@@ -28,7 +28,7 @@ import html
 import re
 from decimal import Decimal
 
-from ._text import decode, find_rf, squash
+from ._text import decode, find_rf, is_iban, squash
 from .base import Line, MalformedStatement, Statement
 from .cfonb120 import french_iban
 
@@ -72,7 +72,7 @@ AGGREGATES = frozenset(
         "PENDINGTRANLIST",
     ]
 )
-_TOKEN = re.compile(r"<(/?)([A-Za-z0-9_.:-]+)[^>]*>([^<]*)")
+_TOKEN = re.compile(r"<(/?)([A-Za-z0-9_.:-]+)([^>]*)>([^<]*)")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _AMOUNT = re.compile(r"[+-]?(\d+(?:[.,]\d*)?|[.,]\d+)")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+\.\d+")
@@ -143,8 +143,12 @@ def tree(text: str) -> Node:
     root = Node("#root")
     stack = [root]
     last_leaf = ""
-    for closing, name, tail in _TOKEN.findall(body):
+    for closing, name, attributes, tail in _TOKEN.findall(body):
         tag = name.upper()
+        if attributes.endswith("/"):  # <MEMO/>, <BANKTRANLIST/>: empty, nothing opened
+            if tag not in AGGREGATES:
+                stack[-1].children.append(Node(tag))
+            continue
         if closing:
             if tag == last_leaf:
                 last_leaf = ""
@@ -224,7 +228,13 @@ def parse(data: bytes) -> list[Statement]:
             where = f"{node.tag} {counters[node.tag]}"
             statements.append(_statement(node, where, version, problems))
     if not statements and not problems.items:
-        problems.add("OFX", "aucun relevé (STMTRS ou CCSTMTRS)")
+        errors = [
+            f"{node.value('CODE')} {node.value('MESSAGE')}".strip()
+            for node in ofx.walk()
+            if node.tag == "STATUS" and node.value("CODE") not in ("", "0")
+        ]
+        said = f" ; la banque signale : {' ; '.join(errors)}" if errors else ""
+        problems.add("OFX", f"aucun relevé (STMTRS ou CCSTMTRS){said}")
     problems.raise_if_any()
     return statements
 
@@ -248,12 +258,12 @@ def _statement(node: Node, where: str, version: str, problems: _Problems) -> Sta
         statement.bank_id = bank
         # A French account (5-digit bank and branch, 11-character number) has its IBAN
         # fully determined; when the file gives the RIB key it must agree.
-        iban = "" if card else french_iban(bank, branch, number.upper())
-        if iban and key and key != iban[-2:]:
-            statement.warnings.append(f"{where} : clé RIB {key} incohérente, IBAN non déduit")
-            iban = ""
-        statement.account_iban = iban
+        statement.account_iban = _account_iban(bank, branch, number, key, statement, where)
     ledger = node.first("LEDGERBAL")
+    if ledger is not None and not ledger.value("BALAMT"):
+        # an empty balance is no balance (some exporters write the element anyway)
+        statement.warnings.append(f"{where} : solde (LEDGERBAL) vide")
+        ledger = None
     if ledger is not None:
         try:
             statement.closing_balance = _amount(ledger.value("BALAMT"))
@@ -267,12 +277,36 @@ def _statement(node: Node, where: str, version: str, problems: _Problems) -> Sta
             problems.add(f"{where} / LEDGERBAL", f"date invalide « {ledger.value('DTASOF')} »")
     number = 0
     for tranlist in node.all("BANKTRANLIST"):
+        stray = [tag for tag in ("TRNAMT", "FITID", "DTPOSTED") if tranlist.first(tag)]
+        if stray:
+            # a transaction whose <STMTTRN> was lost: never drop it silently
+            problems.add(
+                f"{where} / BANKTRANLIST", f"{', '.join(stray)} hors d'une opération (STMTTRN)"
+            )
         for trn in tranlist.all("STMTTRN"):
             number += 1
             line = _line(trn, f"{where} / STMTTRN {number}", problems)
             if line is not None:
                 statement.lines.append(line)
     return statement
+
+
+def _account_iban(
+    bank: str, branch: str, number: str, key: str, statement: Statement, where: str
+) -> str:
+    """The account's IBAN: ACCTID itself when a bank writes the IBAN there; else, for a
+    French account (5-digit bank and branch, 11-character number, possibly followed by
+    its 2-digit RIB key), the IBAN the RIB determines, when ACCTKEY (if given) agrees."""
+    compact = number.replace(" ", "").upper()
+    if is_iban(compact):
+        return compact
+    if len(compact) == 13 and not key:
+        compact, key = compact[:11], compact[11:]
+    iban = french_iban(bank, branch, compact)
+    if iban and key and key != iban[-2:]:
+        statement.warnings.append(f"{where} : clé RIB {key} incohérente, IBAN non déduit")
+        return ""
+    return iban
 
 
 def _line(trn: Node, where: str, problems: _Problems) -> Line | None:
