@@ -123,6 +123,7 @@ def test_a_swap_of_two_adjacent_different_digits_is_detected(body, data):
         ("REF:RF18539007547034/FACT FA2026-00123", ["RF18539007547034"]),
         ("/RFB/RF83FA202600123/EREF/NOTPROVIDED", ["RF83FA202600123"]),
         ("VIR RF83 FA20 2600 123", ["RF83FA202600123"]),
+        ("VIR RF83\u00a0FA20\u00a02600\u00a0123 (copié du PDF)", ["RF83FA202600123"]),
         ("RF83FA202600123 ET RF79FA202600001", ["RF83FA202600123", "RF79FA202600001"]),
         ("RF83FA202600123 RF83FA202600123", ["RF83FA202600123"]),
         ("FACTURE FA2026-00123 MERCI", []),
@@ -144,8 +145,6 @@ def test_find_rf_in_noisy_labels(label, found):
 def test_find_rf_finds_any_reference_between_words(body, before, after, printed):
     reference = rf_reference(body)
     shown = format_rf(reference) if printed else reference
-    if printed and len(reference) % 4 == 0 and after[:1].isalnum():
-        after = " " + after  # a last full group followed by a word: kept apart
     label = f"{before} {shown} {after}"
     assert reference in find_rf(label)
 

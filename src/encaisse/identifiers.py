@@ -137,6 +137,8 @@ RF_MAX_BODY = 21
 _RF_BODY = re.compile(r"[A-Z0-9]{1,21}")
 _RF_START = re.compile(r"RF[0-9]{2}", re.IGNORECASE)
 _RF_RUN = re.compile(r"[A-Za-z0-9]+")
+# Between the printed groups: a space, or the no-break spaces of a copy from our PDFs.
+_GROUP_SEPARATORS = (" ", "\u00a0", "\u202f")
 
 
 def _mod97(text: str) -> int:
@@ -201,7 +203,7 @@ def _rf_candidates(text: str, start: int):
             yield compact.upper()
         position = run.end()
         grouped = len(chunk) == 4 and len(compact) % 4 == 0
-        if not (grouped and text[position : position + 1] == " "):
+        if not (grouped and text[position : position + 1] in _GROUP_SEPARATORS):
             return
         position += 1
 
