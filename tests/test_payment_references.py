@@ -63,6 +63,8 @@ def test_an_invoice_number_gives_its_reference():
         "RF18 5390-0754-7034",  # a separator that is not a space
         "RF1853900754703412345678901",  # body of 23 characters
         "RF18539007547034é",
+        "RF\u00b2\u00b3539007547034",  # superscript digits are not digits here
+        "RF18٥٣٩٠٠٧٥٤٧٠٣٤",  # nor Arabic-Indic ones
     ],
 )
 def test_invalid_references(text):
