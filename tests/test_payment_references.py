@@ -175,3 +175,24 @@ def test_issued_invoices_have_their_reference_and_drafts_and_credit_notes_none(m
     assert first.payment_reference != second.payment_reference
     note = issue_on_day(create_credit_note(first, by=admin, reason="Erreur"), by=admin)
     assert note.number and payment_reference(note) == ""
+
+
+prefixes = st.from_regex(r"[A-Za-z0-9+\-_/]{0,12}", fullmatch=True)  # PREFIX_VALIDATOR
+
+
+@given(
+    prefixes,
+    st.lists(st.tuples(st.integers(2000, 2099), st.integers(1, 99_999)), min_size=2, max_size=20),
+)
+def test_bodies_fit_21_characters_and_differ_for_distinct_year_and_sequence(prefix, numbers):
+    """A number is prefix + year + "-" + sequence (issuing.format_number); the sequence
+    is unique per company, kind and year: two invoices differ in (year, sequence), and
+    so do their bodies, whatever the prefix (up to 99,999 invoices a year)."""
+    from encaisse.sales.services.issuing import format_number
+
+    bodies_of = {
+        (year, seq): reference_body(format_number(prefix, year, seq)) for year, seq in numbers
+    }
+    assert all(1 <= len(body) <= 21 for body in bodies_of.values())
+    assert len(set(bodies_of.values())) == len(bodies_of)
+    assert all(is_valid_rf(rf_reference(body)) for body in bodies_of.values())
