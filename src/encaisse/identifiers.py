@@ -136,17 +136,20 @@ def country(value: str, field: str = "country") -> str:
 # compact in payments (SEPA remittance information, EPC QR code, EN 16931 BT-83).
 RF_MAX_BODY = 21
 _RF_BODY = re.compile(r"[A-Z0-9]{1,21}")
+_RF_WHOLE = re.compile(r"RF[0-9]{2}[A-Z0-9]{1,21}")
 _RF_START = re.compile(r"RF[0-9]{2}", re.IGNORECASE)
 _RF_RUN = re.compile(r"[A-Za-z0-9]+")
+# Between the printed groups: a space, or the no-break spaces of a copy from our PDFs.
+_GROUP_SEPARATORS = (" ", "\u00a0", "\u202f")
+
+
+_BASE36_DIGITS = str.maketrans({char: str(int(char, 36)) for char in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 
 
 def _mod97(text: str) -> int:
-    """ISO 7064 MOD 97-10 of letters and digits (A=10 … Z=35), digit by digit."""
-    remainder = 0
-    for char in text:
-        for digit in str(int(char, 36)):
-            remainder = (remainder * 10 + int(digit)) % 97
-    return remainder
+    """ISO 7064 MOD 97-10 of upper-case letters and digits, each letter read as its two
+    digits (A=10 … Z=35), the whole as one integer."""
+    return int(text.translate(_BASE36_DIGITS)) % 97
 
 
 def rf_reference(body: str) -> str:
@@ -167,13 +170,7 @@ def compact_rf(text: str) -> str:
 def is_valid_rf(text: str) -> bool:
     """Whether `text` (spaces and case ignored) is an RF reference whose check digits hold."""
     compact = compact_rf(text)
-    return (
-        len(compact) >= 5
-        and compact[:2] == "RF"
-        and compact[2:4].isdigit()
-        and bool(_RF_BODY.fullmatch(compact[4:]))
-        and _mod97(compact[4:] + compact[:4]) == 1
-    )
+    return bool(_RF_WHOLE.fullmatch(compact)) and _mod97(compact[4:] + compact[:4]) == 1
 
 
 def format_rf(reference: str) -> str:
@@ -202,7 +199,7 @@ def _rf_candidates(text: str, start: int):
             yield compact.upper()
         position = run.end()
         grouped = len(chunk) == 4 and len(compact) % 4 == 0
-        if not (grouped and text[position : position + 1] == " "):
+        if not (grouped and text[position : position + 1] in _GROUP_SEPARATORS):
             return
         position += 1
 

@@ -67,6 +67,7 @@ def test_a_message_for_one_invoice_asks_for_its_rf_reference(company, customer, 
     reminder = proposed(company, customer, SENDS[1])
     _subject, body = default_message(reminder)
     lines = body.splitlines()
+    assert "en rappelant la référence de paiement indiquée ci-dessous." in body
     iban = NBSP.join(["FR76", "3000", "6000", "0112", "3456", "7890", "189"])
     assert f"Règlement par virement sur le compte IBAN {iban} (BIC AGRIFRPP)." in lines
     # FA2025-00001 -> body FA202500001, ISO 7064 MOD 97-10 check digits 84.

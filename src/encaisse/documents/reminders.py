@@ -370,8 +370,12 @@ def letter_texts(reminder: Reminder, claim: Claim, as_of: dt.date, *, letter=Tru
         after.append(
             "Il s'agit probablement d'un simple oubli. Nous vous remercions de bien vouloir "
             "procéder au règlement de cette somme dans les meilleurs délais, de préférence "
-            "par virement sur le compte indiqué ci-dessous, en rappelant les numéros des "
-            "factures."
+            "par virement sur le compte indiqué ci-dessous, en rappelant "
+            + (
+                "les numéros des factures."
+                if count > 1
+                else "la référence de paiement indiquée ci-dessous."
+            )
         )
         after.append(
             "Si votre règlement nous est parvenu entre-temps, veuillez ne pas tenir compte "

@@ -25,7 +25,9 @@ from encaisse.identifiers import RF_MAX_BODY, rf_reference
 
 def reference_body(number: str) -> str:
     """'FA2026-00123' -> 'FA202600123': the number's ASCII letters and digits, upper case,
-    the last 21 of them."""
+    the last 21 of them. To find the invoice of a reference read in a bank label
+    (identifiers.find_rf), compare its body (`rf[4:]`) with this: no check digits to
+    compute for each open invoice."""
     body = "".join(char for char in number if char.isascii() and char.isalnum()).upper()
     return body[-RF_MAX_BODY:]
 
