@@ -8,6 +8,7 @@ from .parser import DecimalJSONParser
 from .routers import (
     banking_matching,
     banking_report,
+    banking_import,  # import lane
     collection,
     customers,
     disputes,
@@ -60,3 +61,6 @@ api.add_router("/ledger", ledger.router)
 api.add_router("/bank-lines", banking_matching.router)
 # --- report lane (banking) ---
 api.add_router("/reports", banking_report.router)
+# --- import lane ---
+api.add_router("/bank-statements", banking_import.statements_router)
+api.add_router("/bank-lines", banking_import.lines_router)
