@@ -363,10 +363,10 @@ class Book:
             if owners and len(owners) <= 300:
                 shortlist |= owners
         for customer in shortlist:
-            ratio = max(
-                fuzz.token_sort_ratio(key, self.customer_key[customer]),
-                fuzz.WRatio(key, self.customer_key[customer]),
-            )
+            target = self.customer_key[customer]
+            ratio = fuzz.token_sort_ratio(key, target)
+            if len(key) >= 10 and target.startswith(key):  # a truncated name
+                ratio = max(ratio, 95)
             if ratio >= 70:
                 scores[customer] = max(scores.get(customer, 0), int(ratio))
         return scores
@@ -406,7 +406,8 @@ class Book:
             for candidate in self._named(line, customer, ev, en, nv):
                 add(candidate)
         # Customers the payer's IBAN or name points to.
-        known = set(iban_customers) | {c for c, s in names.items() if s >= 82}
+        close = sorted((c for c, s in names.items() if s >= 82), key=lambda c: -names[c])
+        known = set(iban_customers) | set(close[:5])
         for customer in known - set(named_by_customer):
             for candidate in self._by_amount_of(line, customer):
                 add(candidate)

@@ -14,8 +14,9 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import DateTimeField, F, JSONField, Sum
+from django.utils import timezone
 
 from encaisse import bulk, clock
 from encaisse.audit import services as audit
@@ -34,6 +35,8 @@ from encaisse.receivables.models import (
     CreditNoteCredit,
     Installment,
     Payment,
+    Refund,
+    RemittanceSlip,
     WriteOff,
 )
 from encaisse.receivables.services.payments import SERIES
@@ -47,6 +50,68 @@ CENT = Decimal("0.01")
 
 def money(value: int) -> Decimal:
     return (Decimal(value) * CENT).quantize(CENT)
+
+
+def insert(model, objs: list) -> None:
+    """Insert model instances, setting their primary keys: COPY on PostgreSQL
+    (encaisse.bulk.insert); on SQLite one prepared INSERT run over every row, ids given
+    from the table's sequence (the transaction holds SQLite's only write lock: no other
+    writer can take them meanwhile). Django's bulk_create builds one SQL text per batch
+    of a few rows there, which costs more than the rows themselves."""
+    if not objs:
+        return
+    if connection.vendor != "sqlite":
+        bulk.insert(model, objs)
+        return
+    meta = model._meta
+    table = meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        cursor.execute(f'SELECT max("{meta.pk.column}") FROM "{table}"')
+        start = max(row[0] if row else 0, cursor.fetchone()[0] or 0)
+        now = timezone.now()
+        fields = meta.concrete_fields
+        for offset, obj in enumerate(objs, start=1):
+            obj.pk = start + offset
+            for field in fields:
+                if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                    setattr(obj, field.attname, now)
+        columns = ", ".join(f'"{f.column}"' for f in fields)
+        marks = ", ".join("?" for _ in fields)
+        # sqlite3 adapts ints, texts, dates and Decimals itself (Django registers the
+        # adapters); aware datetimes and JSON go through their fields.
+        db = connections[DEFAULT_DB_ALIAS]
+        preps = [
+            (f.attname, f.get_db_prep_save if isinstance(f, DateTimeField | JSONField) else None)
+            for f in fields
+        ]
+        rows = [
+            tuple(
+                prep(getattr(obj, name), db) if prep else getattr(obj, name) for name, prep in preps
+            )
+            for obj in objs
+        ]
+        cursor.cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)
+
+
+def update(model, objs: list, names: list[str]) -> None:
+    """UPDATE each row's `names` columns to its values, one prepared statement."""
+    if not objs:
+        return
+    meta = model._meta
+    fields = [meta.get_field(n) for n in names]
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = (
+        f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {sets} "
+        f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s"
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 class _Numbers:
@@ -98,8 +163,8 @@ def _entries(company, journal, specs) -> list[JournalEntry]:
                 source_id=source.pk,
             )
         )
-    bulk.insert(JournalEntry, entries)
-    bulk.insert(
+    insert(JournalEntry, entries)
+    insert(
         JournalLine,
         [
             JournalLine(
@@ -120,7 +185,7 @@ def _entries(company, journal, specs) -> list[JournalEntry]:
 
 def _audit(company, by, action, objects_changes):
     actor = audit.actor(by)
-    bulk.insert(
+    insert(
         AuditEntry,
         [
             AuditEntry(
@@ -166,10 +231,106 @@ def apply_many(company, book, rows, *, by, on: dt.date | None = None) -> None:
             ensure_open(company, day)
         matched = [(line, c) for line, c in rows if c.kind == "installments"]
         assigned = [(line, c) for line, c in rows if c.kind == "rule"]
+        records = [(line, c) for line, c in rows if c.kind in RECORD_KINDS]
         if matched:
             _apply_installments(company, book, matched, by=by, on=on)
         if assigned:
             _apply_rules(company, assigned, by=by, on=on)
+        if records:
+            _apply_records(company, records, by=by, on=on)
+
+
+RECORD_KINDS = ("payment", "payments", "remittance", "refund")
+
+
+def _apply_records(company, rows, *, by, on):
+    """Lines matched to what is already recorded: payments (one, or a direct-debit
+    batch), a cheque remittance slip, a refund. Checked as match_payments,
+    match_remittance and match_refund check."""
+    actor = audit.actor(by)
+    live = BankMatch.objects.filter(company=company, undone_on__isnull=True)
+    payment_ids = sorted({pk for _, c in rows for pk in c.payments})
+    payments = {
+        p.pk: p
+        for p in Payment.objects.select_for_update()
+        .filter(company=company, pk__in=payment_ids, remittance__isnull=True)
+        .order_by("pk")
+    }
+    slips = {
+        pk: total
+        for pk, total in RemittanceSlip.objects.filter(
+            company=company, pk__in=[c.remittance for _, c in rows if c.remittance]
+        )
+        .annotate(total=Sum("payments__amount"))
+        .values_list("pk", "total")
+    }
+    refunds = {
+        r.pk: r
+        for r in Refund.objects.filter(
+            company=company, pk__in=[c.refund for _, c in rows if c.refund]
+        )
+    }
+    taken = set(live.filter(payment_id__in=payment_ids).values_list("payment_id", flat=True))
+    taken_slips = set(live.filter(remittance_id__in=slips).values_list("remittance_id", flat=True))
+    taken_refunds = set(live.filter(refund_id__in=refunds).values_list("refund_id", flat=True))
+    matches, per_line = [], []
+    for line, c in rows:
+        common = dict(
+            company=company,
+            line=line,
+            automatic=True,
+            score=c.score,
+            explanation=c.explanation[:500],
+            matched_on=on,
+            matched_by=actor,
+        )
+        if c.payments:
+            if (
+                any(pk not in payments or pk in taken for pk in c.payments)
+                or sum((payments[pk].amount for pk in c.payments), ZERO) != line.amount
+            ):
+                raise Conflict("stale_book", "Un règlement a changé depuis le calcul.")
+            made = [
+                BankMatch(amount=payments[pk].amount, payment_id=pk, **common) for pk in c.payments
+            ]
+        elif c.remittance:
+            if c.remittance in taken_slips or slips.get(c.remittance) != line.amount:
+                raise Conflict("stale_book", "Un bordereau a changé depuis le calcul.")
+            made = [BankMatch(amount=line.amount, remittance_id=c.remittance, **common)]
+        else:
+            refund = refunds.get(c.refund)
+            if refund is None or c.refund in taken_refunds or refund.amount != -line.amount:
+                raise Conflict("stale_book", "Un remboursement a changé depuis le calcul.")
+            made = [BankMatch(amount=line.amount, refund_id=c.refund, **common)]
+        matches += made
+        per_line.append(made)
+    insert(BankMatch, matches)
+    operations = [
+        MatchOperation(
+            company=company, line=line, kind=MatchOperation.Kind.MATCH, done_on=on, done_by=actor
+        )
+        for line, _ in rows
+    ]
+    insert(MatchOperation, operations)
+    through = MatchOperation.matches.through
+    insert(
+        through,
+        [
+            through(matchoperation_id=op.pk, bankmatch_id=m.pk)
+            for op, made in zip(operations, per_line, strict=True)
+            for m in made
+        ],
+    )
+    _statuses(rows, LineStatus.MATCHED)
+    _audit(
+        company,
+        by,
+        "bank_line.matched",
+        [
+            (line, {"automatic": True, "score": c.score, "explanation": c.explanation})
+            for line, c in rows
+        ],
+    )
 
 
 def _apply_installments(company, book, rows, *, by, on):
@@ -230,7 +391,7 @@ def _apply_installments(company, book, rows, *, by, on):
                 created_by=actor,
             )
         )
-    bulk.insert(Payment, payments)
+    insert(Payment, payments)
     # Write-offs (one per line that has one): numbered, inserted.
     losses = defaultdict(list)  # line id -> [(installment id, WriteOff)]
     with_loss = [(line, pk, a) for line, c in rows for pk, a in c.write_offs]
@@ -252,7 +413,7 @@ def _apply_installments(company, book, rows, *, by, on):
                     ),
                 )
             )
-        bulk.insert(WriteOff, [w for pairs in losses.values() for _, w in pairs])
+        insert(WriteOff, [w for pairs in losses.values() for _, w in pairs])
     # Allocations: credit notes first, then the payment, then the write-off.
     allocations, by_line = [], defaultdict(list)
     for (line, c), payment in zip(rows, payments, strict=True):
@@ -308,7 +469,7 @@ def _apply_installments(company, book, rows, *, by, on):
             paid[allocation.payment_id] += allocation.amount
     if any(paid[p.pk] != p.amount for p in payments):
         raise Conflict("stale_book", "Un règlement ne serait pas lettré en entier.")
-    bulk.insert(Allocation, allocations)
+    insert(Allocation, allocations)
     # The stored amounts, from the rows locked above and what was just allocated (as
     # refresh_settled recomputes them; `encaisse receivables check-open-amounts` agrees).
     changed, settled_invoices = [], set()
@@ -319,10 +480,10 @@ def _apply_installments(company, book, rows, *, by, on):
             installment.settled_on = on
             settled_invoices.add(installment.invoice_id)
         changed.append(installment)
-    Installment.objects.bulk_update(changed, ["open_amount", "settled_on"], batch_size=500)
+    update(Installment, changed, ["open_amount", "settled_on"])
     for pk, amount in used.items():
         notes[pk].unallocated_amount -= amount
-    CreditNoteCredit.objects.bulk_update(list(notes.values()), ["unallocated_amount"])
+    update(CreditNoteCredit, list(notes.values()), ["unallocated_amount"])
     if settled_invoices:
         collect_paid(settled_invoices)
     # The books: payments (bank journal), write-offs (miscellaneous).
@@ -377,7 +538,7 @@ def _apply_installments(company, book, rows, *, by, on):
         )
         for (line, c), p in zip(rows, payments, strict=True)
     ]
-    bulk.insert(BankMatch, matches)
+    insert(BankMatch, matches)
     operations = [
         MatchOperation(
             company=company,
@@ -431,9 +592,9 @@ def _apply_installments(company, book, rows, *, by, on):
 
 
 def _operations(operations, matches):
-    bulk.insert(MatchOperation, operations)
+    insert(MatchOperation, operations)
     through = MatchOperation.matches.through
-    bulk.insert(
+    insert(
         through,
         [
             through(matchoperation_id=op.pk, bankmatch_id=m.pk)
@@ -462,7 +623,7 @@ def _apply_rules(company, rows, *, by, on):
         )
         for line, c in rows
     ]
-    bulk.insert(MatchOperation, operations)
+    insert(MatchOperation, operations)
     specs = []
     for (line, c), op in zip(rows, operations, strict=True):
         bank = line.account.ledger_account or chart.BANK
@@ -488,9 +649,9 @@ def _apply_rules(company, rows, *, by, on):
         )
         for (line, c), entry in zip(rows, entries, strict=True)
     ]
-    bulk.insert(BankMatch, matches)
+    insert(BankMatch, matches)
     through = MatchOperation.matches.through
-    bulk.insert(
+    insert(
         through,
         [
             through(matchoperation_id=op.pk, bankmatch_id=m.pk)
