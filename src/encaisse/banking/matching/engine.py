@@ -27,7 +27,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .text import (
     find_numbers,
@@ -225,8 +225,10 @@ class Book:
             parsed = parse_number(number)
             if parsed:
                 self.by_number[parsed[1:]].append(("v", invoice))
+        self.invoice_open: dict[int, int] = defaultdict(int)
         for item in self.items.values():
             self._index_amount(item.id)
+            self.invoice_open[item.invoice] += item.open
         for invoice in self.by_invoice:
             self._index_invoice(invoice)
         self.notes: dict[int, NoteCredit] = {n.id: n for n in notes}
@@ -291,6 +293,7 @@ class Book:
             item = self.items[item_id]
             self.by_amount[item.open].discard(("i", item_id))
             item.open -= amount
+            self.invoice_open[item.invoice] -= amount
             if item.open < 0:
                 raise AssertionError(f"over-allocated item {item_id}")
             self._index_amount(item_id)
@@ -333,8 +336,12 @@ class Book:
                 written = f"{prefix}{year}-{digits}"
                 for seq in near_sequences(digits):
                     for kind, pk in self.by_number.get((year, seq), ()):
-                        if kind in kinds:
-                            (near_v if kind == "v" else near_n).setdefault(pk, written)
+                        # A near number counts with the amount only: the invoice's open
+                        # amount equal, or within the write-off tolerance.
+                        if kind == "v" and "v" in kinds:
+                            gap = self.invoice_open.get(pk, 0) - line.amount
+                            if 0 <= gap <= self.tolerance:
+                                near_v.setdefault(pk, written)
         for ref in find_rf(line.text):
             invoice = self.rf.get(ref)
             if invoice is not None:
@@ -362,13 +369,16 @@ class Book:
             owners = self.tokens.get(token)
             if owners and len(owners) <= 300:
                 shortlist |= owners
-        for customer in shortlist:
-            ratio = max(
-                fuzz.token_sort_ratio(key, self.customer_key[customer]),
-                fuzz.WRatio(key, self.customer_key[customer]),
-            )
-            if ratio >= 70:
-                scores[customer] = max(scores.get(customer, 0), int(ratio))
+        keys = self.customer_key
+        choices = {customer: keys[customer] for customer in shortlist}
+        for _, ratio, customer in process.extract(
+            key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=70, limit=None
+        ):
+            scores[customer] = max(scores.get(customer, 0), int(ratio))
+        if len(key) >= 10:  # a truncated name
+            for customer, target in choices.items():
+                if target.startswith(key):
+                    scores[customer] = max(scores.get(customer, 0), 95)
         return scores
 
     # -------------------------------------------------------------- candidates
@@ -399,14 +409,13 @@ class Book:
             if self.notes[pk].open > 0:
                 named_by_customer[self.notes[pk].customer][1].add(pk)
         for pk, written in near_v.items():
-            gap = sum(i.open for i in self.invoice_items(pk)) - line.amount
-            if 0 <= gap <= self.tolerance:  # a near number counts with the amount only
-                named_by_customer[self.invoice_customer[pk]][2][pk] = written
+            named_by_customer[self.invoice_customer[pk]][2][pk] = written
         for customer, (ev, en, nv, _) in named_by_customer.items():
             for candidate in self._named(line, customer, ev, en, nv):
                 add(candidate)
         # Customers the payer's IBAN or name points to.
-        known = set(iban_customers) | {c for c, s in names.items() if s >= 82}
+        close = sorted((c for c, s in names.items() if s >= 82), key=lambda c: -names[c])
+        known = set(iban_customers) | set(close[:5])
         for customer in known - set(named_by_customer):
             for candidate in self._by_amount_of(line, customer):
                 add(candidate)

@@ -14,8 +14,10 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import DateTimeField, F, JSONField, Sum
+from django.db.models.base import ModelState
+from django.utils import timezone
 
 from encaisse import bulk, clock
 from encaisse.audit import services as audit
@@ -34,6 +36,8 @@ from encaisse.receivables.models import (
     CreditNoteCredit,
     Installment,
     Payment,
+    Refund,
+    RemittanceSlip,
     WriteOff,
 )
 from encaisse.receivables.services.payments import SERIES
@@ -47,6 +51,81 @@ CENT = Decimal("0.01")
 
 def money(value: int) -> Decimal:
     return (Decimal(value) * CENT).quantize(CENT)
+
+
+def make(model, **values):
+    """A model instance for `insert`, built without Model.__init__ (its descriptors and
+    signals cost more than the row's insert): attribute names (`customer_id`), the
+    fields' defaults for the others."""
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    for field in model._meta.concrete_fields:
+        if field.attname not in values and not field.primary_key:
+            values[field.attname] = field.get_default()
+    obj.__dict__.update(values)
+    return obj
+
+
+def insert(model, objs: list) -> None:
+    """Insert model instances, setting their primary keys: COPY on PostgreSQL
+    (encaisse.bulk.insert); on SQLite one prepared INSERT run over every row, ids given
+    from the table's sequence (the transaction holds SQLite's only write lock: no other
+    writer can take them meanwhile). Django's bulk_create builds one SQL text per batch
+    of a few rows there, which costs more than the rows themselves."""
+    if not objs:
+        return
+    if connection.vendor != "sqlite":
+        bulk.insert(model, objs)
+        return
+    meta = model._meta
+    table = meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        cursor.execute(f'SELECT max("{meta.pk.column}") FROM "{table}"')
+        start = max(row[0] if row else 0, cursor.fetchone()[0] or 0)
+        now = timezone.now()
+        fields = meta.concrete_fields
+        for offset, obj in enumerate(objs, start=1):
+            obj.pk = start + offset
+            for field in fields:
+                if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                    setattr(obj, field.attname, now)
+        columns = ", ".join(f'"{f.column}"' for f in fields)
+        marks = ", ".join("?" for _ in fields)
+        # sqlite3 adapts ints, texts, dates and Decimals itself (Django registers the
+        # adapters); aware datetimes and JSON go through their fields.
+        db = connections[DEFAULT_DB_ALIAS]
+        preps = [
+            (f.attname, f.get_db_prep_save if isinstance(f, DateTimeField | JSONField) else None)
+            for f in fields
+        ]
+        rows = [
+            tuple(
+                prep(getattr(obj, name), db) if prep else getattr(obj, name) for name, prep in preps
+            )
+            for obj in objs
+        ]
+        cursor.cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)
+
+
+def update(model, objs: list, names: list[str]) -> None:
+    """UPDATE each row's `names` columns to its values, one prepared statement."""
+    if not objs:
+        return
+    meta = model._meta
+    fields = [meta.get_field(n) for n in names]
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = (
+        f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {sets} "
+        f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s"
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 class _Numbers:
@@ -84,8 +163,9 @@ def _entries(company, journal, specs) -> list[JournalEntry]:
         if debit != credit:
             raise AssertionError(f"Unbalanced entry {label}: {debit} != {credit}")
         entries.append(
-            JournalEntry(
-                company=company,
+            make(
+                JournalEntry,
+                company_id=company.pk,
                 journal=journal,
                 year=day.year,
                 number=next(numbers[day.year]),
@@ -98,13 +178,14 @@ def _entries(company, journal, specs) -> list[JournalEntry]:
                 source_id=source.pk,
             )
         )
-    bulk.insert(JournalEntry, entries)
-    bulk.insert(
+    insert(JournalEntry, entries)
+    insert(
         JournalLine,
         [
-            JournalLine(
+            make(
+                JournalLine,
                 entry_id=entry.pk,
-                account=accounts[number],
+                account_id=accounts[number].pk,
                 customer_id=customer,
                 label=entry.label,
                 debit=d,
@@ -120,12 +201,14 @@ def _entries(company, journal, specs) -> list[JournalEntry]:
 
 def _audit(company, by, action, objects_changes):
     actor = audit.actor(by)
-    bulk.insert(
+    actor_id = actor.pk if actor else None
+    insert(
         AuditEntry,
         [
-            AuditEntry(
-                company=company,
-                actor=actor,
+            make(
+                AuditEntry,
+                company_id=company.pk,
+                actor_id=actor_id,
                 action=action,
                 object_type=obj._meta.label_lower,
                 object_id=str(obj.pk),
@@ -142,7 +225,7 @@ def _lock_lines(company, rows):
     free = set(
         BankLine.objects.select_for_update()
         .filter(
-            company=company,
+            company_id=company.pk,
             pk__in=ids,
             status__in=[LineStatus.UNMATCHED, LineStatus.PROPOSED],
         )
@@ -166,20 +249,124 @@ def apply_many(company, book, rows, *, by, on: dt.date | None = None) -> None:
             ensure_open(company, day)
         matched = [(line, c) for line, c in rows if c.kind == "installments"]
         assigned = [(line, c) for line, c in rows if c.kind == "rule"]
+        records = [(line, c) for line, c in rows if c.kind in RECORD_KINDS]
         if matched:
             _apply_installments(company, book, matched, by=by, on=on)
         if assigned:
             _apply_rules(company, assigned, by=by, on=on)
+        if records:
+            _apply_records(company, records, by=by, on=on)
+
+
+RECORD_KINDS = ("payment", "payments", "remittance", "refund")
+
+
+def _apply_records(company, rows, *, by, on):
+    """Lines matched to what is already recorded: payments (one, or a direct-debit
+    batch), a cheque remittance slip, a refund. Checked as match_payments,
+    match_remittance and match_refund check."""
+    actor = audit.actor(by)
+    actor_id = actor.pk if actor else None
+    live = BankMatch.objects.filter(company_id=company.pk, undone_on__isnull=True)
+    payment_ids = sorted({pk for _, c in rows for pk in c.payments})
+    payments = {
+        p.pk: p
+        for p in Payment.objects.select_for_update()
+        .filter(company_id=company.pk, pk__in=payment_ids, remittance__isnull=True)
+        .order_by("pk")
+    }
+    slips = {
+        pk: total
+        for pk, total in RemittanceSlip.objects.filter(
+            company_id=company.pk, pk__in=[c.remittance for _, c in rows if c.remittance]
+        )
+        .annotate(total=Sum("payments__amount"))
+        .values_list("pk", "total")
+    }
+    refunds = {
+        r.pk: r
+        for r in Refund.objects.filter(
+            company_id=company.pk, pk__in=[c.refund for _, c in rows if c.refund]
+        )
+    }
+    taken = set(live.filter(payment_id__in=payment_ids).values_list("payment_id", flat=True))
+    taken_slips = set(live.filter(remittance_id__in=slips).values_list("remittance_id", flat=True))
+    taken_refunds = set(live.filter(refund_id__in=refunds).values_list("refund_id", flat=True))
+    matches, per_line = [], []
+    for line, c in rows:
+        common = dict(
+            company_id=company.pk,
+            line_id=line.pk,
+            automatic=True,
+            score=c.score,
+            explanation=c.explanation[:500],
+            matched_on=on,
+            matched_by_id=actor_id,
+        )
+        if c.payments:
+            if (
+                any(pk not in payments or pk in taken for pk in c.payments)
+                or sum((payments[pk].amount for pk in c.payments), ZERO) != line.amount
+            ):
+                raise Conflict("stale_book", "Un règlement a changé depuis le calcul.")
+            made = [
+                make(BankMatch, amount=payments[pk].amount, payment_id=pk, **common)
+                for pk in c.payments
+            ]
+        elif c.remittance:
+            if c.remittance in taken_slips or slips.get(c.remittance) != line.amount:
+                raise Conflict("stale_book", "Un bordereau a changé depuis le calcul.")
+            made = [make(BankMatch, amount=line.amount, remittance_id=c.remittance, **common)]
+        else:
+            refund = refunds.get(c.refund)
+            if refund is None or c.refund in taken_refunds or refund.amount != -line.amount:
+                raise Conflict("stale_book", "Un remboursement a changé depuis le calcul.")
+            made = [make(BankMatch, amount=line.amount, refund_id=c.refund, **common)]
+        matches += made
+        per_line.append(made)
+    insert(BankMatch, matches)
+    operations = [
+        make(
+            MatchOperation,
+            company_id=company.pk,
+            line_id=line.pk,
+            kind=MatchOperation.Kind.MATCH,
+            done_on=on,
+            done_by_id=actor_id,
+        )
+        for line, _ in rows
+    ]
+    insert(MatchOperation, operations)
+    through = MatchOperation.matches.through
+    insert(
+        through,
+        [
+            make(through, matchoperation_id=op.pk, bankmatch_id=m.pk)
+            for op, made in zip(operations, per_line, strict=True)
+            for m in made
+        ],
+    )
+    _statuses(rows, LineStatus.MATCHED)
+    _audit(
+        company,
+        by,
+        "bank_line.matched",
+        [
+            (line, {"automatic": True, "score": c.score, "explanation": c.explanation})
+            for line, c in rows
+        ],
+    )
 
 
 def _apply_installments(company, book, rows, *, by, on):
     actor = audit.actor(by)
+    actor_id = actor.pk if actor else None
     # The credits used, then the installments, locked in id order; what they hold now.
     note_ids = sorted({pk for _, c in rows for pk, _ in c.notes})
     notes = {
         n.pk: n
         for n in CreditNoteCredit.objects.select_for_update()
-        .filter(company=company, pk__in=note_ids)
+        .filter(company_id=company.pk, pk__in=note_ids)
         .order_by("pk")
     }
     note_dates = dict(Invoice.objects.filter(pk__in=note_ids).values_list("pk", "issue_date"))
@@ -194,7 +381,7 @@ def _apply_installments(company, book, rows, *, by, on):
     installments = {
         i.pk: i
         for i in Installment.objects.select_for_update()
-        .filter(company=company, pk__in=item_ids)
+        .filter(company_id=company.pk, pk__in=item_ids)
         .order_by("pk")
     }
     settled = defaultdict(Decimal)
@@ -213,8 +400,9 @@ def _apply_installments(company, book, rows, *, by, on):
     for line, c in rows:
         amount = line.amount
         payments.append(
-            Payment(
-                company=company,
+            make(
+                Payment,
+                company_id=company.pk,
                 number=f"{SERIES['payment']}{line.booking_date.year}-"
                 f"{next(numbers[line.booking_date.year]):05d}",
                 customer_id=c.customer,
@@ -227,10 +415,10 @@ def _apply_installments(company, book, rows, *, by, on):
                 payer=(matching._payer(line) or customers.get(c.customer, ""))[:200],
                 reference=matching._reference(line),
                 bank_account=matching._iban_or_blank(line.counterparty_iban),
-                created_by=actor,
+                created_by_id=actor_id,
             )
         )
-    bulk.insert(Payment, payments)
+    insert(Payment, payments)
     # Write-offs (one per line that has one): numbered, inserted.
     losses = defaultdict(list)  # line id -> [(installment id, WriteOff)]
     with_loss = [(line, pk, a) for line, c in rows for pk, a in c.write_offs]
@@ -240,19 +428,20 @@ def _apply_installments(company, book, rows, *, by, on):
             losses[line.pk].append(
                 (
                     pk,
-                    WriteOff(
-                        company=company,
+                    make(
+                        WriteOff,
+                        company_id=company.pk,
                         number=f"{SERIES['write_off']}{on.year}-{next(numbers[on.year]):05d}",
                         customer_id=installments[pk].customer_id,
                         date=on,
                         amount=money(amount),
                         reason=f"Écart de règlement (frais bancaires), relevé du "
                         f"{line.booking_date:%d/%m/%Y}",
-                        created_by=actor,
+                        created_by_id=actor_id,
                     ),
                 )
             )
-        bulk.insert(WriteOff, [w for pairs in losses.values() for _, w in pairs])
+        insert(WriteOff, [w for pairs in losses.values() for _, w in pairs])
     # Allocations: credit notes first, then the payment, then the write-off.
     allocations, by_line = [], defaultdict(list)
     for (line, c), payment in zip(rows, payments, strict=True):
@@ -262,44 +451,47 @@ def _apply_installments(company, book, rows, *, by, on):
             for row in note_left:
                 take = min(row[1], amount)
                 if take > 0:
-                    allocation = Allocation(
-                        company=company,
+                    allocation = make(
+                        Allocation,
+                        company_id=company.pk,
                         customer_id=c.customer,
                         installment_id=pk,
                         credit_note_id=row[0],
                         amount=take,
                         allocated_on=max(on, note_dates[row[0]]),
                         paid_on=note_dates[row[0]],
-                        created_by=actor,
+                        created_by_id=actor_id,
                     )
                     allocations.append(allocation)
                     by_line[line.pk].append(allocation)
                     row[1] -= take
                     amount -= take
             if amount > 0:
-                allocation = Allocation(
-                    company=company,
+                allocation = make(
+                    Allocation,
+                    company_id=company.pk,
                     customer_id=c.customer,
                     installment_id=pk,
                     payment_id=payment.pk,
                     amount=amount,
                     allocated_on=on,
                     paid_on=payment.date,
-                    created_by=actor,
+                    created_by_id=actor_id,
                 )
                 allocations.append(allocation)
                 by_line[line.pk].append(allocation)
         for pk, loss in losses.get(line.pk, ()):
             allocations.append(
-                Allocation(
-                    company=company,
+                make(
+                    Allocation,
+                    company_id=company.pk,
                     customer_id=c.customer,
                     installment_id=pk,
                     write_off_id=loss.pk,
                     amount=loss.amount,
                     allocated_on=on,
                     paid_on=on,
-                    created_by=actor,
+                    created_by_id=actor_id,
                 )
             )
     paid = defaultdict(Decimal)
@@ -308,7 +500,7 @@ def _apply_installments(company, book, rows, *, by, on):
             paid[allocation.payment_id] += allocation.amount
     if any(paid[p.pk] != p.amount for p in payments):
         raise Conflict("stale_book", "Un règlement ne serait pas lettré en entier.")
-    bulk.insert(Allocation, allocations)
+    insert(Allocation, allocations)
     # The stored amounts, from the rows locked above and what was just allocated (as
     # refresh_settled recomputes them; `encaisse receivables check-open-amounts` agrees).
     changed, settled_invoices = [], set()
@@ -319,10 +511,10 @@ def _apply_installments(company, book, rows, *, by, on):
             installment.settled_on = on
             settled_invoices.add(installment.invoice_id)
         changed.append(installment)
-    Installment.objects.bulk_update(changed, ["open_amount", "settled_on"], batch_size=500)
+    update(Installment, changed, ["open_amount", "settled_on"])
     for pk, amount in used.items():
         notes[pk].unallocated_amount -= amount
-    CreditNoteCredit.objects.bulk_update(list(notes.values()), ["unallocated_amount"])
+    update(CreditNoteCredit, list(notes.values()), ["unallocated_amount"])
     if settled_invoices:
         collect_paid(settled_invoices)
     # The books: payments (bank journal), write-offs (miscellaneous).
@@ -364,30 +556,32 @@ def _apply_installments(company, book, rows, *, by, on):
         )
     # What the reconciliation keeps: matches, operations, statuses.
     matches = [
-        BankMatch(
-            company=company,
-            line=line,
+        make(
+            BankMatch,
+            company_id=company.pk,
+            line_id=line.pk,
             amount=p.amount,
             payment_id=p.pk,
             automatic=True,
             score=c.score,
             explanation=c.explanation[:500],
             matched_on=on,
-            matched_by=actor,
+            matched_by_id=actor_id,
         )
         for (line, c), p in zip(rows, payments, strict=True)
     ]
-    bulk.insert(BankMatch, matches)
+    insert(BankMatch, matches)
     operations = [
-        MatchOperation(
-            company=company,
-            line=line,
+        make(
+            MatchOperation,
+            company_id=company.pk,
+            line_id=line.pk,
             kind=MatchOperation.Kind.MATCH,
             recorded_payments=[p.pk],
             allocations=[a.pk for a in by_line[line.pk]],
             write_offs=[w.pk for _, w in losses.get(line.pk, ())],
             done_on=on,
-            done_by=actor,
+            done_by_id=actor_id,
         )
         for (line, _), p in zip(rows, payments, strict=True)
     ]
@@ -431,12 +625,12 @@ def _apply_installments(company, book, rows, *, by, on):
 
 
 def _operations(operations, matches):
-    bulk.insert(MatchOperation, operations)
+    insert(MatchOperation, operations)
     through = MatchOperation.matches.through
-    bulk.insert(
+    insert(
         through,
         [
-            through(matchoperation_id=op.pk, bankmatch_id=m.pk)
+            make(through, matchoperation_id=op.pk, bankmatch_id=m.pk)
             for op, m in zip(operations, matches, strict=True)
         ],
     )
@@ -450,19 +644,21 @@ def _statuses(rows, status):
 
 def _apply_rules(company, rows, *, by, on):
     actor = audit.actor(by)
+    actor_id = actor.pk if actor else None
     operations = [
-        MatchOperation(
-            company=company,
-            line=line,
+        make(
+            MatchOperation,
+            company_id=company.pk,
+            line_id=line.pk,
             kind=MatchOperation.Kind.ASSIGN,
             account=c.account,
             label=c.label[:200],
             done_on=on,
-            done_by=actor,
+            done_by_id=actor_id,
         )
         for line, c in rows
     ]
-    bulk.insert(MatchOperation, operations)
+    insert(MatchOperation, operations)
     specs = []
     for (line, c), op in zip(rows, operations, strict=True):
         bank = line.account.ledger_account or chart.BANK
@@ -475,25 +671,26 @@ def _apply_rules(company, rows, *, by, on):
         specs.append((line.booking_date, c.label, f"REL{line.pk}", op, lines))
     entries = _entries(company, Journal.BANK, specs)
     matches = [
-        BankMatch(
-            company=company,
-            line=line,
+        make(
+            BankMatch,
+            company_id=company.pk,
+            line_id=line.pk,
             amount=line.amount,
             entry_id=entry.pk,
             automatic=True,
             score=c.score,
             explanation=c.explanation[:500],
             matched_on=on,
-            matched_by=actor,
+            matched_by_id=actor_id,
         )
         for (line, c), entry in zip(rows, entries, strict=True)
     ]
-    bulk.insert(BankMatch, matches)
+    insert(BankMatch, matches)
     through = MatchOperation.matches.through
-    bulk.insert(
+    insert(
         through,
         [
-            through(matchoperation_id=op.pk, bankmatch_id=m.pk)
+            make(through, matchoperation_id=op.pk, bankmatch_id=m.pk)
             for op, m in zip(operations, matches, strict=True)
         ],
     )

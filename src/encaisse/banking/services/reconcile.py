@@ -58,7 +58,7 @@ from ..models import (
 from . import bulk, matching
 
 CHUNK = 1000  # engine matches applied per transaction
-BULK_KINDS = ("installments", "rule")
+BULK_KINDS = ("installments", "rule", "payment", "payments", "remittance", "refund")
 WINDOW = dt.timedelta(days=20)  # records this far from the lines' dates are candidates
 
 
