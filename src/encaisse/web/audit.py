@@ -96,10 +96,12 @@ ACTION_LABELS = {
     "bank_reconciliation.validated": "État de rapprochement validé",
     # --- review lane --- bank reconciliation review screen
     "bank_line.matched": "Ligne de relevé rapprochée",
-    "bank_line.split": "Ligne de relevé répartie",
     "bank_line.assigned": "Ligne de relevé imputée à un compte",
     "bank_line.ignored": "Ligne de relevé ignorée",
     "bank_line.unmatched": "Rapprochement annulé",
+    "bank_line.unignored": "Ligne de relevé remise à traiter",
+    "bank_rule.created": "Règle d'imputation créée",
+    "bank.reconciled": "Rapprochement automatique",
 }
 
 # Keys of `changes` that are not model fields.

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from encaisse.banking import review
 from encaisse.banking.models import BankAccount, BankLine, LineStatus
 from encaisse.companies.permissions import RECONCILE_BANK
-from encaisse.errors import DomainError
+from encaisse.errors import Conflict, DomainError
 from encaisse.jobs.models import Job
 from encaisse.money import format_eur
 from encaisse.validation import parse_decimal
@@ -125,7 +125,7 @@ def _lines(request, condition, status):
         BankLine.objects.filter(company=request.company)
         .filter(condition)
         .filter(_status_q(status))
-        .select_related("account")
+        .select_related("account", "proposal")
         .order_by("booking_date", "pk")
     )
 
@@ -153,7 +153,7 @@ def _back(request) -> str:
 
 def _line(request, pk):
     return get_object_or_404(
-        BankLine.objects.select_related("account", "statement", "company"),
+        BankLine.objects.select_related("account", "statement", "company", "proposal"),
         pk=pk,
         company=request.company,
     )
@@ -335,7 +335,7 @@ def _failed(request, line, forms_, status=422, exc=None):
     """The screen again with the errors; a line handled meanwhile says so on top."""
     from django.http import QueryDict
 
-    if exc is not None and exc.field == "line":
+    if exc is not None:
         forms_ = {"accept_error": exc.message}
 
     params = QueryDict(request.POST.get("back", ""))
@@ -381,7 +381,7 @@ def bank_review_split(request, pk):
     try:
         review.split(line, rows, by=request.user)
     except DomainError as exc:
-        if exc.field == "line":
+        if isinstance(exc, Conflict):
             return _failed(request, line, {}, exc=exc)
         shown = [{"what": w, "amount": a, "errors": []} for w, a in rows]
         kept = [n for n, (w, a) in enumerate(rows) if w.strip() or a.strip()]
@@ -416,7 +416,7 @@ def bank_review_assign(request, pk):
         try:
             review.assign(line, data["account"], data["label"], rule=data["rule"], by=request.user)
         except DomainError as exc:
-            if exc.field == "line":
+            if isinstance(exc, Conflict):
                 return _failed(request, line, {}, exc=exc)
             add_domain_error(form, exc)
         else:
@@ -433,7 +433,7 @@ def bank_review_ignore(request, pk):
         try:
             review.ignore(line, form.cleaned_data["reason"], by=request.user)
         except DomainError as exc:
-            if exc.field == "line":
+            if isinstance(exc, Conflict):
                 return _failed(request, line, {}, exc=exc)
             add_domain_error(form, exc)
         else:
