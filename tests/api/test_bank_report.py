@@ -4,7 +4,7 @@ tests/banking/test_reconciliation_report.py, figures by hand."""
 import pytest
 
 from tests.banking import factories_report as bank
-from tests.banking.test_reconciliation_report import book as book  # noqa: F401 (fixture)
+from tests.banking.test_reconciliation_report import book as book
 
 from .conftest import assert_error
 
