@@ -87,6 +87,9 @@ PAGES = [
     ("web:remittances", [], 12),
     ("web:aged_balance", [], 15),
     ("web:dso", [], 21),
+    ("web:bank_reconciliation", [], 12),  # no bank account in this book: the empty state
+    ("web:bank_reconciliations", [], 12),
+    ("web:cash", [], 14),
     ("web:disputes", [], 16),
     ("web:promises", [], 13),
     ("web:reminders", [], 12),

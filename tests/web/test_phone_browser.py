@@ -82,6 +82,9 @@ def pages(company, admin, make_invoice, product, pay):
         ("web:credit_positions", []),
         ("web:aged_balance", []),
         ("web:dso", []),
+        ("web:bank_reconciliation", []),
+        ("web:bank_reconciliations", []),
+        ("web:cash", []),
         ("web:outbox", []),
         ("web:company_settings", []),
     ]

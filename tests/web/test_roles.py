@@ -36,6 +36,7 @@ from encaisse.companies.permissions import (
     ISSUE_CREDIT_NOTES,
     ISSUE_INVOICES,
     MANAGE_JOBS,
+    RECONCILE_BANK,
     RECORD_PAYMENTS,
     ROLE_PERMISSIONS,
     SEND_STATEMENTS,
@@ -45,6 +46,7 @@ from encaisse.dunning import litigation
 from encaisse.dunning.models import ReminderStatus
 from encaisse.dunning.run import run_dunning
 from encaisse.receivables.models import Allocation
+from tests.banking import factories_report as bank
 from tests.conftest import archived
 from tests.dunning.litigation_data import OPENED, make_debtor, make_invoices, remind
 
@@ -139,6 +141,14 @@ def world(company, admin, make_user, customer, make_invoice, product, service_pr
         by=admin,
     )
     users = {role: make_user(f"u-{role}", company, role) for role in ROLES}
+    # A bank account with a statement: the reconciliation report and its validation.
+    account = bank.account(company)
+    bank.statement(
+        account,
+        opening=(dt.date(2025, 4, 1), "0.00"),
+        closing=(dt.date(2025, 4, 30), "100.00"),
+        lines=[(dt.date(2025, 4, 22), "100.00", "VIR DUPONT")],
+    )
     archived()  # the worker has rendered the issued documents: the pages as they stay
     return {
         "users": users,
@@ -193,6 +203,8 @@ MAIN_PAGES = {
     "company": ("web:company_settings", None, {EDIT_COMPANY}),
     "credit": ("web:credit_positions", None, set()),
     "outbox": ("web:outbox", None, set()),
+    "bank_reconciliation": ("web:bank_reconciliation", None, {RECONCILE_BANK}),
+    "cash": ("web:cash", None, set()),
 }
 
 
