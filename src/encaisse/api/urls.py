@@ -6,9 +6,9 @@ from . import errors
 from .auth import TokenAuth
 from .parser import DecimalJSONParser
 from .routers import (
+    banking_import,  # import lane
     banking_matching,
     banking_report,
-    banking_import,  # import lane
     collection,
     customers,
     disputes,
