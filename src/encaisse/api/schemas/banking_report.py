@@ -46,7 +46,7 @@ class ReconciliationSectionOut(Schema):
     items: list[ReconciliationItemOut] = Field(description="Au plus `limit`, depuis `offset`.")
 
 
-class StatementGapOut(Schema):
+class ReconciliationGapOut(Schema):
     statement: str
     closing_date: dt.date | None
     balance_gap: MoneyOut | None
@@ -61,7 +61,7 @@ class BankBalanceOut(Schema):
     from_opening: bool = Field(description="Aucun relevé clos à la date : solde initial lu.")
     lines_after: MoneyOut = Field(description="Lignes passées après ce solde, jusqu'à la date.")
     lines_after_count: int
-    gaps: list[StatementGapOut] = Field(description="Écarts trouvés à l'import, jusqu'à la date.")
+    gaps: list[ReconciliationGapOut] = Field(description="Écarts trouvés à l'import, jusqu'à la date.")
 
 
 class BankReconciliationOut(Schema):
