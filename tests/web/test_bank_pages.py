@@ -268,4 +268,4 @@ def test_export_of_a_statements_lines(admin_client, company, admin, sg_account):
 
 def test_nav_link_banque(admin_client):
     html = admin_client.get(reverse("web:home")).content.decode()
-    assert f'href="{reverse("web:bank_statements")}"' in html and ">Banque<" in html
+    assert f'href="{reverse("web:bank_statements")}"' in html and ">Relevés bancaires<" in html
