@@ -14,7 +14,7 @@ from stdnum.fr import siren as fr_siren
 from stdnum.fr import siret as fr_siret
 
 from encaisse.audit.models import AuditEntry
-from encaisse.banking.models import BankLine, BankStatement, LineStatus
+from encaisse.banking.models import BankLine, BankStatement, LineStatus, MatchRule
 from encaisse.catalog.models import Product
 from encaisse.companies.models import Company, Membership, Role
 from encaisse.customers.models import Contact, Customer
@@ -167,16 +167,21 @@ def test_demo_loads_a_valid_year_once():
         assert note.mentions["credited_invoice"]["number"] == note.credited_invoice.number
     assert Payment.objects.filter(company=company).count() > 100
 
-    # The bank: a CFONB statement of the last two weeks, imported and reconciled, with
-    # what a person still has to handle (a proposal, an unknown credit, the bank's fees).
-    statement = BankStatement.objects.get(company=company)
-    assert statement.balance_gap == 0 and statement.file.format == "cfonb120"
+    # The bank: a CFONB statement a month, imported and reconciled; the bank's own lines
+    # assigned by rules the accountant left; what a person still has to handle this
+    # month (proposals, an unknown credit, a card commission).
+    statements = BankStatement.objects.filter(company=company)
+    assert statements.count() >= 12
+    assert {s.balance_gap for s in statements} == {0} and {s.chain_gap for s in statements} <= {
+        0,
+        None,
+    }
     lines = BankLine.objects.filter(company=company)
     statuses = Counter(lines.values_list("status", flat=True))
-    assert statuses[LineStatus.MATCHED] >= 6, statuses
-    assert statuses[LineStatus.UNMATCHED] + statuses[LineStatus.PROPOSED] >= 4, statuses
-    assert lines.filter(amount__lt=0).exclude(status=LineStatus.MATCHED).count() == 3
-    assert "Banque : relevé CFONB" in text
+    assert statuses[LineStatus.MATCHED] >= 150 and statuses[LineStatus.ASSIGNED] >= 40, statuses
+    assert 3 <= statuses[LineStatus.UNMATCHED] + statuses[LineStatus.PROPOSED] <= 8, statuses
+    assert MatchRule.objects.filter(company=company).count() == 5
+    assert "Banque : " in text and "relevés CFONB importés" in text
 
     # Nothing was rendered while loading: every issued document waits for the worker,
     # its render job queued (make run starts the worker that renders them after).

@@ -61,7 +61,9 @@ class BankBalanceOut(Schema):
     from_opening: bool = Field(description="Aucun relevé clos à la date : solde initial lu.")
     lines_after: MoneyOut = Field(description="Lignes passées après ce solde, jusqu'à la date.")
     lines_after_count: int
-    gaps: list[ReconciliationGapOut] = Field(description="Écarts trouvés à l'import, jusqu'à la date.")
+    gaps: list[ReconciliationGapOut] = Field(
+        description="Écarts trouvés à l'import, jusqu'à la date."
+    )
 
 
 class BankReconciliationOut(Schema):
