@@ -9,7 +9,7 @@ from encaisse.banking.models import LineStatus
 from encaisse.banking.reconciliation_report import validate_report
 from encaisse.banking.services.matching import match_line, match_payments, unmatch_line
 from encaisse.errors import Conflict
-from tests.banking.factories import make_line
+from tests.banking.factories import bank_account, make_line
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +43,22 @@ def test_a_validated_period_refuses_matches_in_it_and_undoing_what_it_counted(
     match_line(unknown, [(invoice, Decimal("78.00"))], customer=customer, by=admin, on=NOV_5)
     unknown.refresh_from_db()
     assert unknown.status == LineStatus.MATCHED
+
+
+def test_a_slip_credited_in_full_leaves_no_item_even_when_sqlite_sums_in_floats(
+    company, admin, customer, pay
+):
+    """1 662.60 + 4 835.76 − 6 498.36 is 9.1e-13 in binary floating point (SQLite's SUM):
+    the slip credited in one line must not stay « outstanding » for 0,00 €."""
+    from encaisse.banking.reconciliation_report import reconciliation_report
+    from encaisse.banking.services.matching import match_remittance
+    from encaisse.receivables.services.payments import create_remittance_slip
+
+    cheques = [pay(a, on=OCT_10, method="cheque") for a in ("1662.60", "4835.76")]
+    slip = create_remittance_slip(company, [c.pk for c in cheques], by=admin, on=OCT_10)
+    account = bank_account(company)  # on 512, where the payments are posted
+    line = make_line(company, "6498.36", "REMISE CHEQUES", on=OCT_20, account=account)
+    match_remittance(line, slip, by=admin, on=OCT_20)
+    report = reconciliation_report(account, OCT_31, limit=None)
+    assert report.section("cheques").items == []
+    assert report.section("credits").items == []

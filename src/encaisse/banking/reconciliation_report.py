@@ -365,7 +365,7 @@ items AS (
            b.kind, b.ref, b.day, b.amount - COALESCE(x.amount, 0) AS amount
     FROM book_items b
     LEFT JOIN matched x ON x.kind = b.kind AND x.ref = b.ref
-    WHERE b.amount - COALESCE(x.amount, 0) <> 0
+    WHERE ROUND(b.amount - COALESCE(x.amount, 0), 2) <> 0
     UNION ALL
     SELECT CASE WHEN l.amount - COALESCE(x.amount, 0) < 0 THEN 'debits'
                 ELSE 'credits' END,
@@ -373,7 +373,7 @@ items AS (
     FROM banking_bankline l
     LEFT JOIN line_matched x ON x.line_id = l.id
     WHERE l.account_id = %(account)s AND l.booking_date <= %(as_of)s
-      AND l.amount - COALESCE(x.amount, 0) <> 0
+      AND ROUND(l.amount - COALESCE(x.amount, 0), 2) <> 0
 ),
 ranked AS (
     SELECT i.*,
