@@ -382,3 +382,24 @@ def test_fingerprint_ignores_spacing_and_accents_not_amounts_or_dates():
 def test_money_formatting_of_gaps():
     assert imports.money(Decimal("-1234.5")) == "-1\u202f234,50\u00a0€"
     assert imports.money(Decimal("12.34"), "CHF") == "12,34\u00a0CHF"
+
+
+def test_two_accounts_of_a_file_never_go_into_one(company, sg_account, accountant):
+    # OFX: a current and a savings account with the same ACCTID, told apart by the type
+    # (and here, the bank id).
+    checking = january(iban="", account_number="01234567890 CHECKING", bank_id="30003")
+    savings = january(iban="", account_number="01234567890 SAVINGS", bank_id="00000")
+    with pytest.raises(ValidationFailed) as caught:
+        run(company, sg_account, [checking, savings], accountant)
+    assert caught.value.code == "ambiguous_account"
+    assert "n° 01234567890 SAVINGS, banque 00000" in caught.value.message
+    assert counts() == (0, 0, 0)
+    # Another bank's code with the same account number is another account.
+    with pytest.raises(ValidationFailed) as caught:
+        run(
+            company,
+            sg_account,
+            [january(iban="", account_number="01234567890", bank_id="10907")],
+            accountant,
+        )
+    assert caught.value.code == "unknown_account"

@@ -15,7 +15,8 @@ ACCTID), must be the chosen account's, or another active account of the company 
 holding several accounts' statements imports each into its own); a statement of an
 account the company does not have refuses the whole file, naming that account. A file
 with no account identification at all is the chosen account's. A statement in another
-currency than its account is refused.
+currency than its account is refused. Two different accounts of one file (another IBAN,
+or another number, bank id or type) never go into one account: the file is refused.
 
 Balances: `balance_gap = opening + lines - closing` and `chain_gap = opening - the
 previous statement's closing` (the account's statement closing on or before this one's
@@ -289,12 +290,55 @@ def _number_of(account: BankAccount) -> str:
     return account.iban[4:]
 
 
-def _matches_number(account: BankAccount, number: str) -> bool:
+def _digits(text: str) -> str:
+    tokens = re.findall(r"[0-9A-Z]+", (text or "").upper())
+    return "".join(t for t in tokens if any(c.isdigit() for c in t))
+
+
+def _matches_number(account: BankAccount, number: str, bank_id: str = "") -> bool:
     """Does a bank's own account number (CFONB bank + branch + account, OFX ACCTID)
-    name this account? Compared digits only, inside the IBAN's domestic number."""
-    tokens = re.findall(r"[0-9A-Z]+", (number or "").upper())
-    digits = "".join(t for t in tokens if any(c.isdigit() for c in t))
-    return len(digits) >= 5 and digits in _number_of(account)
+    name this account? Its digits must lie inside the IBAN's domestic number, and so must
+    the bank code when the file gives one (not a BIC, not zeros)."""
+    digits = _digits(number)
+    if len(digits) < 5 or digits not in _number_of(account):
+        return False
+    bank = _digits(bank_id)
+    if bank and bank.isdigit() and bank.strip("0"):
+        return bank in _number_of(account)
+    return True
+
+
+def _identity(statement: Statement) -> tuple:
+    """What tells a file's accounts apart: the IBAN, else the number, bank and type."""
+    iban = _alnum(statement.account_iban)
+    if iban:
+        return ("iban", iban)
+    return ("number", " ".join(statement.account_number.split()), statement.bank_id.strip())
+
+
+def check_distinct_accounts(statements: list[Statement], targets: list[BankAccount]) -> None:
+    """Two different accounts of a file never go into one account of the company (an OFX
+    file of a current and a savings account with the same ACCTID: only the type and the
+    bank id tell them apart)."""
+    seen: dict[int, tuple] = {}
+    for statement, target in zip(statements, targets, strict=True):
+        identity = _identity(statement)
+        first = seen.setdefault(target.pk, identity)
+        if first != identity:
+            raise ValidationFailed(
+                "ambiguous_account",
+                f"Le fichier contient deux comptes différents ({_describe(first)} et "
+                f"{_describe(identity)}) qui correspondent tous deux au compte "
+                f"{target.name} ({target.iban}) : il n'est pas importé.",
+                "account",
+            )
+
+
+def _describe(identity: tuple) -> str:
+    if identity[0] == "iban":
+        return identity[1]
+    number, bank = identity[1], identity[2]
+    return f"n° {number}" + (f", banque {bank}" if bank else "")
 
 
 def _statement_name(statement: Statement) -> str:
@@ -320,7 +364,7 @@ def account_for(
         )
     if statement.account_number:
         for account in candidates:
-            if _matches_number(account, statement.account_number):
+            if _matches_number(account, statement.account_number, statement.bank_id):
                 return _active(account)
         raise ValidationFailed(
             "unknown_account",
@@ -508,6 +552,7 @@ def import_statements(
             _check_currency(statement, target)
             _check_amounts(statement)
             targets.append(target)
+        check_distinct_accounts(statements, targets)
         stored_file = StatementFile.objects.create(
             company=company,
             account=account,
