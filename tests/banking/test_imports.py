@@ -403,3 +403,26 @@ def test_two_accounts_of_a_file_never_go_into_one(company, sg_account, accountan
             accountant,
         )
     assert caught.value.code == "unknown_account"
+
+
+def test_a_masked_account_number_is_the_chosen_accounts(company, sg_account, accountant):
+    # Anonymised exports (OFX ACCTID « XXXXX XXXXX XXXXXXXXXXX »): nothing to compare.
+    run(
+        company,
+        sg_account,
+        [january(iban="", account_number="XXXXX XXXXX XXXXXXXXXXX")],
+        accountant,
+    )
+    assert BankStatement.objects.get().account == sg_account
+
+
+def test_parser_warnings_are_shown_in_the_summary(company, sg_account, accountant):
+    stmt = january()
+    stmt.warnings = ["ligne 12 : :61: après la fin du relevé, ignoré (+119,00)"]
+    result = run(company, sg_account, [stmt], accountant)
+    assert result.warnings == stmt.warnings
+    assert result.message.endswith(
+        "Avertissements du fichier : ligne 12 : :61: après la fin du relevé, ignoré (+119,00)."
+    )
+    entry = AuditEntry.objects.get(action="bank.statement_imported")
+    assert entry.changes["warnings"] == stmt.warnings

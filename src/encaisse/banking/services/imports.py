@@ -13,8 +13,9 @@ transaction. What is recognised and not imported twice:
 Which account: the statement's IBAN, else its bank account number (CFONB RIB, OFX
 ACCTID), must be the chosen account's, or another active account of the company (a file
 holding several accounts' statements imports each into its own); a statement of an
-account the company does not have refuses the whole file, naming that account. A file
-with no account identification at all is the chosen account's. A statement in another
+account the company does not have refuses the whole file, naming that account. A
+statement with no account identification (or a masked one: « XXXXX ») is the chosen
+account's. A statement in another
 currency than its account is refused. Two different accounts of one file (another IBAN,
 or another number, bank id or type) never go into one account: the file is refused.
 
@@ -97,6 +98,8 @@ class StatementSummary:
     opening_derived: bool = False
     gaps: list[Gap] = field(default_factory=list)
     statement: BankStatement | None = None
+    # What the parser passed over without refusing the file: shown, never dropped.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -123,6 +126,10 @@ class ImportResult:
     def gaps(self) -> list[Gap]:
         return [gap for s in self.statements for gap in s.gaps]
 
+    @property
+    def warnings(self) -> list[str]:
+        return [w for s in self.statements for w in s.warnings]
+
     def as_dict(self) -> dict:
         """The summary as JSON (the API, the job's result)."""
         return {
@@ -135,6 +142,7 @@ class ImportResult:
             "lines_imported": self.lines_imported,
             "lines_skipped": self.lines_skipped,
             "gaps": [{"kind": g.kind, "amount": str(g.amount), "text": g.text} for g in self.gaps],
+            "warnings": self.warnings,
         }
 
 
@@ -210,6 +218,8 @@ def summary_text(result: ImportResult) -> str:
     gaps = result.gaps
     if gaps:
         text += " " + " ; ".join(g.text for g in gaps) + "."
+    if result.warnings:
+        text += " Avertissements du fichier : " + " ; ".join(result.warnings) + "."
     derived = sum(1 for s in result.statements if s.opening_derived and not s.skipped)
     if derived:
         text += (
@@ -313,6 +323,8 @@ def _identity(statement: Statement) -> tuple:
     iban = _alnum(statement.account_iban)
     if iban:
         return ("iban", iban)
+    if len(_digits(statement.account_number)) < 5:  # none, or masked (XXXXX): the chosen
+        return ("chosen",)
     return ("number", " ".join(statement.account_number.split()), statement.bank_id.strip())
 
 
@@ -335,6 +347,8 @@ def check_distinct_accounts(statements: list[Statement], targets: list[BankAccou
 
 
 def _describe(identity: tuple) -> str:
+    if identity[0] == "chosen":
+        return "un compte sans identification"
     if identity[0] == "iban":
         return identity[1]
     number, bank = identity[1], identity[2]
@@ -362,7 +376,7 @@ def account_for(
             "choisissez le bon fichier.",
             "account",
         )
-    if statement.account_number:
+    if len(_digits(statement.account_number)) >= 5:
         for account in candidates:
             if _matches_number(account, statement.account_number, statement.bank_id):
                 return _active(account)
@@ -599,6 +613,7 @@ def import_statements(
                 "lines_imported": result.lines_imported,
                 "lines_skipped": result.lines_skipped,
                 "gaps": [g.text for g in result.gaps],
+                "warnings": result.warnings,
             },
         )
         after_import(stored_file)
@@ -624,6 +639,7 @@ def _import_one(
         closing_balance=statement.closing_balance,
         lines=len(lines),
         opening_derived=derived,
+        warnings=[str(w) for w in getattr(statement, "warnings", None) or []],
     )
     prints = fingerprints(account.iban, lines)
     known = _existing(account, prints)
