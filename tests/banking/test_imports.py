@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from encaisse.audit.models import AuditEntry
 from encaisse.banking import formats
@@ -426,3 +428,49 @@ def test_parser_warnings_are_shown_in_the_summary(company, sg_account, accountan
     )
     entry = AuditEntry.objects.get(action="bank.statement_imported")
     assert entry.changes["warnings"] == stmt.warnings
+
+
+# ---------------------------------------------------------------- overlapping windows
+
+AMOUNTS = st.sampled_from(["12.50", "-12.50", "100.00", "-7.34", "1500.00"])
+LABELS = st.sampled_from(["CB CARREFOUR", "VIR DUPONT", "PRLV ORANGE"])
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    truth=st.lists(st.tuples(st.integers(1, 6), AMOUNTS, LABELS), min_size=1, max_size=25),
+    first=st.tuples(st.integers(1, 6), st.integers(0, 5)),
+    second=st.tuples(st.integers(1, 6), st.integers(0, 5)),
+    reverse=st.booleans(),
+)
+def test_any_two_overlapping_exports_import_each_line_once(
+    company, sg_account, accountant, truth, first, second, reverse
+):
+    """The bank's true movements (days 1-6, many identical), exported twice over two
+    windows of whole days: whatever the windows and the order, each movement of their
+    union is stored once, and the second import skips exactly those of the overlap."""
+    BankLine.objects.all().delete()
+    BankStatement.objects.all().delete()
+    StatementFile.objects.all().delete()
+    truth = sorted(truth, key=lambda t: t[0])  # the bank's order: by day
+
+    def window(start, length):
+        days = range(start, min(start + length, 6) + 1)
+        lines = [line(amount, day(d), label) for d, amount, label in truth if d in days]
+        return set(days), statement(lines, "0", day(days[0]), day(days[-1]))
+
+    (days_a, file_a), (days_b, file_b) = window(*first), window(*second)
+    if reverse:
+        (days_a, file_a), (days_b, file_b) = (days_b, file_b), (days_a, file_a)
+    run(company, sg_account, [file_a], accountant, name="a")
+    result = run(company, sg_account, [file_b], accountant, name="b")
+    union = sorted((d, Decimal(a), x) for d, a, x in truth if d in days_a | days_b)
+    stored = sorted(
+        (b.day, a, x) for b, a, x in BankLine.objects.values_list("booking_date", "amount", "label")
+    )
+    assert stored == union
+    overlap = sum(1 for d, _a, _x in truth if d in days_a & days_b)
+    assert result.lines_skipped + result.lines_imported == len(file_b.lines)
+    assert result.lines_skipped == overlap
