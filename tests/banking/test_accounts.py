@@ -182,8 +182,16 @@ def test_the_company_iban_becomes_the_first_account_once(company):
     assert (account.journal, account.ledger_account, account.currency) == ("BQ", "512", "EUR")
     assert AuditEntry.objects.get(action="bank.account_created").actor is None
     assert accounts.accounts_of(company).count() == 1
+    assert accounts.ensure_company_account(company) == account  # found, not made again
     # Deactivated, it is not made again.
     BankAccount.objects.update(active=False)
+    assert accounts.accounts_of(company).count() == 1
+    assert accounts.ensure_company_account(company) is None
+
+
+def test_an_account_already_holding_the_company_iban_is_the_companys(company, admin):
+    made = accounts.create_account(company, {"name": "BNP", "iban": company.iban}, by=admin)
+    assert accounts.ensure_company_account(company) == made
     assert accounts.accounts_of(company).count() == 1
 
 

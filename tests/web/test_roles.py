@@ -35,6 +35,7 @@ from encaisse.companies.permissions import (
     EXPORT_LEDGER,
     ISSUE_CREDIT_NOTES,
     ISSUE_INVOICES,
+    MANAGE_BANK_ACCOUNTS,
     MANAGE_JOBS,
     RECONCILE_BANK,
     RECORD_PAYMENTS,
@@ -205,6 +206,9 @@ MAIN_PAGES = {
     "outbox": ("web:outbox", None, set()),
     "bank_reconciliation": ("web:bank_reconciliation", None, {RECONCILE_BANK}),
     "cash": ("web:cash", None, set()),
+    # import lane
+    "bank_statements": ("web:bank_statements", None, {RECONCILE_BANK}),
+    "bank_accounts": ("web:bank_accounts", None, {MANAGE_BANK_ACCOUNTS}),
 }
 
 
@@ -281,6 +285,7 @@ FORM_PAGES = [
     ("web:status_import", None, ISSUE_INVOICES),
     ("web:fec", None, EXPORT_LEDGER),
     ("web:jobs", None, MANAGE_JOBS),
+    ("web:bank_account_create", None, MANAGE_BANK_ACCOUNTS),  # import lane
 ]
 
 

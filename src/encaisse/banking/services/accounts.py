@@ -208,11 +208,19 @@ def set_active(account: BankAccount, active: bool, *, by) -> BankAccount:
     return account
 
 
+def _of_company_iban(company: Company) -> BankAccount | None:
+    return BankAccount.objects.filter(company=company, iban=company.iban, active=True).first()
+
+
 def ensure_company_account(company: Company) -> BankAccount | None:
-    """The account made from the company's IBAN/BIC when it has none yet (see the
-    module's docstring); None when it already has accounts or no usable IBAN."""
-    if not company.iban or BankAccount.objects.filter(company=company).exists():
+    """The company's account of its own IBAN: made from the company's IBAN/BIC when it
+    has no bank account yet (see the module's docstring), else the active one that holds
+    that IBAN; None when there is none (no usable IBAN, or the admin set other accounts
+    up)."""
+    if not company.iban:
         return None
+    if BankAccount.objects.filter(company=company).exists():
+        return _of_company_iban(company)
     data = {"iban": company.iban, "bic": company.bic, "name": "Compte principal"}
     try:
         cleaned = _clean(company, data, None)
@@ -224,7 +232,7 @@ def ensure_company_account(company: Company) -> BankAccount | None:
     with transaction.atomic():
         Company.objects.select_for_update().filter(pk=company.pk).first()
         if BankAccount.objects.filter(company=company).exists():
-            return None
+            return _of_company_iban(company)
         account = BankAccount.objects.create(company=company, **cleaned)
         audit.record(
             "bank.account_created",

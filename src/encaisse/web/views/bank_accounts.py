@@ -16,14 +16,12 @@ from ..shortcuts import add_domain_error, company_view
 
 
 class AccountForm(forms.Form):
-    name = text("Nom", of=BankAccount.name, help_text="Ex. : Société Générale pro")
+    name = text("Nom", of=BankAccount.name)
     iban = text("IBAN", max_length=42, required=True)
     bic = text("BIC", max_length=14)
     currency = text("Devise", max_length=3, initial="EUR")
-    journal = text("Code journal", max_length=6, initial="BQ", help_text="BQ, BQ2… (2 à 6)")
-    ledger_account = text(
-        "Compte comptable", max_length=10, initial="512", help_text="512 ou 512x (5121…)"
-    )
+    journal = text("Code journal (BQ, BQ2…)", max_length=6, initial="BQ")
+    ledger_account = text("Compte comptable (512, 5121…)", max_length=10, initial="512")
     watch_folder = text(
         "Dossier surveillé",
         of=BankAccount.watch_folder,
