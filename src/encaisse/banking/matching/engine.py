@@ -723,10 +723,14 @@ class Book:
                 )
             )
         cheque_words = {"CHQ", "CHEQUE", "CHEQUES", "CHQS", "REMISE", "REM"}
-        for slip in self.slips.values():
-            if slip.total != line.amount or slip.date > line.booking_date:
-                continue
+        same_total = [
+            s for s in self.slips.values() if s.total == line.amount and s.date <= line.booking_date
+        ]
+        for slip in same_total:
             score, reasons = 45, ["montant égal au total du bordereau"]
+            if len(same_total) == 1:
+                score += 15
+                reasons.append("seul bordereau de ce montant")
             if words & cheque_words:
                 score += 20
                 reasons.append("remise de chèques")
@@ -777,9 +781,10 @@ class Book:
         return self._choose(line, out)
 
     def _choose(self, line, candidates) -> Decision:
-        if any(c.exact for c in candidates):
+        exact_customers = {c.customer for c in candidates if c.exact}
+        if exact_customers:
             for candidate in candidates:
-                if candidate.partial:
+                if candidate.partial and candidate.customer in exact_customers:
                     candidate.score -= 25
                     candidate.reasons.append("un autre document a exactement ce montant")
         for candidate in candidates:
@@ -797,6 +802,13 @@ class Book:
         for other in candidates[1:]:
             if other.score < best.score - AMBIGUITY_MARGIN:
                 break
+            if (
+                other.customer == best.customer
+                and other.score == best.score
+                and other.kind == best.kind == "installments"
+            ):
+                decision.blocked = "plusieurs factures du client de ce montant"
+                return decision
             if other.customer != best.customer:
                 decision.blocked = (
                     "deux clients possibles"

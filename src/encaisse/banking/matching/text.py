@@ -32,6 +32,28 @@ LEGAL_FORMS = frozenset(
     }
 )
 FILLERS = frozenset(["ET", "DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "AND"])
+# Words of the transfer's purpose that follow the payer's name in some banks' labels.
+PURPOSE = frozenset(
+    [
+        "PAIEMENT",
+        "REGLEMENT",
+        "REGL",
+        "RGLT",
+        "FACTURE",
+        "FACTURES",
+        "FACT",
+        "FACTS",
+        "ACOMPTE",
+        "ECHEANCE",
+        "SOLDE",
+        "VIREMENT",
+        "VIR",
+        "SEPA",
+        "RECU",
+        "MOTIF",
+        "REF",
+    ]
+)
 
 
 NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
@@ -45,7 +67,12 @@ def fold(text: str) -> str:
 
 def normalise_name(name: str) -> str:
     """A name for comparison: folded, without legal forms nor filler words."""
-    words = [w for w in fold(name).split() if w not in LEGAL_FORMS and w not in FILLERS]
+    words = []
+    for word in fold(name).split():
+        if word in PURPOSE:
+            break  # what follows is the transfer's purpose, not the name
+        if word not in LEGAL_FORMS and word not in FILLERS:
+            words.append(word)
     return " ".join(words)
 
 
