@@ -1002,7 +1002,8 @@ def main(argv=None) -> int:
             report = profile.runcall(
                 reconcile, generator.company, by=generator.user, keep_decisions=True
             )
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+            order = os.environ.get("BENCH_PROFILE", "cumulative")
+            pstats.Stats(profile).sort_stats(order).print_stats(30)
         else:
             report = reconcile(generator.company, by=generator.user, keep_decisions=True)
         total, cpu = time.perf_counter() - t, time.process_time() - cpu

@@ -364,11 +364,15 @@ class Book:
         if not key:
             return {}
         scores = {c: 100 for c in self.name_memory.get(key, ())}
+        # The customers sharing the payer's rarest words (a surname before « BOULANGERIE »).
         shortlist = set()
-        for token in key.split():
-            owners = self.tokens.get(token)
-            if owners and len(owners) <= 300:
-                shortlist |= owners
+        owners_of = sorted(
+            (owners for token in key.split() if (owners := self.tokens.get(token))), key=len
+        )
+        for rank, owners in enumerate(owners_of):
+            if len(owners) > 300 or (rank >= 2 and len(shortlist) >= 40):
+                break
+            shortlist |= owners
         keys = self.customer_key
         choices = {customer: keys[customer] for customer in shortlist}
         for _, ratio, customer in process.extract(

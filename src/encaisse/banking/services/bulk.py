@@ -11,9 +11,11 @@ chunk line by line through the services instead (which refuse what must be refus
 """
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import DateTimeField, F, JSONField, Sum
 from django.db.models.base import ModelState
@@ -75,6 +77,12 @@ def insert(model, objs: list) -> None:
     if not objs:
         return
     if connection.vendor != "sqlite":
+        # COPY takes JSON as its text (psycopg would send a list as an array).
+        for field in model._meta.concrete_fields:
+            if isinstance(field, JSONField):
+                for obj in objs:
+                    value = getattr(obj, field.attname)
+                    setattr(obj, field.attname, json.dumps(value, cls=DjangoJSONEncoder))
         bulk.insert(model, objs)
         return
     meta = model._meta
