@@ -808,7 +808,7 @@ class Book:
                 break
             if (
                 other.customer == best.customer
-                and other.score == best.score
+                and best.score - other.score <= 5
                 and other.kind == best.kind == "installments"
             ):
                 decision.blocked = "plusieurs factures du client de ce montant"
