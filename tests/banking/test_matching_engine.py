@@ -278,3 +278,4 @@ def test_an_rf_creditor_reference(company, invoice_of, run):
     line = make_line(company, "234.00", "VIR SEPA RECU /DE X", on=FEB, creditor_reference=reference)
     run(line)
     assert allocations_of(line) == [(invoice.number, Decimal("234.00"))]
+    assert matched(line).explanation.startswith(f"référence {reference} de {invoice.number}")

@@ -128,6 +128,7 @@ class LineIn:
     counterparty_name: str = ""
     counterparty_iban: str = ""
     account_iban: str = ""
+    rf: dict = field(default_factory=dict)  # invoice id -> the RF reference naming it
 
     @property
     def text(self) -> str:
@@ -346,11 +347,13 @@ class Book:
             invoice = self.rf.get(ref)
             if invoice is not None:
                 exact_v.add(invoice)
+                line.rf[invoice] = ref
             else:  # an RF built on our number: RFkkFA202600123
                 for _, year, digits in find_numbers(ref[4:]):
                     for kind, pk in self.by_number.get((year, int(digits)), ()):
                         if kind == "v":
                             exact_v.add(pk)
+                            line.rf[pk] = ref
         for pk in exact_v:
             near_v.pop(pk, None)
         for pk in exact_n:
@@ -556,6 +559,10 @@ class Book:
             numbers = ", ".join(sorted({i.number for i in items}))
             reason = f"n° {numbers} dans le libellé"
             base = 50
+            refs = sorted({line.rf[i] for i in invoices if i in line.rf})
+            if refs and len(refs) == len(invoices):
+                reason = f"référence {', '.join(refs)} de {numbers}"
+                base = 55
             for with_notes in (note_rows, []):
                 total = sum(i.open for i in items) - sum(n.open for n in with_notes)
                 clearly_partial = line.amount * 10 <= total * 9 or partial_words
