@@ -112,10 +112,11 @@ def find_numbers(text: str) -> list[tuple[str, int, str]]:
 
 def parse_number(number: str) -> tuple[str, int, int] | None:
     """(prefix, year, sequence) of one of our numbers (« FA2026-00123 »)."""
-    found = re.fullmatch(r"(.*?)(\d{4})-(\d+)", number or "")
-    if not found:
+    head, dash, sequence = (number or "").rpartition("-")
+    year = head[-4:]
+    if not dash or len(year) != 4 or not year.isdigit() or not sequence.isdigit():
         return None
-    return found.group(1).upper(), int(found.group(2)), int(found.group(3))
+    return head[:-4].upper(), int(year), int(sequence)
 
 
 def near_sequences(digits: str) -> set[int]:
