@@ -46,6 +46,9 @@ from decimal import Decimal
 from pathlib import Path
 
 os.environ.setdefault("ENCAISSE_BENCH_DB", "encaisse_bench_bank")
+# bench/cpu.py and bench/issue_invoices.py, beside this script (the latter sets the data
+# folder and the settings module).
+from cpu import backend_cpu
 from issue_invoices import (
     database_version,
     drop_postgres,
@@ -993,6 +996,7 @@ def main(argv=None) -> int:
                 timings["apply"] = timings.get("apply", 0) + time.perf_counter() - t0
 
         module.load_book, module.apply, module.bulk.apply_many = timed_load, timed_apply, timed_many
+        server_cpu = backend_cpu()
         t, cpu = time.perf_counter(), time.process_time()
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
@@ -1002,10 +1006,13 @@ def main(argv=None) -> int:
             report = profile.runcall(
                 reconcile, generator.company, by=generator.user, keep_decisions=True
             )
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+            order = os.environ.get("BENCH_PROFILE", "cumulative")
+            pstats.Stats(profile).sort_stats(order).print_stats(30)
         else:
             report = reconcile(generator.company, by=generator.user, keep_decisions=True)
         total, cpu = time.perf_counter() - t, time.process_time() - cpu
+        if server_cpu is not None:
+            server_cpu = backend_cpu() - server_cpu
         module.load_book, module.apply = original_load, original_apply
         module.bulk.apply_many = original_many
         line_pos = {pk: pos for pos, pk in generator.line_ids.items()}
@@ -1041,6 +1048,7 @@ def main(argv=None) -> int:
         print(
             f"CPU time          : {cpu:.2f} s of this process (the machine may be shared: "
             "wall time above includes waiting for the CPU)"
+            + (f"; PostgreSQL backend {server_cpu:.2f} s" if server_cpu is not None else "")
         )
         if wrong_kinds:
             print(f"wrong by kind     : {dict(wrong_kinds)}")

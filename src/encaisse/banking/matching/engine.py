@@ -128,6 +128,7 @@ class LineIn:
     counterparty_name: str = ""
     counterparty_iban: str = ""
     account_iban: str = ""
+    rf: dict = field(default_factory=dict)  # invoice id -> the RF reference naming it
 
     @property
     def text(self) -> str:
@@ -346,11 +347,13 @@ class Book:
             invoice = self.rf.get(ref)
             if invoice is not None:
                 exact_v.add(invoice)
+                line.rf[invoice] = ref
             else:  # an RF built on our number: RFkkFA202600123
                 for _, year, digits in find_numbers(ref[4:]):
                     for kind, pk in self.by_number.get((year, int(digits)), ()):
                         if kind == "v":
                             exact_v.add(pk)
+                            line.rf[pk] = ref
         for pk in exact_v:
             near_v.pop(pk, None)
         for pk in exact_n:
@@ -364,11 +367,15 @@ class Book:
         if not key:
             return {}
         scores = {c: 100 for c in self.name_memory.get(key, ())}
+        # The customers sharing the payer's rarest words (a surname before « BOULANGERIE »).
         shortlist = set()
-        for token in key.split():
-            owners = self.tokens.get(token)
-            if owners and len(owners) <= 300:
-                shortlist |= owners
+        owners_of = sorted(
+            (owners for token in key.split() if (owners := self.tokens.get(token))), key=len
+        )
+        for rank, owners in enumerate(owners_of):
+            if len(owners) > 300 or (rank >= 2 and len(shortlist) >= 40):
+                break
+            shortlist |= owners
         keys = self.customer_key
         choices = {customer: keys[customer] for customer in shortlist}
         for _, ratio, customer in process.extract(
@@ -552,6 +559,10 @@ class Book:
             numbers = ", ".join(sorted({i.number for i in items}))
             reason = f"n° {numbers} dans le libellé"
             base = 50
+            refs = sorted({line.rf[i] for i in invoices if i in line.rf})
+            if refs and len(refs) == len(invoices):
+                reason = f"référence {', '.join(refs)} de {numbers}"
+                base = 55
             for with_notes in (note_rows, []):
                 total = sum(i.open for i in items) - sum(n.open for n in with_notes)
                 clearly_partial = line.amount * 10 <= total * 9 or partial_words
@@ -723,10 +734,14 @@ class Book:
                 )
             )
         cheque_words = {"CHQ", "CHEQUE", "CHEQUES", "CHQS", "REMISE", "REM"}
-        for slip in self.slips.values():
-            if slip.total != line.amount or slip.date > line.booking_date:
-                continue
+        same_total = [
+            s for s in self.slips.values() if s.total == line.amount and s.date <= line.booking_date
+        ]
+        for slip in same_total:
             score, reasons = 45, ["montant égal au total du bordereau"]
+            if len(same_total) == 1:
+                score += 15
+                reasons.append("seul bordereau de ce montant")
             if words & cheque_words:
                 score += 20
                 reasons.append("remise de chèques")
@@ -777,9 +792,10 @@ class Book:
         return self._choose(line, out)
 
     def _choose(self, line, candidates) -> Decision:
-        if any(c.exact for c in candidates):
+        exact_customers = {c.customer for c in candidates if c.exact}
+        if exact_customers:
             for candidate in candidates:
-                if candidate.partial:
+                if candidate.partial and candidate.customer in exact_customers:
                     candidate.score -= 25
                     candidate.reasons.append("un autre document a exactement ce montant")
         for candidate in candidates:
@@ -797,6 +813,13 @@ class Book:
         for other in candidates[1:]:
             if other.score < best.score - AMBIGUITY_MARGIN:
                 break
+            if (
+                other.customer == best.customer
+                and best.score - other.score <= 5
+                and other.kind == best.kind == "installments"
+            ):
+                decision.blocked = "plusieurs factures du client de ce montant"
+                return decision
             if other.customer != best.customer:
                 decision.blocked = (
                     "deux clients possibles"
