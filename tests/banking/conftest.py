@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from encaisse.banking.services.accounts import create_account
+from encaisse.companies.models import Role
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -30,3 +33,26 @@ def bank_corpus() -> Path:
     if path is None:
         pytest.skip("corpus of bank statements not found (shared/corpus/bank)")
     return path
+
+
+# --- import lane ---
+
+
+@pytest.fixture
+def sg_account(company, admin):
+    """The company's Société Générale account (journal BQ2, 5121): tests.banking.factories.SG."""
+    return create_account(
+        company,
+        {
+            "name": "Société Générale",
+            "iban": "FR7630003012340123456789057",
+            "journal": "BQ2",
+            "ledger_account": "5121",
+        },
+        by=admin,
+    )
+
+
+@pytest.fixture
+def accountant(company, make_user):
+    return make_user("compta", company, Role.ACCOUNTING)

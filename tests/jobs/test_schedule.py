@@ -47,16 +47,23 @@ def test_what_is_due_and_under_which_key(company):
     assert "send-mail:2026-12-04T06:00" in due  # the UTC minute
     assert "render-pending:2026-12-04T06:00" in due
     assert "recover-stale:2026-12-04T06:00" in due
+    assert "bank-watch:2026-12-04T06:00" in due
     assert "rates-update:2026-12-04" in due and "prune:2026-12-04" in due
     assert f"dunning-run:{company.pk}:2026-12-04" in due
     # Every 5 minutes: the same key from 06:00 to 06:04 UTC.
     assert "recover-stale:2026-12-04T06:00" in keys(MORNING + dt.timedelta(minutes=4))
     assert "recover-stale:2026-12-04T06:05" in keys(MORNING + dt.timedelta(minutes=5))
+    assert "bank-watch:2026-12-04T06:05" in keys(MORNING + dt.timedelta(minutes=5))
 
 
 def test_daily_jobs_wait_for_their_hour(company):
     night = MORNING.replace(hour=2)
-    assert names(night) == {"mailing.send_queued", "documents.render_pending", "jobs.recover_stale"}
+    assert names(night) == {
+        "mailing.send_queued",
+        "documents.render_pending",
+        "jobs.recover_stale",
+        "banking.watch_folders",
+    }
     assert "jobs.prune" in names(night.replace(hour=3))
     assert "collection.update_rates" in names(night.replace(hour=6))
     assert "dunning.run" not in names(MORNING - dt.timedelta(seconds=11))  # 06:59:59
@@ -124,6 +131,7 @@ def test_the_scheduled_jobs_run_end_to_end(company, admin, late_customer, mailou
     assert states == {
         "mailing.send_queued": JobState.DONE,
         "jobs.recover_stale": JobState.DONE,
+        "banking.watch_folders": JobState.DONE,  # no folder watched: nothing to do
         "collection.update_rates": JobState.DONE,
         "jobs.prune": JobState.DONE,
         "dunning.run": JobState.DONE,

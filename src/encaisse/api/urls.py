@@ -6,6 +6,7 @@ from . import errors
 from .auth import TokenAuth
 from .parser import DecimalJSONParser
 from .routers import (
+    banking_import,  # import lane
     banking_matching,
     collection,
     customers,
@@ -57,3 +58,6 @@ api.add_router("/reports", reports.router)
 api.add_router("/ledger", ledger.router)
 # --- match lane ---
 api.add_router("/bank-lines", banking_matching.router)
+# --- import lane ---
+api.add_router("/bank-statements", banking_import.statements_router)
+api.add_router("/bank-lines", banking_import.lines_router)

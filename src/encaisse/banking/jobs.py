@@ -8,6 +8,7 @@ import, the review screen's « Relancer le rapprochement » button and
 from encaisse.jobs.runner import enqueue, job, progress
 
 from .models import BankLine
+from .services import imports, watch  # noqa: F401  (import lane: banking.import_file, banking.watch_folders)
 from .services.reconcile import reconcile
 
 

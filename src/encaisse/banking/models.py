@@ -83,6 +83,16 @@ class BankStatement(models.Model):
     # opening minus the previous statement's closing (None when there is nothing to compare).
     balance_gap = models.DecimalField(max_digits=16, decimal_places=2, null=True)
     chain_gap = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    # --- import lane ---
+    # The statement whose closing balance chain_gap compares with (the account's
+    # previous one by date, at import; an older file imported later becomes the next
+    # statement's previous), and whether the opening balance was derived from the closing
+    # balance and the lines because the file gives none (OFX).
+    previous = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opening_derived = models.BooleanField("solde initial déduit", default=False)
+    # --- end of the import lane ---
 
     class Meta:
         ordering = ["account", "closing_date", "pk"]

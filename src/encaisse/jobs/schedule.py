@@ -10,7 +10,8 @@ at 09:00 (the daily entries are due from their hour to the end of their day).
 The schedule (bank fetches and e-invoicing statuses will be added here):
 - every minute: send the mail that is due (`mailing.send_queued`), render the issued
   documents not rendered yet (`documents.render_pending`, when an app registers it);
-- every 5 minutes: queue again the jobs whose worker died (`jobs.recover_stale`);
+- every 5 minutes: queue again the jobs whose worker died (`jobs.recover_stale`), import
+  the files dropped in the bank accounts' watched folders (`banking.watch_folders`);
 - every day: the ECB rate (`collection.update_rates`, from 06:00), pruning the jobs and
   queue rows finished for more than 30 days (`jobs.prune`, from 03:00), in the
   application's time zone;
@@ -73,6 +74,8 @@ def due(now: dt.datetime | None = None) -> list[Occurrence]:
         Occurrence("mailing.send_queued", f"send-mail:{minute}"),
         Occurrence("documents.render_pending", f"render-pending:{minute}"),
         Occurrence("jobs.recover_stale", f"recover-stale:{_minute(now, 5)}"),
+        # The accounts' watched folders (banking): the files an EBICS client dropped.
+        Occurrence("banking.watch_folders", f"bank-watch:{_minute(now, 5)}"),
     ]
     if local.hour >= RATES_HOUR:
         found.append(

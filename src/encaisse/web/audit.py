@@ -94,6 +94,12 @@ ACTION_LABELS = {
     "bank_line.unignored": "Ligne de relevé remise à traiter",
     "bank_rule.created": "Règle d'imputation créée",
     "bank.reconciled": "Rapprochement automatique",
+    # --- import lane ---
+    "bank.account_created": "Compte bancaire créé",
+    "bank.account_updated": "Compte bancaire modifié",
+    "bank.account_deactivated": "Compte bancaire désactivé",
+    "bank.account_activated": "Compte bancaire réactivé",
+    "bank.statement_imported": "Relevé bancaire importé",
 }
 
 # Keys of `changes` that are not model fields.

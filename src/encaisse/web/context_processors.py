@@ -19,6 +19,7 @@ ACTION_NAMES = {
     "credit_override": permissions.CREDIT_OVERRIDE,
     "collect": permissions.COLLECT,
     "manage_jobs": permissions.MANAGE_JOBS,
+    "manage_bank_accounts": permissions.MANAGE_BANK_ACCOUNTS,
     "reconcile_bank": permissions.RECONCILE_BANK,
 }
 

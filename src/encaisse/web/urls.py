@@ -4,6 +4,8 @@ from django.views.generic import RedirectView
 
 from encaisse.sales.models import DocumentKind
 
+from .views import bank_accounts as bank_account_views
+from .views import bank_import as bank_import_views
 from .views import bank_review as bank_review_views
 from .views import base, company, credit, customers, invoices, payments, pickers, products, reports
 from .views import collection_file as collection_file_views
@@ -225,6 +227,20 @@ urlpatterns += [
     path("jobs/<int:pk>/progress", job_views.job_progress, name="job_progress"),
     path("jobs/<int:pk>/download", job_views.job_download, name="job_download"),
     path("jobs/<int:pk>/retry/", job_views.job_retry, name="job_retry"),
+    # --- import lane: bank accounts and statements ---
+    path("bank/accounts/", bank_account_views.account_list, name="bank_accounts"),
+    path("bank/accounts/new/", bank_account_views.account_create, name="bank_account_create"),
+    path("bank/accounts/<int:pk>/edit/", bank_account_views.account_edit, name="bank_account_edit"),
+    path(
+        "bank/accounts/<int:pk>/toggle/",
+        bank_account_views.account_toggle,
+        name="bank_account_toggle",
+    ),
+    path("bank/statements/", bank_import_views.statements, name="bank_statements"),
+    path("bank/statements/import/", bank_import_views.statement_import, name="bank_import"),
+    path("bank/statements/<int:pk>/", bank_import_views.statement_detail, name="bank_statement"),
+    path("bank/files/<int:pk>/", bank_import_views.file_detail, name="bank_file"),
+    path("bank/lines/export/", bank_import_views.lines_export, name="bank_lines_export"),
 ]
 
 # --- review lane --- Bank reconciliation: the review screen (« Rapprochement bancaire »).

@@ -1,0 +1,2 @@
+"""The banking services: accounts (`accounts`), statement import (`imports`), the watched
+folders (`watch`)."""
