@@ -23,6 +23,29 @@ class MalformedStatement(ValidationFailed):
         self.where = where
 
 
+# What the import stores (banking.models BankLine, BankStatement): `formats.parse` cuts a
+# longer text to its column and keeps it whole in `details`, so nothing is lost.
+LINE_LIMITS = {
+    "label": 500,
+    "counterparty_name": 200,
+    "counterparty_iban": 34,
+    "end_to_end_id": 140,
+    "creditor_reference": 140,
+    "bank_reference": 140,
+    "transaction_code": 40,
+}
+STATEMENT_LIMITS = {"reference": 140}
+
+
+def _fit(item, limits: dict[str, int], details: list[str] | None) -> None:
+    for name, limit in limits.items():
+        value = getattr(item, name)
+        if len(value) > limit:
+            if details is not None:
+                details.append(f"{name} {value}")
+            setattr(item, name, value[: limit - 1] + "…")
+
+
 @dataclass
 class Line:
     """One movement as the bank reported it."""
@@ -41,6 +64,10 @@ class Line:
     details: list[str] = field(default_factory=list)  # further texts, in file order
     where: str = ""  # where in the file: "ligne 12", "Stmt 1 / Ntry 3 / TxDtls 2"
 
+    def fit(self) -> None:
+        """Texts cut to what the import stores, the whole text kept in details."""
+        _fit(self, LINE_LIMITS, self.details)
+
 
 @dataclass
 class Statement:
@@ -58,3 +85,12 @@ class Statement:
     closing_date: dt.date | None = None
     closing_balance: Decimal | None = None
     where: str = ""
+    version: str = ""  # the format's version when the file says it ("camt.053.001.04", "102")
+    # What the parser passed over without refusing the file (an MT940 :61: after the
+    # end of its message...): the import shows them, it never drops them silently.
+    warnings: list[str] = field(default_factory=list)
+
+    def fit(self) -> None:
+        _fit(self, STATEMENT_LIMITS, None)
+        for line in self.lines:
+            line.fit()
