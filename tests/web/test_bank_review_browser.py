@@ -161,11 +161,22 @@ def test_the_screen_at_desktop_and_phone_width(
             assert page.evaluate("document.activeElement.name") == "what-1"
             page.fill("input[name=amount-1]", "500,50")
             rest = page.inner_text("[data-split-rest]")
-        shoot(page, f"review-{role}-{width}")
+            shoot(page, f"review-{role}-{width}")
+            # « / »: another invoice, searched by the customer's name (the picker).
+            page.keyboard.press("Escape")
+            page.keyboard.press("/")
+            page.keyboard.type("dupont", delay=30)
+            page.wait_for_selector("[data-form=search] [role=listbox].open [role=option]")
+            page.wait_for_timeout(300)
+            shoot(page, f"review-search-{width}")
+            options = page.locator("[data-form=search] [role=option]").count()
+        else:
+            shoot(page, f"review-{role}-{width}")
         buttons = page.locator("#panel button").count()
         wide = overflow(page)
         browser.close()
     assert not wide
     assert (buttons > 0) == (role == Role.ADMIN)
     if role == Role.ADMIN:  # 780.00 - 500.50, as the browser writes euros in French
+        assert options == 2  # the two open invoices of Boulangerie Dupont SARL
         assert rest.replace("\u202f", " ").replace("\xa0", " ") == "279,50 €"
