@@ -27,7 +27,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .text import (
     find_numbers,
@@ -128,10 +128,19 @@ class LineIn:
     counterparty_name: str = ""
     counterparty_iban: str = ""
     account_iban: str = ""
+    rf: dict = field(default_factory=dict)  # invoice id -> the RF reference naming it
 
     @property
     def text(self) -> str:
         return " ".join([self.label, self.remittance, self.end_to_end, self.creditor_reference])
+
+    @property
+    def words(self) -> set:
+        """The folded words of the texts (computed once)."""
+        cached = self.__dict__.get("_words")
+        if cached is None:
+            cached = self.__dict__["_words"] = set(fold(self.text).split())
+        return cached
 
 
 @dataclass
@@ -141,6 +150,7 @@ class Candidate:
     items: list = field(default_factory=list)  # [(item id, cents)]
     notes: list = field(default_factory=list)  # [(note id, cents)]
     write_off: int = 0
+    write_offs: list = field(default_factory=list)  # [(item id, cents)] of write_off
     payments: list = field(default_factory=list)
     remittance: int | None = None
     refund: int | None = None
@@ -216,8 +226,10 @@ class Book:
             parsed = parse_number(number)
             if parsed:
                 self.by_number[parsed[1:]].append(("v", invoice))
+        self.invoice_open: dict[int, int] = defaultdict(int)
         for item in self.items.values():
             self._index_amount(item.id)
+            self.invoice_open[item.invoice] += item.open
         for invoice in self.by_invoice:
             self._index_invoice(invoice)
         self.notes: dict[int, NoteCredit] = {n.id: n for n in notes}
@@ -275,13 +287,14 @@ class Book:
         for invoice in touched:
             self._unindex_invoice(invoice)
         settled: dict[int, int] = defaultdict(int)
-        for item_id, amount in candidate.items:
+        for item_id, amount in candidate.items + candidate.write_offs:
             settled[item_id] += amount
         # The notes' share is inside the items' amounts (see _candidate).
         for item_id, amount in settled.items():
             item = self.items[item_id]
             self.by_amount[item.open].discard(("i", item_id))
             item.open -= amount
+            self.invoice_open[item.invoice] -= amount
             if item.open < 0:
                 raise AssertionError(f"over-allocated item {item_id}")
             self._index_amount(item_id)
@@ -324,17 +337,23 @@ class Book:
                 written = f"{prefix}{year}-{digits}"
                 for seq in near_sequences(digits):
                     for kind, pk in self.by_number.get((year, seq), ()):
-                        if kind in kinds:
-                            (near_v if kind == "v" else near_n).setdefault(pk, written)
+                        # A near number counts with the amount only: the invoice's open
+                        # amount equal, or within the write-off tolerance.
+                        if kind == "v" and "v" in kinds:
+                            gap = self.invoice_open.get(pk, 0) - line.amount
+                            if 0 <= gap <= self.tolerance:
+                                near_v.setdefault(pk, written)
         for ref in find_rf(line.text):
             invoice = self.rf.get(ref)
             if invoice is not None:
                 exact_v.add(invoice)
+                line.rf[invoice] = ref
             else:  # an RF built on our number: RFkkFA202600123
                 for _, year, digits in find_numbers(ref[4:]):
                     for kind, pk in self.by_number.get((year, int(digits)), ()):
                         if kind == "v":
                             exact_v.add(pk)
+                            line.rf[pk] = ref
         for pk in exact_v:
             near_v.pop(pk, None)
         for pk in exact_n:
@@ -348,18 +367,25 @@ class Book:
         if not key:
             return {}
         scores = {c: 100 for c in self.name_memory.get(key, ())}
+        # The customers sharing the payer's rarest words (a surname before « BOULANGERIE »).
         shortlist = set()
-        for token in key.split():
-            owners = self.tokens.get(token)
-            if owners and len(owners) <= 300:
-                shortlist |= owners
-        for customer in shortlist:
-            ratio = max(
-                fuzz.token_sort_ratio(key, self.customer_key[customer]),
-                fuzz.WRatio(key, self.customer_key[customer]),
-            )
-            if ratio >= 70:
-                scores[customer] = max(scores.get(customer, 0), int(ratio))
+        owners_of = sorted(
+            (owners for token in key.split() if (owners := self.tokens.get(token))), key=len
+        )
+        for rank, owners in enumerate(owners_of):
+            if len(owners) > 300 or (rank >= 2 and len(shortlist) >= 40):
+                break
+            shortlist |= owners
+        keys = self.customer_key
+        choices = {customer: keys[customer] for customer in shortlist}
+        for _, ratio, customer in process.extract(
+            key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=70, limit=None
+        ):
+            scores[customer] = max(scores.get(customer, 0), int(ratio))
+        if len(key) >= 10:  # a truncated name
+            for customer, target in choices.items():
+                if target.startswith(key):
+                    scores[customer] = max(scores.get(customer, 0), 95)
         return scores
 
     # -------------------------------------------------------------- candidates
@@ -395,7 +421,8 @@ class Book:
             for candidate in self._named(line, customer, ev, en, nv):
                 add(candidate)
         # Customers the payer's IBAN or name points to.
-        known = set(iban_customers) | {c for c, s in names.items() if s >= 82}
+        close = sorted((c for c, s in names.items() if s >= 82), key=lambda c: -names[c])
+        known = set(iban_customers) | set(close[:5])
         for customer in known - set(named_by_customer):
             for candidate in self._by_amount_of(line, customer):
                 add(candidate)
@@ -493,10 +520,20 @@ class Book:
             left_line -= take
             if take_note + take > 0:
                 allocation.append((item.id, take_note + take))
+        write_offs, rest = [], write_off
+        for item in items:
+            if rest <= 0:
+                break
+            given = dict(allocation).get(item.id, 0)
+            take = min(item.open - given, rest)
+            if take > 0:
+                write_offs.append((item.id, take))
+                rest -= take
         candidate = Candidate(
             "installments",
             customer=customer,
             items=allocation,
+            write_offs=write_offs,
             notes=note_rows,
             write_off=write_off,
             score=bonus,
@@ -515,14 +552,17 @@ class Book:
         """Candidates of the documents of `customer` named in the texts."""
         out = []
         note_rows = [self.notes[n] for n in sorted(notes)]
-        words = fold(line.text)
-        partial_words = any(w in words.split() for w in ("ACOMPTE", "PARTIEL", "ACPT", "SOLDE"))
+        partial_words = bool(line.words & {"ACOMPTE", "PARTIEL", "ACPT", "SOLDE"})
         if invoices:
             items = [i for inv in sorted(invoices) for i in self.invoice_items(inv)]
             items.sort(key=lambda i: (i.due, i.position, i.id))
             numbers = ", ".join(sorted({i.number for i in items}))
             reason = f"n° {numbers} dans le libellé"
             base = 50
+            refs = sorted({line.rf[i] for i in invoices if i in line.rf})
+            if refs and len(refs) == len(invoices):
+                reason = f"référence {', '.join(refs)} de {numbers}"
+                base = 55
             for with_notes in (note_rows, []):
                 total = sum(i.open for i in items) - sum(n.open for n in with_notes)
                 clearly_partial = line.amount * 10 <= total * 9 or partial_words
@@ -666,7 +706,7 @@ class Book:
     def _records(self, line, names, iban_customers):
         """Candidates already recorded: a payment by hand, a slip, a direct-debit batch."""
         out = []
-        words = set(fold(line.text).split())
+        words = line.words
         for pid in self.payments_by_amount.get(line.amount, ()):
             payment = self.payments[pid]
             days = abs((payment.date - line.booking_date).days)
@@ -694,10 +734,14 @@ class Book:
                 )
             )
         cheque_words = {"CHQ", "CHEQUE", "CHEQUES", "CHQS", "REMISE", "REM"}
-        for slip in self.slips.values():
-            if slip.total != line.amount or slip.date > line.booking_date:
-                continue
+        same_total = [
+            s for s in self.slips.values() if s.total == line.amount and s.date <= line.booking_date
+        ]
+        for slip in same_total:
             score, reasons = 45, ["montant égal au total du bordereau"]
+            if len(same_total) == 1:
+                score += 15
+                reasons.append("seul bordereau de ce montant")
             if words & cheque_words:
                 score += 20
                 reasons.append("remise de chèques")
@@ -748,9 +792,10 @@ class Book:
         return self._choose(line, out)
 
     def _choose(self, line, candidates) -> Decision:
-        if any(c.exact for c in candidates):
+        exact_customers = {c.customer for c in candidates if c.exact}
+        if exact_customers:
             for candidate in candidates:
-                if candidate.partial:
+                if candidate.partial and candidate.customer in exact_customers:
                     candidate.score -= 25
                     candidate.reasons.append("un autre document a exactement ce montant")
         for candidate in candidates:
@@ -768,6 +813,13 @@ class Book:
         for other in candidates[1:]:
             if other.score < best.score - AMBIGUITY_MARGIN:
                 break
+            if (
+                other.customer == best.customer
+                and best.score - other.score <= 5
+                and other.kind == best.kind == "installments"
+            ):
+                decision.blocked = "plusieurs factures du client de ce montant"
+                return decision
             if other.customer != best.customer:
                 decision.blocked = (
                     "deux clients possibles"

@@ -13,6 +13,7 @@ proposal with the error, the others go on).
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
@@ -53,8 +54,10 @@ from ..models import (
     MatchRule,
     PayerMemory,
 )
-from . import matching
+from . import bulk, matching
 
+CHUNK = 1000  # engine matches applied per transaction
+BULK_KINDS = ("installments", "rule", "payment", "payments", "remittance", "refund")
 WINDOW = dt.timedelta(days=20)  # records this far from the lines' dates are candidates
 
 
@@ -295,43 +298,96 @@ def reconcile(company, lines=None, *, by, progress=None, keep_decisions: bool = 
         first=Min("booking_date"), last=Max("booking_date")
     )
     book = load_book(company, span["first"], span["last"])
-    proposals, proposed_ids, left_ids = [], [], []
+    proposals, proposed_ids, left_ids, pending = [], [], [], []
+
+    def propose(line, decision):
+        if decision.candidates:
+            proposed_ids.append(line.pk)
+            proposals.append(
+                MatchProposal(
+                    company=company,
+                    line=line,
+                    score=decision.candidates[0].score,
+                    candidates=[serialise(book, c) for c in decision.candidates],
+                )
+            )
+        else:
+            left_ids.append(line.pk)
+
+    def applied(line, decision):
+        report.matched += 1
+        report.assigned += decision.auto.kind == "rule"
+        if keep_decisions:
+            report.decisions[line.pk] = (decision, True)
+
+    def refused(line, decision, error):
+        report.errors.append((line.pk, error.message))
+        decision.blocked = error.message
+        propose(line, decision)
+        if keep_decisions:
+            report.decisions[line.pk] = (decision, False)
+
+    def flush():
+        """The chunk's matches in one transaction: those to invoices and the rules'
+        set-based (bulk.apply_many), line by line through the services if the chunk does
+        not go through as a whole; the others (payments, slips, refunds) through the
+        services, each in its savepoint."""
+        if not pending:
+            return
+        many = [(line, d) for line, d in pending if d.auto.kind in BULK_KINDS]
+        one_by_one = [(line, d) for line, d in pending if d.auto.kind not in BULK_KINDS]
+        with transaction.atomic():
+            if many:
+                try:
+                    bulk.apply_many(company, book, [(line, d.auto) for line, d in many], by=by)
+                except DomainError:
+                    one_by_one = many + one_by_one
+                else:
+                    for line, decision in many:
+                        applied(line, decision)
+            for line, decision in one_by_one:
+                try:
+                    with transaction.atomic():
+                        apply(line, book, decision.auto, by=by)
+                except DomainError as error:
+                    refused(line, decision, error)
+                else:
+                    applied(line, decision)
+        pending.clear()
+
     for done, line in enumerate(lines, start=1):
         decision = book.decide(line_in(line, line.account.iban))
-        applied = False
         if decision.auto is not None:
-            try:
-                apply(line, book, decision.auto, by=by)
-            except DomainError as error:
-                report.errors.append((line.pk, error.message))
-                decision.blocked = error.message
-            else:
-                applied = True
-                book.consume(decision.auto)
-                report.matched += 1
-                report.assigned += decision.auto.kind == "rule"
-        if not applied:
-            if decision.candidates:
-                proposed_ids.append(line.pk)
-                proposals.append(
-                    MatchProposal(
-                        company=company,
-                        line=line,
-                        score=decision.candidates[0].score,
-                        candidates=[serialise(book, c) for c in decision.candidates],
-                    )
-                )
-            else:
-                left_ids.append(line.pk)
-        if keep_decisions:
-            report.decisions[line.pk] = (decision, applied)
+            pending.append((line, decision))
+            book.consume(decision.auto)
+            if len(pending) >= CHUNK:
+                flush()
+        else:
+            propose(line, decision)
+            if keep_decisions:
+                report.decisions[line.pk] = (decision, False)
         if progress and (done % 200 == 0 or done == len(lines)):
             progress(done, len(lines))
-    touched = proposed_ids + left_ids
-    MatchProposal.objects.filter(line_id__in=touched).delete()
-    MatchProposal.objects.bulk_create(proposals, batch_size=1000)
-    BankLine.objects.filter(pk__in=proposed_ids).update(status=LineStatus.PROPOSED)
-    BankLine.objects.filter(pk__in=left_ids).update(status=LineStatus.UNMATCHED)
+    flush()
+    with transaction.atomic():
+        # Only the lines still to do (a person, or another run, may have matched one
+        # meanwhile): their proposals replaced, their status set.
+        to_do = set(
+            BankLine.objects.select_for_update()
+            .filter(
+                pk__in=proposed_ids + left_ids,
+                status__in=[LineStatus.UNMATCHED, LineStatus.PROPOSED],
+            )
+            .values_list("pk", flat=True)
+        )
+        proposed_ids = [pk for pk in proposed_ids if pk in to_do]
+        left_ids = [pk for pk in left_ids if pk in to_do]
+        MatchProposal.objects.filter(line_id__in=to_do).delete()
+        MatchProposal.objects.bulk_create(
+            [p for p in proposals if p.line_id in to_do], batch_size=1000
+        )
+        BankLine.objects.filter(pk__in=proposed_ids).update(status=LineStatus.PROPOSED)
+        BankLine.objects.filter(pk__in=left_ids).update(status=LineStatus.UNMATCHED)
     report.proposed, report.left = len(proposed_ids), len(left_ids)
     audit.record(
         "bank.reconciled",
