@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from encaisse.audit.models import AuditEntry
 from encaisse.banking import formats
@@ -382,3 +384,93 @@ def test_fingerprint_ignores_spacing_and_accents_not_amounts_or_dates():
 def test_money_formatting_of_gaps():
     assert imports.money(Decimal("-1234.5")) == "-1\u202f234,50\u00a0€"
     assert imports.money(Decimal("12.34"), "CHF") == "12,34\u00a0CHF"
+
+
+def test_two_accounts_of_a_file_never_go_into_one(company, sg_account, accountant):
+    # OFX: a current and a savings account with the same ACCTID, told apart by the type
+    # (and here, the bank id).
+    checking = january(iban="", account_number="01234567890 CHECKING", bank_id="30003")
+    savings = january(iban="", account_number="01234567890 SAVINGS", bank_id="00000")
+    with pytest.raises(ValidationFailed) as caught:
+        run(company, sg_account, [checking, savings], accountant)
+    assert caught.value.code == "ambiguous_account"
+    assert "n° 01234567890 SAVINGS, banque 00000" in caught.value.message
+    assert counts() == (0, 0, 0)
+    # Another bank's code with the same account number is another account.
+    with pytest.raises(ValidationFailed) as caught:
+        run(
+            company,
+            sg_account,
+            [january(iban="", account_number="01234567890", bank_id="10907")],
+            accountant,
+        )
+    assert caught.value.code == "unknown_account"
+
+
+def test_a_masked_account_number_is_the_chosen_accounts(company, sg_account, accountant):
+    # Anonymised exports (OFX ACCTID « XXXXX XXXXX XXXXXXXXXXX »): nothing to compare.
+    run(
+        company,
+        sg_account,
+        [january(iban="", account_number="XXXXX XXXXX XXXXXXXXXXX")],
+        accountant,
+    )
+    assert BankStatement.objects.get().account == sg_account
+
+
+def test_parser_warnings_are_shown_in_the_summary(company, sg_account, accountant):
+    stmt = january()
+    stmt.warnings = ["ligne 12 : :61: après la fin du relevé, ignoré (+119,00)"]
+    result = run(company, sg_account, [stmt], accountant)
+    assert result.warnings == stmt.warnings
+    assert result.message.endswith(
+        "Avertissements du fichier : ligne 12 : :61: après la fin du relevé, ignoré (+119,00)."
+    )
+    entry = AuditEntry.objects.get(action="bank.statement_imported")
+    assert entry.changes["warnings"] == stmt.warnings
+
+
+# ---------------------------------------------------------------- overlapping windows
+
+AMOUNTS = st.sampled_from(["12.50", "-12.50", "100.00", "-7.34", "1500.00"])
+LABELS = st.sampled_from(["CB CARREFOUR", "VIR DUPONT", "PRLV ORANGE"])
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    truth=st.lists(st.tuples(st.integers(1, 6), AMOUNTS, LABELS), min_size=1, max_size=25),
+    first=st.tuples(st.integers(1, 6), st.integers(0, 5)),
+    second=st.tuples(st.integers(1, 6), st.integers(0, 5)),
+    reverse=st.booleans(),
+)
+def test_any_two_overlapping_exports_import_each_line_once(
+    company, sg_account, accountant, truth, first, second, reverse
+):
+    """The bank's true movements (days 1-6, many identical), exported twice over two
+    windows of whole days: whatever the windows and the order, each movement of their
+    union is stored once, and the second import skips exactly those of the overlap."""
+    BankLine.objects.all().delete()
+    BankStatement.objects.all().delete()
+    StatementFile.objects.all().delete()
+    truth = sorted(truth, key=lambda t: t[0])  # the bank's order: by day
+
+    def window(start, length):
+        days = range(start, min(start + length, 6) + 1)
+        lines = [line(amount, day(d), label) for d, amount, label in truth if d in days]
+        return set(days), statement(lines, "0", day(days[0]), day(days[-1]))
+
+    (days_a, file_a), (days_b, file_b) = window(*first), window(*second)
+    if reverse:
+        (days_a, file_a), (days_b, file_b) = (days_b, file_b), (days_a, file_a)
+    run(company, sg_account, [file_a], accountant, name="a")
+    result = run(company, sg_account, [file_b], accountant, name="b")
+    union = sorted((d, Decimal(a), x) for d, a, x in truth if d in days_a | days_b)
+    stored = sorted(
+        (b.day, a, x) for b, a, x in BankLine.objects.values_list("booking_date", "amount", "label")
+    )
+    assert stored == union
+    overlap = sum(1 for d, _a, _x in truth if d in days_a & days_b)
+    assert result.lines_skipped + result.lines_imported == len(file_b.lines)
+    assert result.lines_skipped == overlap

@@ -82,6 +82,15 @@ def test_demo_loads_a_valid_year_once():
     assert eu_vat.is_valid(company.vat_number) and company.vat_number.endswith(company.siren)
     assert company.einvoicing_address == company.siren
     IBAN(company.iban)
+    from encaisse.banking.models import BankAccount
+
+    (account,) = BankAccount.objects.filter(company=company)
+    assert (account.iban, account.bic, account.journal, account.ledger_account) == (
+        company.iban,
+        company.bic,
+        "BQ",
+        "512",
+    )
     assert company.address_line1 and company.postal_code and company.city
 
     roles = dict(Membership.objects.values_list("user__username", "role"))

@@ -232,9 +232,12 @@ def test_statements_list_queries_are_bounded(
         )
     client = client_of(accountant)
     client.get(reverse("web:bank_statements"))  # the session, the first account
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(14):  # the same for 3 statements or 3,000
         html = client.get(reverse("web:bank_statements")).content.decode()
     assert html.count('href="/bank/statements/') >= 25 and "Page 1 sur 2" in html
+    # The files too (a file whose statements were all known has no statement row).
+    assert html.count('href="/bank/files/') == 25 + 10 and "Page 1 sur 3" in html
+    assert 'href="?files=2#fichiers"' in html
 
 
 def test_statement_page_lines_paged_with_status_badges(
@@ -247,7 +250,7 @@ def test_statement_page_lines_paged_with_status_badges(
     client = client_of(accountant)
     url = reverse("web:bank_statement", args=[stored.pk])
     client.get(url)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         html = client.get(url).content.decode()
     assert html.count('class="badge badge-line-') == 50 and "Page 1 sur 2" in html
     assert "Rapprochée" in html

@@ -35,7 +35,9 @@ from encaisse.companies.permissions import (
     EXPORT_LEDGER,
     ISSUE_CREDIT_NOTES,
     ISSUE_INVOICES,
+    MANAGE_BANK_ACCOUNTS,
     MANAGE_JOBS,
+    RECONCILE_BANK,
     RECORD_PAYMENTS,
     ROLE_PERMISSIONS,
     SEND_STATEMENTS,
@@ -193,6 +195,9 @@ MAIN_PAGES = {
     "company": ("web:company_settings", None, {EDIT_COMPANY}),
     "credit": ("web:credit_positions", None, set()),
     "outbox": ("web:outbox", None, set()),
+    # import lane
+    "bank_statements": ("web:bank_statements", None, {RECONCILE_BANK}),
+    "bank_accounts": ("web:bank_accounts", None, {MANAGE_BANK_ACCOUNTS}),
 }
 
 
@@ -269,6 +274,7 @@ FORM_PAGES = [
     ("web:status_import", None, ISSUE_INVOICES),
     ("web:fec", None, EXPORT_LEDGER),
     ("web:jobs", None, MANAGE_JOBS),
+    ("web:bank_account_create", None, MANAGE_BANK_ACCOUNTS),  # import lane
 ]
 
 

@@ -164,6 +164,15 @@ class Builder:
         for role, user in self.users.items():
             if role != Role.ADMIN:
                 add_member(company, user, role, by=self.users[Role.ADMIN])
+        # The company's current account, as its bank account (journal BQ, account 512):
+        # what statements are imported into (banking).
+        from encaisse.banking.services.accounts import create_account
+
+        create_account(
+            company,
+            {"name": "BNP Paribas — compte courant", "iban": company.iban, "bic": company.bic},
+            by=self.users[Role.ADMIN],
+        )
         return company
 
     def _contact(self, slug: str) -> dict:

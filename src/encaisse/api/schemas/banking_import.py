@@ -33,6 +33,10 @@ class BankImportOut(Schema):
     lines_imported: int
     lines_skipped: int = Field(description="Lignes déjà importées par un fichier précédent.")
     gaps: list[StatementGapOut]
+    warnings: list[str] = Field(
+        description="Ce que le fichier contenait d'inattendu sans être refusé (montré, "
+        "jamais ignoré en silence)."
+    )
 
 
 class BankStatementOut(Schema):

@@ -13,9 +13,11 @@ transaction. What is recognised and not imported twice:
 Which account: the statement's IBAN, else its bank account number (CFONB RIB, OFX
 ACCTID), must be the chosen account's, or another active account of the company (a file
 holding several accounts' statements imports each into its own); a statement of an
-account the company does not have refuses the whole file, naming that account. A file
-with no account identification at all is the chosen account's. A statement in another
-currency than its account is refused.
+account the company does not have refuses the whole file, naming that account. A
+statement with no account identification (or a masked one: « XXXXX ») is the chosen
+account's. A statement in another
+currency than its account is refused. Two different accounts of one file (another IBAN,
+or another number, bank id or type) never go into one account: the file is refused.
 
 Balances: `balance_gap = opening + lines - closing` and `chain_gap = opening - the
 previous statement's closing` (the account's statement closing on or before this one's
@@ -96,6 +98,8 @@ class StatementSummary:
     opening_derived: bool = False
     gaps: list[Gap] = field(default_factory=list)
     statement: BankStatement | None = None
+    # What the parser passed over without refusing the file: shown, never dropped.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -122,6 +126,10 @@ class ImportResult:
     def gaps(self) -> list[Gap]:
         return [gap for s in self.statements for gap in s.gaps]
 
+    @property
+    def warnings(self) -> list[str]:
+        return [w for s in self.statements for w in s.warnings]
+
     def as_dict(self) -> dict:
         """The summary as JSON (the API, the job's result)."""
         return {
@@ -134,6 +142,7 @@ class ImportResult:
             "lines_imported": self.lines_imported,
             "lines_skipped": self.lines_skipped,
             "gaps": [{"kind": g.kind, "amount": str(g.amount), "text": g.text} for g in self.gaps],
+            "warnings": self.warnings,
         }
 
 
@@ -209,6 +218,8 @@ def summary_text(result: ImportResult) -> str:
     gaps = result.gaps
     if gaps:
         text += " " + " ; ".join(g.text for g in gaps) + "."
+    if result.warnings:
+        text += " Avertissements du fichier : " + " ; ".join(result.warnings) + "."
     derived = sum(1 for s in result.statements if s.opening_derived and not s.skipped)
     if derived:
         text += (
@@ -289,12 +300,59 @@ def _number_of(account: BankAccount) -> str:
     return account.iban[4:]
 
 
-def _matches_number(account: BankAccount, number: str) -> bool:
+def _digits(text: str) -> str:
+    tokens = re.findall(r"[0-9A-Z]+", (text or "").upper())
+    return "".join(t for t in tokens if any(c.isdigit() for c in t))
+
+
+def _matches_number(account: BankAccount, number: str, bank_id: str = "") -> bool:
     """Does a bank's own account number (CFONB bank + branch + account, OFX ACCTID)
-    name this account? Compared digits only, inside the IBAN's domestic number."""
-    tokens = re.findall(r"[0-9A-Z]+", (number or "").upper())
-    digits = "".join(t for t in tokens if any(c.isdigit() for c in t))
-    return len(digits) >= 5 and digits in _number_of(account)
+    name this account? Its digits must lie inside the IBAN's domestic number, and so must
+    the bank code when the file gives one (not a BIC, not zeros)."""
+    digits = _digits(number)
+    if len(digits) < 5 or digits not in _number_of(account):
+        return False
+    bank = _digits(bank_id)
+    if bank and bank.isdigit() and bank.strip("0"):
+        return bank in _number_of(account)
+    return True
+
+
+def _identity(statement: Statement) -> tuple:
+    """What tells a file's accounts apart: the IBAN, else the number, bank and type."""
+    iban = _alnum(statement.account_iban)
+    if iban:
+        return ("iban", iban)
+    if len(_digits(statement.account_number)) < 5:  # none, or masked (XXXXX): the chosen
+        return ("chosen",)
+    return ("number", " ".join(statement.account_number.split()), statement.bank_id.strip())
+
+
+def check_distinct_accounts(statements: list[Statement], targets: list[BankAccount]) -> None:
+    """Two different accounts of a file never go into one account of the company (an OFX
+    file of a current and a savings account with the same ACCTID: only the type and the
+    bank id tell them apart)."""
+    seen: dict[int, tuple] = {}
+    for statement, target in zip(statements, targets, strict=True):
+        identity = _identity(statement)
+        first = seen.setdefault(target.pk, identity)
+        if first != identity:
+            raise ValidationFailed(
+                "ambiguous_account",
+                f"Le fichier contient deux comptes différents ({_describe(first)} et "
+                f"{_describe(identity)}) qui correspondent tous deux au compte "
+                f"{target.name} ({target.iban}) : il n'est pas importé.",
+                "account",
+            )
+
+
+def _describe(identity: tuple) -> str:
+    if identity[0] == "chosen":
+        return "un compte sans identification"
+    if identity[0] == "iban":
+        return identity[1]
+    number, bank = identity[1], identity[2]
+    return f"n° {number}" + (f", banque {bank}" if bank else "")
 
 
 def _statement_name(statement: Statement) -> str:
@@ -318,9 +376,9 @@ def account_for(
             "choisissez le bon fichier.",
             "account",
         )
-    if statement.account_number:
+    if len(_digits(statement.account_number)) >= 5:
         for account in candidates:
-            if _matches_number(account, statement.account_number):
+            if _matches_number(account, statement.account_number, statement.bank_id):
                 return _active(account)
         raise ValidationFailed(
             "unknown_account",
@@ -508,6 +566,7 @@ def import_statements(
             _check_currency(statement, target)
             _check_amounts(statement)
             targets.append(target)
+        check_distinct_accounts(statements, targets)
         stored_file = StatementFile.objects.create(
             company=company,
             account=account,
@@ -554,6 +613,7 @@ def import_statements(
                 "lines_imported": result.lines_imported,
                 "lines_skipped": result.lines_skipped,
                 "gaps": [g.text for g in result.gaps],
+                "warnings": result.warnings,
             },
         )
         after_import(stored_file)
@@ -579,6 +639,7 @@ def _import_one(
         closing_balance=statement.closing_balance,
         lines=len(lines),
         opening_derived=derived,
+        warnings=[str(w) for w in getattr(statement, "warnings", None) or []],
     )
     prints = fingerprints(account.iban, lines)
     known = _existing(account, prints)

@@ -34,7 +34,8 @@ class ImportForm(forms.Form):
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].choices = [
-            (a.pk, f"{a.name} — {a.iban}") for a in accounts_of(company, active_only=True)
+            (a.pk, f"{a.name} ({a.currency}, …{a.iban[-4:]})")
+            for a in accounts_of(company, active_only=True)
         ]
 
 
@@ -68,12 +69,18 @@ def statements(request, form=None):
         form = ImportForm(company=company)
     page = page_of(request, _statements(company))
     _with_gaps(page.object_list)
+    files = (
+        StatementFile.objects.filter(company=company)
+        .select_related("account", "imported_by")
+        .order_by("-imported_at", "-pk")
+    )
     return render(
         request,
         "encaisse/bank/statements.html",
         {
             "form": form if may_import else None,
             "page": page,
+            "files": page_of(request, files, param="files", size=10),
             "job": _import_job(request),
             "has_accounts": bool(form and form.fields["account"].choices),
             "nav": "bank",
