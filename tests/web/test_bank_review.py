@@ -117,7 +117,7 @@ def test_list_shows_the_lines_the_best_proposal_and_the_counts(
         "montant égal, seul document ouvert de ce montant, échéance proche, "
         "nom du payeur = client" in html
     )
-    assert "FRAIS TENUE DE COMPTE" in html and "Débit : imputer à un compte" in html
+    assert "FRAIS TENUE DE COMPTE" in html and "Débit : à imputer" in html
     assert 'class="review-count">1</span> À traiter' in html
     assert 'class="review-count">2</span> Proposition' in html
     # The first line is open in the panel, its candidate first with « a ».

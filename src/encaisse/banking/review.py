@@ -435,6 +435,18 @@ def bulk_accept_job(job_, line_ids: list[int], min_score: int):
     return text + (f", {refused} refusée{'s' if refused > 1 else ''}." if refused else ".")
 
 
+def start_engine(company, *, by):
+    """Run the reconciliation engine again over the lines to do (its job: matches what it
+    may decide alone, stores proposals for the rest)."""
+    from .jobs import start_reconcile
+
+    require(by, company, RECONCILE_BANK)
+    return start_reconcile(company, by=by)
+
+
+ENGINE_JOB = "banking.reconcile"
+
+
 def parse_score(value) -> int:
     try:
         score = int(str(value).strip())

@@ -190,6 +190,6 @@ class InstallmentPicker(RecordPicker):
 
     def describe(self, record):
         return (
-            f"{record.invoice.number} — {record.customer.legal_name} — "
-            f"{format_eur(record.open_amount)} dû"
+            f"{record.invoice.number} — {format_eur(record.open_amount)} dû — "
+            f"{record.customer.legal_name}"
         )

@@ -292,6 +292,7 @@ urlpatterns += [
     path("bank/review/", bank_review_views.bank_review, name="bank_review"),
     path("bank/review/export/", bank_review_views.bank_review_export, name="bank_review_export"),
     path("bank/review/accept-all/", bank_review_views.bank_review_bulk, name="bank_review_bulk"),
+    path("bank/review/engine/", bank_review_views.bank_review_engine, name="bank_review_engine"),
     path("bank/review/<int:pk>/", bank_review_views.bank_review_line, name="bank_review_line"),
     path(
         "bank/review/<int:pk>/accept/",

@@ -37,7 +37,7 @@ STATUS_OPTIONS = [
     ("all", "Toutes"),
 ]
 FILTER_KEYS = ("account", "status", "date_from", "date_to", "amount", "q", "page")
-SPLIT_ROWS = 6  # rows of the split form (more: split again what is left? no: typed once)
+SPLIT_ROWS = 5  # rows of the split form
 
 
 # ---------------------------------------------------------------- forms
@@ -196,7 +196,7 @@ def _panel(request, line, forms_=None):
 
 def _import_url() -> str:
     """The statement import page (import lane), when it exists."""
-    for name in ("web:bank_import", "web:bank_statement_import", "web:bank_statements"):
+    for name in ("web:bank_statements",):
         try:
             return reverse(name)
         except NoReverseMatch:
@@ -226,7 +226,9 @@ def _workspace(request, selected_pk=None, forms_=None, status=200, data=None):
     job = None
     if str(request.GET.get("job", "")).isdigit():
         job = Job.objects.filter(
-            pk=request.GET["job"], company=request.company, name=review.BULK_JOB
+            pk=request.GET["job"],
+            company=request.company,
+            name__in=[review.BULK_JOB, review.ENGINE_JOB],
         ).first()
     counts = _counts(request, condition)
     context = {
@@ -477,3 +479,11 @@ def bank_review_bulk(request):
         text += "s" if accepted > 1 else ""
         messages.success(request, text + (f", {refused} refusée(s)." if refused else "."))
     return HttpResponseRedirect(reverse("web:bank_review") + (f"?{query}" if query else ""))
+
+
+@company_view(needs=RECONCILE_BANK)
+@require_POST
+def bank_review_engine(request):
+    """« Relancer le rapprochement »: the engine over the lines to do, as a job."""
+    job = review.start_engine(request.company, by=request.user)
+    return HttpResponseRedirect(f"{reverse('web:bank_review')}?job={job.pk}")

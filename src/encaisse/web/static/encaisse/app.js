@@ -167,9 +167,14 @@ document.addEventListener("DOMContentLoaded", () => {
     const current = all.findIndex((r) => r.classList.contains("selected"));
     const key = event.key;
     let done = true;
-    if (key === "j" || key === "ArrowDown") select(all[Math.min(current + 1, all.length - 1)] || all[0]);
-    else if (key === "k" || key === "ArrowUp") select(all[Math.max(current - 1, 0)]);
-    else if (key === "Enter" && target.tagName !== "A" && target.tagName !== "BUTTON" && target.tagName !== "SUMMARY") open(all[current]);
+    // Moving opens the line too: the panel (and what a, 1-9, s, c, i, u act on) is
+    // always the selected line's.
+    const move = (row) => { if (row && row !== all[current]) { select(row); open(row); } };
+    if (key === "j" || key === "ArrowDown") move(all[Math.min(current + 1, all.length - 1)] || all[0]);
+    else if (key === "k" || key === "ArrowUp") move(all[Math.max(current - 1, 0)]);
+    else if (key === "Enter" && target.tagName !== "A" && target.tagName !== "BUTTON" && target.tagName !== "SUMMARY") {
+      if (panel()) panel().scrollIntoView({ block: "start" });
+    }
     else if (key === "a") done = press("[data-key-best]");
     else if (/^[1-9]$/.test(key)) done = press(`button[data-key="${key}"]`);
     else if (key === "/") done = openForm("search");
