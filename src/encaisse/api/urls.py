@@ -6,6 +6,7 @@ from . import errors
 from .auth import TokenAuth
 from .parser import DecimalJSONParser
 from .routers import (
+    banking_matching,
     banking_report,
     collection,
     customers,
@@ -55,5 +56,7 @@ api.add_router("/payments", payments.router)
 api.add_router("/allocations", payments.allocations_router)
 api.add_router("/reports", reports.router)
 api.add_router("/ledger", ledger.router)
+# --- match lane ---
+api.add_router("/bank-lines", banking_matching.router)
 # --- report lane (banking) ---
 api.add_router("/reports", banking_report.router)

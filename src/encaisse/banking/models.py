@@ -229,6 +229,148 @@ class BankMatch(models.Model):
         return f"{self.line} ↔ {self.payment or self.remittance or self.refund or self.entry}"
 
 
+# --- match lane ---
+# The reconciliation's own rows: the proposals waiting for a person, the rules applied
+# first, the payers learnt from a person's matches, and the operations a match or an
+# assignment did (so that an undo undoes exactly them). See banking/services/matching.py.
+
+
+class MatchProposal(models.Model):
+    """What the engine could not decide alone: the line's candidates, best first.
+
+    `candidates` is a list of dicts, what the review screen shows for each: kind
+    ("installments", "payment", "payments", "remittance", "refund"), customer (id, name),
+    items [{installment, invoice, number, amount}] it would settle, credit_notes used,
+    write_off, payment / payments / remittance / refund ids, score (0-100), reasons
+    (French) and explanation. One row per line, replaced by each run of the engine,
+    deleted when the line is matched."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    line = models.OneToOneField(BankLine, on_delete=models.CASCADE, related_name="proposal")
+    score = models.PositiveSmallIntegerField("meilleur score", default=0)
+    candidates = models.JSONField("candidats", default=list)
+    computed_at = models.DateTimeField("calculée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "proposition de rapprochement"
+        indexes = [models.Index(fields=["company", "score"], name="match_proposal_score")]
+
+    def __str__(self):
+        return f"Proposition pour {self.line} ({self.score})"
+
+
+class RuleDirection(models.TextChoices):
+    ANY = "any", "Crédit ou débit"
+    CREDIT = "credit", "Crédit"
+    DEBIT = "debit", "Débit"
+
+
+class MatchRule(models.Model):
+    """« Libellé contient X » (and optionally a sign and an amount range) → an account:
+    fees, interest, transfers between own accounts. Applied before any scoring, in
+    `position` order; the first rule that fits assigns the line."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    label_contains = models.CharField("le libellé contient", max_length=100)
+    direction = models.CharField(
+        "sens", max_length=6, choices=RuleDirection.choices, default=RuleDirection.ANY
+    )
+    min_amount = models.DecimalField(
+        "montant minimal", max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    max_amount = models.DecimalField(
+        "montant maximal", max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    account = models.CharField("compte comptable", max_length=10)
+    entry_label = models.CharField("libellé de l'écriture", max_length=100)
+    active = models.BooleanField("active", default=True)
+    position = models.PositiveSmallIntegerField("ordre", default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "règle d'imputation"
+        verbose_name_plural = "règles d'imputation"
+
+    def __str__(self):
+        return f"« {self.label_contains} » → {self.account}"
+
+
+class PayerMemory(models.Model):
+    """A payer learnt when a person matched a line: its IBAN (one customer per IBAN and
+    company: the latest person's choice) and/or a normalised name variant."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    iban = models.CharField("IBAN", max_length=34, blank=True)
+    name = models.CharField("nom normalisé", max_length=200, blank=True)
+    learned_from = models.ForeignKey(
+        BankLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "payeur connu"
+        verbose_name_plural = "payeurs connus"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "iban"],
+                condition=~models.Q(iban=""),
+                name="payer_memory_iban_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["company", "customer", "name"],
+                condition=models.Q(iban=""),
+                name="payer_memory_name_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.iban or self.name
+
+
+class MatchOperation(models.Model):
+    """One match, split or assignment of a line, with what it did, so that its undo
+    undoes exactly that: the payments it recorded, the allocations and write-offs it
+    made, the journal entry of an assignment. An undo is an operation of its own
+    (kind "undo", `undo_of` the one undone): the source of its reversing entries and
+    the record of the refunds that cancelled the recorded payments."""
+
+    class Kind(models.TextChoices):
+        MATCH = "match", "Rapprochement"
+        ASSIGN = "assign", "Imputation"
+        UNDO = "undo", "Annulation"
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(BankLine, on_delete=models.PROTECT, related_name="operations")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    matches = models.ManyToManyField(BankMatch, related_name="operations", blank=True)
+    recorded_payments = models.JSONField(default=list)  # Payment ids recorded by the match
+    allocations = models.JSONField(default=list)  # Allocation ids made by the match
+    write_offs = models.JSONField(default=list)  # WriteOff ids made by the match
+    refunds = models.JSONField(default=list)  # undo: Refund ids cancelling the payments
+    account = models.CharField(max_length=10, blank=True)  # assign: the account
+    label = models.CharField(max_length=200, blank=True)  # assign: the entry's label
+    undo_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="undone_by_op"
+    )
+    reason = models.CharField("motif", max_length=200, blank=True)
+    done_on = models.DateField()
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    undone_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "opération de rapprochement"
+        indexes = [models.Index(fields=["line", "undone_on"], name="match_operation_line")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} de {self.line}"
+
+
 # --- report lane ---
 
 

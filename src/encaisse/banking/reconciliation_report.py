@@ -307,7 +307,7 @@ WITH book AS (
            e.source_id AS source_id, SUM(jl.debit) - SUM(jl.credit) AS amount
     FROM ledger_journalline jl
     JOIN ledger_journalentry e ON e.id = jl.entry_id
-    WHERE jl.account_id = %(ledger)s AND e.date <= %(as_of)s
+    WHERE jl.account_id = %(ledger)s AND e.date <= %(as_of)s /*EXCLUDED*/
     GROUP BY e.id, e.date, e.source_type, e.source_id
 ),
 keyed AS (
@@ -402,6 +402,44 @@ ORDER BY r.section, r.rn
 """
 
 
+def cancelled_entries(account: BankAccount, as_of: dt.date) -> set[int]:
+    """The journal entries on the account's 512x that cancel each other by `as_of` and
+    are no outstanding items: undoing a match (banking.services.matching.unmatch_line)
+    cancels the payment it recorded by a refund of the same amount, and reverses an
+    assignment's entry, both dated the day of the undo. From that day the pair nets to
+    zero and no money moved; before it, the original stands alone (and was matched).
+    Undos are rare: read in Python, a few queries when there are some."""
+    from encaisse.ledger.models import JournalEntry
+
+    from .models import BankMatch, MatchOperation
+
+    undos = list(
+        MatchOperation.objects.filter(
+            line__account=account, kind=MatchOperation.Kind.UNDO, done_on__lte=as_of
+        ).select_related("undo_of")
+    )
+    if not undos:
+        return set()
+    payments, refunds, operations = [], [], []
+    for undo in undos:
+        payments += list(undo.undo_of.recorded_payments or [])
+        refunds += list(undo.refunds or [])
+        operations.append(undo.pk)
+    assigned = set(
+        BankMatch.objects.filter(
+            operations__in=[u.undo_of_id for u in undos], entry__isnull=False
+        ).values_list("entry_id", flat=True)
+    )
+    from django.db.models import Q
+
+    found = JournalEntry.objects.filter(company_id=account.company_id).filter(
+        Q(source_type=PAYMENT, source_id__in=payments)
+        | Q(source_type=REFUND, source_id__in=refunds)
+        | Q(source_type=MatchOperation._meta.label_lower, source_id__in=operations)
+    )
+    return assigned | set(found.values_list("pk", flat=True))
+
+
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
@@ -473,9 +511,14 @@ def outstanding(
     # window are dropped below (a page of one section asks for nothing in the others).
     offset = min(offsets.get(key, 0) for key in SECTION_TITLES)
     stop = (max(offsets.values(), default=0) + limit) if limit is not None else 10**12
+    excluded = cancelled_entries(account, as_of)
+    sql = ITEMS_SQL
+    if excluded:
+        ids = ", ".join(str(int(pk)) for pk in sorted(excluded))
+        sql = sql.replace("/*EXCLUDED*/", f"AND e.id NOT IN ({ids})")
     with connection.cursor() as cursor:
         cursor.execute(
-            ITEMS_SQL,
+            sql,
             {
                 "ledger": ledger.pk if ledger is not None else -1,
                 "account": account.pk,

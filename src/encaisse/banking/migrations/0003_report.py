@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('banking', '0001_initial'),
+        ('banking', '0002_matching'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,142 @@
+"""What a bank line's texts say: invoice numbers (even mangled), RF creditor references
+(ISO 11649), the payer's name; names normalised for comparison."""
+
+import re
+import unicodedata
+
+# Legal forms and filler words dropped before comparing names.
+LEGAL_FORMS = frozenset(
+    {
+        "SA",
+        "SAS",
+        "SARL",
+        "EURL",
+        "SCI",
+        "SASU",
+        "SNC",
+        "EI",
+        "EIRL",
+        "SCOP",
+        "SCA",
+        "SCS",
+        "SEL",
+        "SELARL",
+        "SELAS",
+        "SE",
+        "GIE",
+        "STE",
+        "SOCIETE",
+        "ETS",
+        "ETABLISSEMENTS",
+        "CIE",
+    }
+)
+FILLERS = frozenset(["ET", "DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "AND"])
+
+
+NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Upper case without accents, anything but letters and digits a space."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return " ".join(NOT_ALNUM.sub(" ", text.upper()).split())
+
+
+def normalise_name(name: str) -> str:
+    """A name for comparison: folded, without legal forms nor filler words."""
+    words = [w for w in fold(name).split() if w not in LEGAL_FORMS and w not in FILLERS]
+    return " ".join(words)
+
+
+# « VIR SEPA RECU /DE SARL DUPONT ET FILS /MOTIF ... », « DE: X », « VIREMENT DE X REF ».
+PAYER_PATTERNS = (
+    re.compile(r"/\s*DE[:\s]+([^/]+)", re.I),
+    re.compile(r"\bDE\s*:\s*([^/]+?)(?:\s+(?:MOTIF|REF|REFDO|LIB|ID)\b|/|$)", re.I),
+    re.compile(
+        r"\bVIR(?:EMENT)?(?:\s+SEPA)?(?:\s+RECU|\s+INST)?\s+(?:DE\s+)?(.+?)"
+        r"(?:\s+(?:MOTIF|REF|REFDO|LIB|FACT|FACTURE|FA)\b|/|$)",
+        re.I,
+    ),
+)
+
+
+def payer_from_label(label: str) -> str:
+    for pattern in PAYER_PATTERNS:
+        found = pattern.search(label or "")
+        if found:
+            name = found.group(1).strip(" :/-")
+            if len(fold(name)) >= 3:
+                return name
+    return ""
+
+
+# A number of our series: prefix (optional), year, separators (optional), sequence.
+NUMBER = re.compile(
+    r"(?<![A-Z0-9])(?:([A-Z]{1,6})[\s\-/_.]{0,2})?(20\d\d)[\s\-/_.]{0,2}(\d{1,6})(?![0-9])"
+)
+
+
+def find_numbers(text: str) -> list[tuple[str, int, str]]:
+    """[(prefix or "", year, sequence digits as written)] of the numbers in `text`."""
+    upper = unicodedata.normalize("NFKD", text or "").upper()
+    return [(m.group(1) or "", int(m.group(2)), m.group(3)) for m in NUMBER.finditer(upper)]
+
+
+def parse_number(number: str) -> tuple[str, int, int] | None:
+    """(prefix, year, sequence) of one of our numbers (« FA2026-00123 »)."""
+    found = re.fullmatch(r"(.*?)(\d{4})-(\d+)", number or "")
+    if not found:
+        return None
+    return found.group(1).upper(), int(found.group(2)), int(found.group(3))
+
+
+def near_sequences(digits: str) -> set[int]:
+    """The sequences one typing slip away from `digits` as written (padded to five):
+    one digit changed, missing, extra, or two neighbours swapped."""
+    written = digits.zfill(5)
+    variants = set()
+    for i in range(len(written)):
+        for d in "0123456789":
+            variants.add(written[:i] + d + written[i + 1 :])  # changed
+        variants.add(written[:i] + written[i + 1 :])  # extra digit typed
+        if i + 1 < len(written):
+            variants.add(written[:i] + written[i + 1] + written[i] + written[i + 2 :])
+    for i in range(len(written) + 1):
+        for d in "0123456789":
+            variants.add(written[:i] + d + written[i:])  # a digit missing
+    exact = int(digits)
+    return {int(v) for v in variants if v} - {exact}
+
+
+RF = re.compile(r"RF\s?\d\d(?:\s?[A-Z0-9]){1,21}")
+
+
+def rf_valid(reference: str) -> bool:
+    """ISO 11649: RF, two check digits, up to 21 characters; mod 97 of the rearranged
+    reference (letters as 10..35) is 1."""
+    ref = re.sub(r"\s+", "", reference or "").upper()
+    if not re.fullmatch(r"RF\d\d[A-Z0-9]{1,21}", ref):
+        return False
+    rearranged = ref[4:] + ref[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def rf_reference(body: str) -> str:
+    """The RF reference of `body` (letters and digits), with its check digits."""
+    body = re.sub(r"[^A-Z0-9]", "", body.upper())
+    check = 98 - int("".join(str(int(c, 36)) for c in body + "RF00")) % 97
+    return f"RF{check:02d}{body}"
+
+
+def find_rf(text: str) -> list[str]:
+    """The valid RF references in `text`, compact (greedy on spaces, then shortened)."""
+    found = []
+    upper = (text or "").upper()
+    for match in RF.finditer(upper):
+        ref = re.sub(r"\s+", "", match.group(0))
+        while len(ref) > 4 and not rf_valid(ref):
+            ref = ref[:-1]
+        if rf_valid(ref):
+            found.append(ref)
+    return found
