@@ -14,7 +14,7 @@ from django.urls import reverse
 from encaisse.companies.models import Role
 from tests.banking import factories_report as bank
 from tests.banking.test_reconciliation_report import OCT
-from tests.banking.test_reconciliation_report import book as book  # noqa: F401 (fixture)
+from tests.banking.test_reconciliation_report import book as book
 from tests.web.browser import PASSWORD, launch, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
