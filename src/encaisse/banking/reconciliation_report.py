@@ -641,7 +641,9 @@ def residual_explanation(report: Report) -> str:
         return ""
     bank = report.bank
     parts = []
-    gap_total = sum(((g.chain_gap or ZERO) + (g.balance_gap or ZERO) for g in bank.gaps), ZERO)
+    # A chain gap (this opening − the previous closing) adds to the bank's balance what
+    # no line carries; a balance gap (opening + lines − closing) takes it away.
+    gap_total = sum(((g.chain_gap or ZERO) - (g.balance_gap or ZERO) for g in bank.gaps), ZERO)
     opening = residual - gap_total
     if opening:
         parts.append(
