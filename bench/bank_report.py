@@ -308,7 +308,7 @@ def main(argv=None) -> int:
             )
     finally:
         connection.close()
-        if server is not None:
+        if server is not None and not os.environ.get("ENCAISSE_BENCH_KEEP"):
             drop_postgres(server)
     return 0
 

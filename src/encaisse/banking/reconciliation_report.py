@@ -300,7 +300,9 @@ def book_balance(account: BankAccount, as_of: dt.date, ledger: Account | None = 
 # item it belongs to (the remittance slip of a cheque remitted by D, else itself);
 # `m` are the matches in force on D of the account's lines booked by D, and `mk` those
 # whose counterpart is in the book, under the same keys. An item is its book amount less
-# its counted matches; a line, its amount less its counted matches.
+# its counted matches; a line, its amount less its counted matches. What is left is
+# compared with half a cent, not zero: SQLite sums decimals as binary floats (a slip of
+# five cheques less its match is 1e-12, not 0); PostgreSQL is exact either way.
 ITEMS_SQL = """
 WITH book AS (
     SELECT e.id AS entry_id, e.date AS day, e.source_type AS source_type,
@@ -365,7 +367,7 @@ items AS (
            b.kind, b.ref, b.day, b.amount - COALESCE(x.amount, 0) AS amount
     FROM book_items b
     LEFT JOIN matched x ON x.kind = b.kind AND x.ref = b.ref
-    WHERE b.amount - COALESCE(x.amount, 0) <> 0
+    WHERE ABS(b.amount - COALESCE(x.amount, 0)) >= 0.005
     UNION ALL
     SELECT CASE WHEN l.amount - COALESCE(x.amount, 0) < 0 THEN 'debits'
                 ELSE 'credits' END,
@@ -373,7 +375,7 @@ items AS (
     FROM banking_bankline l
     LEFT JOIN line_matched x ON x.line_id = l.id
     WHERE l.account_id = %(account)s AND l.booking_date <= %(as_of)s
-      AND l.amount - COALESCE(x.amount, 0) <> 0
+      AND ABS(l.amount - COALESCE(x.amount, 0)) >= 0.005
 ),
 ranked AS (
     SELECT i.*,
