@@ -265,3 +265,24 @@ def test_matching_in_a_closed_period_is_refused(book, admin):
     later = bank.match(l3, payment=book["p2"], on=dt.date(2026, 11, 5), amount="99.00")
     check_can_unmatch(later, dt.date(2026, 11, 6))
     assert reconciliation_report(book["account"], OCT[31]).section("credits").total == D("99.00")
+
+
+def test_a_statement_gap_shows_in_the_residual(book):
+    """A November statement whose opening (1 300.00) is not October's closing (1 284.00):
+    the import recorded a chain gap of 16.00, the residual is 16.00 and says so."""
+    bank.statement(
+        book["account"],
+        opening=(dt.date(2026, 11, 1), "1300.00"),
+        closing=(dt.date(2026, 11, 30), "1300.00"),
+        lines=[],
+        chain_gap="16.00",
+    )
+    from encaisse.banking.reconciliation_report import residual_explanation
+
+    report = reconciliation_report(book["account"], dt.date(2026, 11, 30))
+    assert report.bank.amount == D("1300.00")
+    assert report.residual == D("16.00")
+    assert [g.chain_gap for g in report.bank.gaps] == [D("16.00")]
+    assert (
+        residual_explanation(report) == "16,00\u00a0€ d'écarts dans les relevés (voir ci-dessous)"
+    )

@@ -53,9 +53,9 @@ def test_the_pages_queries_are_bounded(
 ):
     for n in range(30):
         pay("1.00", OCT[21 + n % 10])
-    with django_assert_max_num_queries(16):  # 5 of them: session, user, company, role, switcher
+    with django_assert_max_num_queries(17):  # 5 of them: session, user, company, role, switcher
         assert admin_client.get(url(book)).status_code == 200
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         assert admin_client.get(reverse("web:cash")).status_code == 200
     company.cash_alert_threshold = D("1000000")
     company.save(update_fields=["cash_alert_threshold"])

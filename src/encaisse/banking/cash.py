@@ -227,10 +227,13 @@ def known_movements(accounts, today: dt.date, bounds) -> dict[int, Decimal]:
         return {int(w): sql_money(total) for w, total in cursor.fetchall()}
 
 
-def forecast(company, today: dt.date, *, weeks: int = WEEKS) -> Forecast:
+def forecast(company, today: dt.date, *, weeks: int = WEEKS, accounts=None) -> Forecast:
     """The 13-week forecast from `today` (receivables are today's stored open amounts:
-    a forecast is always made from today)."""
-    accounts = list(BankAccount.objects.filter(company=company, active=True).order_by("name", "pk"))
+    a forecast is always made from today). `accounts`: the active accounts, when the
+    caller read them already."""
+    if accounts is None:
+        accounts = BankAccount.objects.filter(company=company, active=True).order_by("name", "pk")
+    accounts = list(accounts)
     series = value_date_balances(company, today, today, accounts=accounts)
     per_account = [(s.account, s.points[-1][1]) for s in series]
     balance = sum((b for _, b in per_account), ZERO)

@@ -300,14 +300,16 @@ def book_balance(account: BankAccount, as_of: dt.date, ledger: Account | None = 
 # item it belongs to (the remittance slip of a cheque remitted by D, else itself);
 # `m` are the matches in force on D of the account's lines booked by D, and `mk` those
 # whose counterpart is in the book, under the same keys. An item is its book amount less
-# its counted matches; a line, its amount less its counted matches.
+# its counted matches; a line, its amount less its counted matches. What is left is
+# compared with half a cent, not zero: SQLite sums decimals as binary floats (a slip of
+# five cheques less its match is 1e-12, not 0); PostgreSQL is exact either way.
 ITEMS_SQL = """
 WITH book AS (
     SELECT e.id AS entry_id, e.date AS day, e.source_type AS source_type,
            e.source_id AS source_id, SUM(jl.debit) - SUM(jl.credit) AS amount
     FROM ledger_journalline jl
     JOIN ledger_journalentry e ON e.id = jl.entry_id
-    WHERE jl.account_id = %(ledger)s AND e.date <= %(as_of)s
+    WHERE jl.account_id = %(ledger)s AND e.date <= %(as_of)s /*EXCLUDED*/
     GROUP BY e.id, e.date, e.source_type, e.source_id
 ),
 keyed AS (
@@ -365,7 +367,7 @@ items AS (
            b.kind, b.ref, b.day, b.amount - COALESCE(x.amount, 0) AS amount
     FROM book_items b
     LEFT JOIN matched x ON x.kind = b.kind AND x.ref = b.ref
-    WHERE ROUND(b.amount - COALESCE(x.amount, 0), 2) <> 0
+    WHERE ABS(b.amount - COALESCE(x.amount, 0)) >= 0.005
     UNION ALL
     SELECT CASE WHEN l.amount - COALESCE(x.amount, 0) < 0 THEN 'debits'
                 ELSE 'credits' END,
@@ -373,7 +375,7 @@ items AS (
     FROM banking_bankline l
     LEFT JOIN line_matched x ON x.line_id = l.id
     WHERE l.account_id = %(account)s AND l.booking_date <= %(as_of)s
-      AND ROUND(l.amount - COALESCE(x.amount, 0), 2) <> 0
+      AND ABS(l.amount - COALESCE(x.amount, 0)) >= 0.005
 ),
 ranked AS (
     SELECT i.*,
@@ -400,6 +402,44 @@ LEFT JOIN banking_bankline l ON r.kind = 'line' AND l.id = r.ref
 WHERE r.rn = 1 OR (r.rn > %(offset)s AND r.rn <= %(stop)s)
 ORDER BY r.section, r.rn
 """
+
+
+def cancelled_entries(account: BankAccount, as_of: dt.date) -> set[int]:
+    """The journal entries on the account's 512x that cancel each other by `as_of` and
+    are no outstanding items: undoing a match (banking.services.matching.unmatch_line)
+    cancels the payment it recorded by a refund of the same amount, and reverses an
+    assignment's entry, both dated the day of the undo. From that day the pair nets to
+    zero and no money moved; before it, the original stands alone (and was matched).
+    Undos are rare: read in Python, a few queries when there are some."""
+    from encaisse.ledger.models import JournalEntry
+
+    from .models import BankMatch, MatchOperation
+
+    undos = list(
+        MatchOperation.objects.filter(
+            line__account=account, kind=MatchOperation.Kind.UNDO, done_on__lte=as_of
+        ).select_related("undo_of")
+    )
+    if not undos:
+        return set()
+    payments, refunds, operations = [], [], []
+    for undo in undos:
+        payments += list(undo.undo_of.recorded_payments or [])
+        refunds += list(undo.refunds or [])
+        operations.append(undo.pk)
+    assigned = set(
+        BankMatch.objects.filter(
+            operations__in=[u.undo_of_id for u in undos], entry__isnull=False
+        ).values_list("entry_id", flat=True)
+    )
+    from django.db.models import Q
+
+    found = JournalEntry.objects.filter(company_id=account.company_id).filter(
+        Q(source_type=PAYMENT, source_id__in=payments)
+        | Q(source_type=REFUND, source_id__in=refunds)
+        | Q(source_type=MatchOperation._meta.label_lower, source_id__in=operations)
+    )
+    return assigned | set(found.values_list("pk", flat=True))
 
 
 def _as_date(value) -> dt.date:
@@ -473,9 +513,14 @@ def outstanding(
     # window are dropped below (a page of one section asks for nothing in the others).
     offset = min(offsets.get(key, 0) for key in SECTION_TITLES)
     stop = (max(offsets.values(), default=0) + limit) if limit is not None else 10**12
+    excluded = cancelled_entries(account, as_of)
+    sql = ITEMS_SQL
+    if excluded:
+        ids = ", ".join(str(int(pk)) for pk in sorted(excluded))
+        sql = sql.replace("/*EXCLUDED*/", f"AND e.id NOT IN ({ids})")
     with connection.cursor() as cursor:
         cursor.execute(
-            ITEMS_SQL,
+            sql,
             {
                 "ledger": ledger.pk if ledger is not None else -1,
                 "account": account.pk,
@@ -598,7 +643,9 @@ def residual_explanation(report: Report) -> str:
         return ""
     bank = report.bank
     parts = []
-    gap_total = sum(((g.chain_gap or ZERO) + (g.balance_gap or ZERO) for g in bank.gaps), ZERO)
+    # A chain gap (this opening − the previous closing) adds to the bank's balance what
+    # no line carries; a balance gap (opening + lines − closing) takes it away.
+    gap_total = sum(((g.chain_gap or ZERO) - (g.balance_gap or ZERO) for g in bank.gaps), ZERO)
     opening = residual - gap_total
     if opening:
         parts.append(

@@ -65,7 +65,7 @@ from ..models import (
     MatchProposal,
     PayerMemory,
 )
-from ..reconciliation_report import check_can_match, check_not_closed
+from ..reconciliation_report import check_can_match, check_can_unmatch
 
 # Above this score the engine applies a match by itself (a constant, not yet a company
 # setting: Company has no field for it; `threshold(company)` reads one if it comes).
@@ -115,7 +115,9 @@ def _lock_line(line: BankLine) -> BankLine:
 def _check_dates(company, line, on) -> None:
     ensure_open(company, line.booking_date, "booking_date")
     ensure_open(company, on, "date")
-    check_can_match(line, on)  # not in a period whose reconciliation report is validated
+    # A match dated in a period closed by a validated reconciliation report is refused
+    # (the report lane's rule, reconciliation_report.check_can_match).
+    check_can_match(line, on)
 
 
 def _method(line) -> str:
@@ -666,10 +668,9 @@ def unmatch_line(line: BankLine, *, by, reason: str, on: dt.date | None = None) 
         if done is None or line.status not in (LineStatus.MATCHED, LineStatus.ASSIGNED):
             raise Conflict("not_matched", "Cette ligne n'est pas rapprochée.")
         ensure_open(company, on, "date")
-        # Not in a period whose reconciliation report is validated, nor a match that
-        # counted in one (what a closed period reconciled stays reconciled).
-        check_not_closed(line.account, on)
-        check_not_closed(line.account, max(done.done_on, line.booking_date))
+        # What a validated reconciliation report counted stays reconciled.
+        for match in done.matches.select_related("line__account"):
+            check_can_unmatch(match, on)
         if on < done.done_on:
             raise ValidationFailed(
                 "undo_before_match", "Une annulation ne précède pas le rapprochement.", "date"

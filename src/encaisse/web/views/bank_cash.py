@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from encaisse.banking.cash import forecast, value_date_balances
 from encaisse.banking.exports import forecast_xlsx
+from encaisse.banking.models import BankAccount
 from encaisse.money import ZERO
 
 from ..exports import XLSX, export_content
@@ -24,6 +25,20 @@ class CashForm(forms.Form):
     step = forms.ChoiceField(
         label="Pas", required=False, choices=[("week", "Semaine"), ("day", "Jour")]
     )
+
+    def __init__(self, query, *args, **kwargs):
+        data = query.copy()
+        today = timezone.localdate()
+        if not data.get("end"):
+            data["end"] = today.isoformat()
+        if not data.get("start"):
+            try:
+                end = dt.date.fromisoformat(data["end"])
+                data["start"] = (end - dt.timedelta(days=DEFAULT_DAYS)).isoformat()
+            except (ValueError, OverflowError):  # the end's own error shows on its field
+                data["start"] = (today - dt.timedelta(days=DEFAULT_DAYS)).isoformat()
+        data.setdefault("step", "week")
+        super().__init__(data, *args, **kwargs)
 
     def clean(self):
         data = super().clean()
@@ -104,8 +119,11 @@ def _totals(series) -> list:
 def _cash(request):
     form = CashForm(request.GET)
     start, end, step = form.period()
-    series = value_date_balances(request.company, start, end, step=step)
-    result = forecast(request.company, timezone.localdate())
+    accounts = list(
+        BankAccount.objects.filter(company=request.company, active=True).order_by("name", "pk")
+    )
+    series = value_date_balances(request.company, start, end, step=step, accounts=accounts)
+    result = forecast(request.company, timezone.localdate(), accounts=accounts)
     return form, series, result
 
 
