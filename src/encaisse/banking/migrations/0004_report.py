@@ -8,11 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-<<<<<<<< HEAD:src/encaisse/banking/migrations/0004_report.py
         ('banking', '0003_matching'),
-========
-        ('banking', '0002_matching'),
->>>>>>>> h-report:src/encaisse/banking/migrations/0003_report.py
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
