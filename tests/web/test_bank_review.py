@@ -8,7 +8,7 @@ would write them (`seed_lines`, until the import lane's service is merged), and 
 engine (`reconcile`) run over them, which stores its proposals: « VIR SEPA BOULANGERIE
 DUPONT » 780.00 is proposed at 75 for the first invoice (montant égal, seul document
 ouvert de ce montant, échéance proche, nom du payeur = client), « VIR SEPA DUPONT
-FACTURE » 390.00 at 65 for the second (nom du payeur proche du client): under the
+FACTURE » 390.00 at 50 for the second (the same without the payer's name): under the
 automatic threshold (85), they wait for a person.
 """
 
@@ -74,7 +74,7 @@ def seed_lines(company, rows, *, iban="FR7630006000011234567890189"):
 
 
 FIRST = "VIR SEPA BOULANGERIE DUPONT"  # 780.00, proposed at 75
-SECOND = "VIR SEPA DUPONT FACTURE"  # 390.00, proposed at 65
+SECOND = "VIR SEPA DUPONT FACTURE"  # 390.00, proposed at 50
 
 
 def proposed(company, by, rows):
@@ -423,7 +423,7 @@ def test_an_action_on_a_line_already_handled_is_refused(admin_client, company):
 def test_bulk_accept_at_once(admin_client, admin, company, invoices):
     first, second = invoices
     a, b, c = proposed(company, admin, [("780.00", FIRST), ("390.00", SECOND), ("-3.00", "FRAIS")])
-    assert (a.proposal.score, b.proposal.score) == (75, 65)
+    assert (a.proposal.score, b.proposal.score) == (75, 50)
     response = admin_client.post(url("web:bank_review_bulk"), {"score": "70", "back": ""})
     assert response.status_code == 302
     statuses = {x.pk: x.status for x in BankLine.objects.all()}
@@ -441,7 +441,7 @@ def test_bulk_accept_of_many_lines_runs_as_a_job(
     first, second = invoices
     monkeypatch.setattr(review, "BULK_AT_ONCE", 1)
     proposed(company, admin, [("780.00", FIRST), ("390.00", SECOND)])
-    response = admin_client.post(url("web:bank_review_bulk"), {"score": "60", "back": ""})
+    response = admin_client.post(url("web:bank_review_bulk"), {"score": "50", "back": ""})
     job = Job.objects.get(name=review.BULK_JOB)
     assert response["Location"] == f"{url('web:bank_review')}?job={job.pk}"
     html = admin_client.get(response["Location"]).content.decode()
