@@ -589,7 +589,10 @@ def import_statements(
         summaries: dict[int, StatementSummary] = {}
         for index in order:
             statement, target = statements[index], targets[index]
-            summary = _import_one(stored_file, target, statement, index + 1)
+            report = None
+            if job_ is not None:
+                report = lambda n, before=done: progress(job_, before + n, total)  # noqa: E731
+            summary = _import_one(stored_file, target, statement, index + 1, report)
             summaries[index] = summary
             done += len(statement.lines)
             if job_ is not None and statement.lines:
@@ -621,8 +624,14 @@ def import_statements(
 
 
 def _import_one(
-    stored_file: StatementFile, account: BankAccount, statement: Statement, position: int
+    stored_file: StatementFile,
+    account: BankAccount,
+    statement: Statement,
+    position: int,
+    report=None,
 ) -> StatementSummary:
+    """One statement written (or found written). `report(n)`: n of its lines are done
+    (the job's progress bar moves inside a statement of 50,000 lines too)."""
     lines = statement.lines
     total = sum((Decimal(line.amount) for line in lines), Decimal("0.00"))
     opening = statement.opening_balance
@@ -670,7 +679,14 @@ def _import_one(
     stored.save()
     _relink_next(stored)
     new = []
+    created = 0
     for number, (line, print_) in enumerate(zip(lines, prints, strict=True), start=1):
+        if len(new) >= PROGRESS_EVERY:
+            BankLine.objects.bulk_create(new)
+            created += len(new)
+            new = []
+            if report is not None:
+                report(number - 1)
         if print_ in known:
             summary.lines_skipped += 1
             continue
@@ -701,8 +717,8 @@ def _import_one(
                 fingerprint=print_,
             )
         )
-    BankLine.objects.bulk_create(new, batch_size=1000)
-    summary.lines_imported = len(new)
+    BankLine.objects.bulk_create(new)
+    summary.lines_imported = created + len(new)
     summary.statement = stored
     summary.gaps = gaps_of(stored)
     return summary
