@@ -344,6 +344,9 @@ def test_a_large_file_is_imported_by_a_job_with_its_progress(
     assert (job.done, job.total) == (3, 3)
     assert job.message == "1 relevé, 3 lignes importées."
     assert job.result["lines_imported"] == 3 and job.link.startswith("/")
+    # Not under "file": jobs.prune would take it for a storage file to delete.
+    assert "file" not in job.result
+    assert job.result["statement_file"] == StatementFile.objects.get().pk
     assert counts() == (1, 1, 3)
     assert StatementFile.objects.get().imported_by == accountant
     assert not default_storage.exists(stored)

@@ -817,4 +817,7 @@ def import_file_job(job_, account_id: int, stored: str, file_name: str):
             "url": reverse("web:bank_file", args=[result.file.pk]),
             "link_label": "Voir les relevés importés",
         }
-    return result.message[:500], {**result.as_dict(), **link}
+    summary = result.as_dict()
+    # Not "file": jobs.prune deletes the storage file a job's result names under that key.
+    summary["statement_file"] = summary.pop("file")
+    return result.message[:500], {**summary, **link}
