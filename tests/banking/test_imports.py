@@ -344,6 +344,9 @@ def test_a_large_file_is_imported_by_a_job_with_its_progress(
     assert (job.done, job.total) == (3, 3)
     assert job.message == "1 relevé, 3 lignes importées."
     assert job.result["lines_imported"] == 3 and job.link.startswith("/")
+    # Not under "file": jobs.prune would take it for a storage file to delete.
+    assert "file" not in job.result
+    assert job.result["statement_file"] == StatementFile.objects.get().pk
     assert counts() == (1, 1, 3)
     assert StatementFile.objects.get().imported_by == accountant
     assert not default_storage.exists(stored)
@@ -474,3 +477,25 @@ def test_any_two_overlapping_exports_import_each_line_once(
     overlap = sum(1 for d, _a, _x in truth if d in days_a & days_b)
     assert result.lines_skipped + result.lines_imported == len(file_b.lines)
     assert result.lines_skipped == overlap
+
+
+def test_the_progress_moves_inside_a_long_statement(
+    company, sg_account, accountant, monkeypatch, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ENCAISSE_BANK_IMPORT_INLINE_LINES = 100
+    long = statement(
+        [line(f"{n}.00", day(1 + n % 28), f"VIR {n}") for n in range(1, 1201)], "0", day(1), day(28)
+    )
+    monkeypatch.setattr(formats, "parse", lambda data: [long])
+    seen = []
+    real = imports.progress
+    monkeypatch.setattr(
+        imports,
+        "progress",
+        lambda job, done, total=None: (seen.append((done, total)), real(job, done, total)),
+    )
+    imports.import_file(company, sg_account, b"long", name="long.xml", by=accountant)
+    run_pending_jobs()
+    assert seen == [(0, 1200), (500, 1200), (1000, 1200), (1200, 1200)]
+    assert BankLine.objects.count() == 1200

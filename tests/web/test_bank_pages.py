@@ -232,7 +232,7 @@ def test_statements_list_queries_are_bounded(
         )
     client = client_of(accountant)
     client.get(reverse("web:bank_statements"))  # the session, the first account
-    with django_assert_max_num_queries(15):  # the same for 3 statements or 3,000
+    with django_assert_max_num_queries(14):  # the same for 3 statements or 3,000
         html = client.get(reverse("web:bank_statements")).content.decode()
     assert html.count('href="/bank/statements/') >= 25 and "Page 1 sur 2" in html
     # The files too (a file whose statements were all known has no statement row).

@@ -245,7 +245,8 @@ def ensure_company_account(company: Company) -> BankAccount | None:
 
 def accounts_of(company: Company, *, active_only: bool = False):
     """The company's bank accounts (the company's IBAN made the first one if needed)."""
-    ensure_company_account(company)
+    if company.iban and not BankAccount.objects.filter(company=company).exists():
+        ensure_company_account(company)
     accounts = BankAccount.objects.filter(company=company).order_by("-active", "name", "pk")
     return accounts.filter(active=True) if active_only else accounts
 

@@ -596,7 +596,10 @@ def import_statements(
         summaries: dict[int, StatementSummary] = {}
         for index in order:
             statement, target = statements[index], targets[index]
-            summary = _import_one(stored_file, target, statement, index + 1)
+            report = None
+            if job_ is not None:
+                report = lambda n, before=done: progress(job_, before + n, total)  # noqa: E731
+            summary = _import_one(stored_file, target, statement, index + 1, report)
             summaries[index] = summary
             done += len(statement.lines)
             if job_ is not None and statement.lines:
@@ -628,8 +631,14 @@ def import_statements(
 
 
 def _import_one(
-    stored_file: StatementFile, account: BankAccount, statement: Statement, position: int
+    stored_file: StatementFile,
+    account: BankAccount,
+    statement: Statement,
+    position: int,
+    report=None,
 ) -> StatementSummary:
+    """One statement written (or found written). `report(n)`: n of its lines are done
+    (the job's progress bar moves inside a statement of 50,000 lines too)."""
     lines = statement.lines
     total = sum((Decimal(line.amount) for line in lines), Decimal("0.00"))
     opening = statement.opening_balance
@@ -677,7 +686,14 @@ def _import_one(
     stored.save()
     _relink_next(stored)
     new = []
+    created = 0
     for number, (line, print_) in enumerate(zip(lines, prints, strict=True), start=1):
+        if len(new) >= PROGRESS_EVERY:
+            BankLine.objects.bulk_create(new)
+            created += len(new)
+            new = []
+            if report is not None:
+                report(number - 1)
         if print_ in known:
             summary.lines_skipped += 1
             continue
@@ -708,8 +724,8 @@ def _import_one(
                 fingerprint=print_,
             )
         )
-    BankLine.objects.bulk_create(new, batch_size=1000)
-    summary.lines_imported = len(new)
+    BankLine.objects.bulk_create(new)
+    summary.lines_imported = created + len(new)
     summary.statement = stored
     summary.gaps = gaps_of(stored)
     return summary
@@ -808,4 +824,7 @@ def import_file_job(job_, account_id: int, stored: str, file_name: str):
             "url": reverse("web:bank_file", args=[result.file.pk]),
             "link_label": "Voir les relevés importés",
         }
-    return result.message[:500], {**result.as_dict(), **link}
+    summary = result.as_dict()
+    # Not "file": jobs.prune deletes the storage file a job's result names under that key.
+    summary["statement_file"] = summary.pop("file")
+    return result.message[:500], {**summary, **link}
