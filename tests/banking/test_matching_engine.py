@@ -279,3 +279,26 @@ def test_an_rf_creditor_reference(company, invoice_of, run):
     run(line)
     assert allocations_of(line) == [(invoice.number, Decimal("234.00"))]
     assert matched(line).explanation.startswith(f"référence {reference} de {invoice.number}")
+
+
+def test_a_person_accepts_a_proposal(company, admin, make_invoice, service_product, run):
+    from encaisse.banking.services.reconcile import accept_proposal, accept_proposals
+
+    invoice = make_invoice(
+        lines=[{"product": service_product.pk, "quantity": "2"}], issue_on=JAN
+    )  # 156.00
+    line = make_line(company, "150.00", f"VIR {invoice.number}", on=FEB)  # 6.00 short
+    other = make_invoice(lines=[{"product": service_product.pk, "quantity": "3"}], issue_on=JAN)
+    weak = make_line(company, "234.00", "VIR INCONNU", on=FEB)  # the amount alone
+    run(line, weak)
+    line.refresh_from_db()
+    assert line.status == LineStatus.PROPOSED
+    accept_proposal(line, 0, by=admin)
+    assert allocations_of(line) == [(invoice.number, Decimal("150.00"))]
+    assert invoice.installments.get().open_amount == Decimal("6.00")
+    assert not MatchProposal.objects.filter(line=line).exists()
+    weak.refresh_from_db()
+    score = weak.proposal.score
+    assert accept_proposals(company, score + 1, by=admin) == (0, [])
+    assert accept_proposals(company, score, by=admin) == (1, [])
+    assert allocations_of(weak) == [(other.number, Decimal("234.00"))]

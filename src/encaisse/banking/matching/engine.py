@@ -382,10 +382,10 @@ class Book:
             key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=70, limit=None
         ):
             scores[customer] = max(scores.get(customer, 0), int(ratio))
-        if len(key) >= 10:  # a truncated name
-            for customer, target in choices.items():
-                if target.startswith(key):
-                    scores[customer] = max(scores.get(customer, 0), 95)
+        if len(key) >= 10:  # a truncated name, when it names one customer only
+            starting = [c for c, target in choices.items() if target.startswith(key)]
+            if len(starting) == 1:
+                scores[starting[0]] = max(scores.get(starting[0], 0), 95)
         return scores
 
     # -------------------------------------------------------------- candidates
@@ -632,16 +632,6 @@ class Book:
             if candidate:
                 candidate.score += 15
                 out.append(candidate)
-        if invoices or near:
-            named = {self.invoice_number[i] for i in invoices}
-            for candidate in out:
-                if (
-                    candidate.customer == customer
-                    and not any(self.items[i].invoice in invoices for i, _ in candidate.items)
-                    and named
-                ):
-                    candidate.score -= 20
-                    candidate.reasons.append("le libellé cite un autre n°")
         return out
 
     def _subsets(self, items, target: int, max_size: int = SUBSET_SIZE):
@@ -696,12 +686,27 @@ class Book:
             candidate.score += 30
             candidate.reasons.append("IBAN connu")
         similarity = names.get(customer, 0)
-        if similarity >= 92:
-            candidate.score += 25
+        if similarity >= 95:
+            candidate.score += 40
             candidate.reasons.append("nom du payeur = client")
+        elif similarity >= 88:
+            candidate.score += 30
+            candidate.reasons.append("nom du payeur ≈ client")
         elif similarity >= 82:
             candidate.score += 15
             candidate.reasons.append("nom du payeur proche du client")
+        # The texts name exactly an open invoice of this customer that the candidate
+        # does not settle: the payer meant another one.
+        named_here = {i for i in named_invoices if self.invoice_customer.get(i) == customer}
+        if named_here and not any(self.items[i].invoice in named_here for i, _ in candidate.items):
+            candidate.score -= 20
+            candidate.reasons.append("le libellé cite un autre n°")
+        # The only open document of this amount at the customer's.
+        if candidate.exact and len(candidate.items) == 1 and not candidate.notes:
+            same = sum(1 for i in self.open_items(customer) if i.open == line.amount)
+            if same == 1 and "seul document ouvert de ce montant" not in candidate.reasons:
+                candidate.score += 10
+                candidate.reasons.append("seul document de ce montant chez le client")
 
     def _records(self, line, names, iban_customers):
         """Candidates already recorded: a payment by hand, a slip, a direct-debit batch."""
@@ -722,7 +727,7 @@ class Book:
                 reasons.append("IBAN connu")
             similarity = names.get(payment.customer, 0)
             if similarity >= 82:
-                score += 25 if similarity >= 92 else 15
+                score += 40 if similarity >= 95 else 30 if similarity >= 88 else 15
                 reasons.append("nom du payeur = client")
             out.append(
                 Candidate(
@@ -792,6 +797,13 @@ class Book:
         return self._choose(line, out)
 
     def _choose(self, line, candidates) -> Decision:
+        # A payment of the customer already typed by hand for this amount is the money
+        # the bank received: matching the invoices again would record it twice.
+        typed = {c.customer for c in candidates if c.kind == "payment"}
+        if typed:
+            candidates = [
+                c for c in candidates if not (c.kind == "installments" and c.customer in typed)
+            ]
         exact_customers = {c.customer for c in candidates if c.exact}
         if exact_customers:
             for candidate in candidates:

@@ -81,7 +81,8 @@ PAYER_PATTERNS = (
     re.compile(r"/\s*DE[:\s]+([^/]+)", re.I),
     re.compile(r"\bDE\s*:\s*([^/]+?)(?:\s+(?:MOTIF|REF|REFDO|LIB|ID)\b|/|$)", re.I),
     re.compile(
-        r"\bVIR(?:EMENT)?(?:\s+SEPA)?(?:\s+RECU|\s+INST)?\s+(?:DE\s+)?(.+?)"
+        r"\bVIR(?:EMENT)?(?:\s+SEPA)?(?:\s+RECU|\s+INST(?:ANTANE)?(?:\s+RE(?:CU)?)?)?"
+        r"\s+(?:DE\s+)?(.+?)"
         r"(?:\s+(?:MOTIF|REF|REFDO|LIB|FACT|FACTURE|FA)\b|/|$)",
         re.I,
     ),

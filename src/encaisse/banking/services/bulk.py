@@ -27,7 +27,7 @@ from encaisse.audit.models import AuditEntry
 from encaisse.companies.models import NumberSequence
 from encaisse.companies.sequences import lock_sequence
 from encaisse.einvoicing.services import collect_paid
-from encaisse.errors import Conflict
+from encaisse.errors import Conflict, ValidationFailed
 from encaisse.ledger import chart
 from encaisse.ledger.models import Journal, JournalEntry, JournalLine
 from encaisse.ledger.periods import ensure_open
@@ -255,6 +255,9 @@ def apply_many(company, book, rows, *, by, on: dt.date | None = None) -> None:
     on = on or clock.today()
     with transaction.atomic():
         _lock_lines(company, rows)
+        if any(line.booking_date > on for line, _ in rows):
+            # record_payment refuses a future date: those lines go through the services.
+            raise ValidationFailed("future_date", "Une ligne est datée d'après aujourd'hui.")
         for day in sorted({line.booking_date for line, _ in rows} | {on}):
             ensure_open(company, day)
         matched = [(line, c) for line, c in rows if c.kind == "installments"]

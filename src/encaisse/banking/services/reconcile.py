@@ -414,3 +414,66 @@ def reconcile(company, lines=None, *, by, progress=None, keep_decisions: bool = 
 
 
 __all__ = ["Report", "euros", "load_book", "reconcile"]
+
+
+# ---------------------------------------------------------------- a person's acceptance
+
+
+def accept_proposal(line: BankLine, index: int = 0, *, by):
+    """Apply the line's proposed candidate `index` (0: the best) through the matching
+    services, as a person's match (learns the payer), with the candidate's score and
+    explanation. For the review screen's « Accepter » and bulk acceptance."""
+    from encaisse.errors import NotFound, ValidationFailed
+
+    proposal = MatchProposal.objects.filter(line=line, company=line.company).first()
+    if proposal is None:
+        raise NotFound("Aucune proposition pour cette ligne.")
+    if not 0 <= index < len(proposal.candidates):
+        raise ValidationFailed("unknown_candidate", "Candidat introuvable.", "candidate")
+    c = proposal.candidates[index]
+    common = dict(by=by, score=c["score"], explanation=c["explanation"])
+    company = line.company
+    if c["kind"] == "rule":
+        return matching.assign_line(line, c["account"], c["label"], **common)
+    if c["kind"] in ("payment", "payments"):
+        return matching.match_payments(line, c["payments"], **common)
+    if c["kind"] == "remittance":
+        slip = RemittanceSlip.objects.get(company=company, pk=c["remittance"])
+        return matching.match_remittance(line, slip, **common)
+    if c["kind"] == "refund":
+        refund = Refund.objects.get(company=company, pk=c["refund"])
+        return matching.match_refund(line, refund, **common)
+    notes = {
+        n.pk: n
+        for n in Invoice.objects.filter(
+            company=company, pk__in=[n["credit_note"] for n in c["credit_notes"]]
+        )
+    }
+    allocations = [(item["installment"], item["amount"]) for item in c["items"]]
+    allocations += [(notes[n["credit_note"]], n["amount"]) for n in c["credit_notes"]]
+    write_off = c["write_off"] if c["write_off"] != "0.00" else None
+    return matching.match_line(
+        line,
+        allocations,
+        by=by,
+        write_off=write_off,
+        **{k: v for k, v in common.items() if k != "by"},
+    )
+
+
+def accept_proposals(company, min_score: int, *, by) -> tuple[int, list]:
+    """Accept the best candidate of every proposal scoring at least `min_score` (bulk
+    acceptance); returns (accepted, [(line id, refusal message)])."""
+    require(by, company, RECONCILE_BANK)
+    accepted, refused = 0, []
+    proposals = MatchProposal.objects.filter(company=company, score__gte=min_score).select_related(
+        "line__account", "line__company"
+    )
+    for proposal in list(proposals.order_by("line__booking_date", "line_id")):
+        try:
+            accept_proposal(proposal.line, 0, by=by)
+        except DomainError as error:
+            refused.append((proposal.line_id, error.message))
+        else:
+            accepted += 1
+    return accepted, refused
