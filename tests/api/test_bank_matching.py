@@ -65,3 +65,36 @@ def test_the_cli_runs_the_job_and_prints_the_counts(company, admin, invoice_of):
     assert "0 proposée(s), 1 sans candidat" in out.getvalue()
     line.refresh_from_db()
     assert line.status == LineStatus.MATCHED
+
+
+def test_payments_parts_and_proposals(api, company, admin, customer, invoice_of):
+    from encaisse.banking.services.reconcile import reconcile
+    from encaisse.receivables.services.payments import record_payment
+
+    typed = record_payment(
+        company,
+        {"customer": customer.pk, "amount": "40.00", "date": FEB, "method": "transfer"},
+        by=admin,
+    )
+    line = make_line(company, "40.00", "VIR", on=FEB)
+    response = api.post(f"/api/bank-lines/{line.pk}/match", {"payments": [typed.pk]})
+    assert response.status_code == 200 and response.json()["matches"][0]["payment"] == typed.pk
+    a, b = invoice_of(1, JAN), invoice_of(2, JAN)  # 78.00, 156.00
+    split = make_line(company, "234.00", "VIR", on=FEB)
+    response = api.post(
+        f"/api/bank-lines/{split.pk}/match",
+        {
+            "parts": [
+                {"allocations": [{"invoice": a.pk, "amount": "78.00"}]},
+                {"allocations": [{"invoice": b.pk, "amount": "156.00"}]},
+            ]
+        },
+    )
+    assert response.status_code == 200 and len(response.json()["matches"]) == 2
+    c = invoice_of(3, JAN)  # 234.00
+    short = make_line(company, "230.00", f"VIR {c.number}", on=FEB)  # 4.00 short, no name
+    reconcile(company, [short], by=admin)
+    body = api.get(f"/api/bank-lines/{short.pk}/proposals").json()
+    best = body["candidates"][0]
+    assert best["items"][0]["number"] == c.number and best["write_off"] == "4.00"
+    assert best["score"] == body["score"] and best["reasons"][0].startswith("n° ")

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from encaisse.audit.models import AuditEntry
 from encaisse.banking.models import BankMatch, LineStatus, MatchProposal, MatchRule
 from encaisse.banking.services.reconcile import reconcile
 from encaisse.customers.services import create_customer
+from encaisse.ledger.models import JournalEntry
 from encaisse.receivables import stored
 from encaisse.receivables.models import Allocation, Installment, Payment, WriteOff
 from encaisse.receivables.services.allocation import allocate
@@ -60,6 +62,23 @@ def test_one_invoice_by_number(company, invoice_of, run):
     assert "montant égal" in match.explanation
     assert allocations_of(line) == [(invoice.number, Decimal("156.00"))]
     assert stored.differences(company.pk) == []
+    # What the services would have written, written set-based: the payment's entry and
+    # the audit trail of the payment, its customer and the line.
+    payment = match.payment
+    entry = JournalEntry.objects.get(source_type="receivables.payment", source_id=payment.pk)
+    assert {(jl.account.number, jl.debit, jl.credit) for jl in entry.lines.all()} == {
+        ("512", Decimal("156.00"), 0),
+        ("411", 0, Decimal("156.00")),
+    }
+    assert payment.number.startswith("RG2026-") and payment.date == FEB
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {
+        "payment.recorded",
+        "customer.payment_recorded",
+        "payment.allocated",
+        "bank_line.matched",
+        "bank.reconciled",
+    } <= actions
 
 
 def test_several_invoices_of_one_customer(company, invoice_of, run):
@@ -249,3 +268,14 @@ def test_rules_and_own_transfers(company, admin, run):
     assert BankMatch.objects.get(line=fees).explanation.startswith("règle")
     accounts = {jl.account.number for jl in BankMatch.objects.get(line=transfer).entry.lines.all()}
     assert accounts == {"512", "580"}
+
+
+def test_an_rf_creditor_reference(company, invoice_of, run):
+    from encaisse.banking.matching.text import rf_reference
+
+    invoice = invoice_of(3, JAN)  # 234.00
+    reference = rf_reference(invoice.number.replace("-", ""))
+    line = make_line(company, "234.00", "VIR SEPA RECU /DE X", on=FEB, creditor_reference=reference)
+    run(line)
+    assert allocations_of(line) == [(invoice.number, Decimal("234.00"))]
+    assert matched(line).explanation.startswith(f"référence {reference} de {invoice.number}")

@@ -86,6 +86,11 @@ ACTION_LABELS = {
     "api_token.created": "Jeton d'API créé",
     "api_token.revoked": "Jeton d'API révoqué",
     "referencerate.recorded_from_ecb": "Taux BCE enregistré depuis le portail de la BCE",
+    # --- match lane (bank reconciliation) ---
+    "bank_line.matched": "Ligne de relevé rapprochée",
+    "bank_line.assigned": "Ligne de relevé imputée à un compte",
+    "bank_line.unmatched": "Rapprochement de la ligne annulé",
+    "bank.reconciled": "Rapprochement bancaire automatique",
     # --- report lane (banking) ---
     "bank_reconciliation.validated": "État de rapprochement validé",
 }

@@ -128,6 +128,7 @@ class LineIn:
     counterparty_name: str = ""
     counterparty_iban: str = ""
     account_iban: str = ""
+    rf: dict = field(default_factory=dict)  # invoice id -> the RF reference naming it
 
     @property
     def text(self) -> str:
@@ -346,11 +347,13 @@ class Book:
             invoice = self.rf.get(ref)
             if invoice is not None:
                 exact_v.add(invoice)
+                line.rf[invoice] = ref
             else:  # an RF built on our number: RFkkFA202600123
                 for _, year, digits in find_numbers(ref[4:]):
                     for kind, pk in self.by_number.get((year, int(digits)), ()):
                         if kind == "v":
                             exact_v.add(pk)
+                            line.rf[pk] = ref
         for pk in exact_v:
             near_v.pop(pk, None)
         for pk in exact_n:
@@ -364,21 +367,25 @@ class Book:
         if not key:
             return {}
         scores = {c: 100 for c in self.name_memory.get(key, ())}
+        # The customers sharing the payer's rarest words (a surname before « BOULANGERIE »).
         shortlist = set()
-        for token in key.split():
-            owners = self.tokens.get(token)
-            if owners and len(owners) <= 300:
-                shortlist |= owners
+        owners_of = sorted(
+            (owners for token in key.split() if (owners := self.tokens.get(token))), key=len
+        )
+        for rank, owners in enumerate(owners_of):
+            if len(owners) > 300 or (rank >= 2 and len(shortlist) >= 40):
+                break
+            shortlist |= owners
         keys = self.customer_key
         choices = {customer: keys[customer] for customer in shortlist}
         for _, ratio, customer in process.extract(
             key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=70, limit=None
         ):
             scores[customer] = max(scores.get(customer, 0), int(ratio))
-        if len(key) >= 10:  # a truncated name
-            for customer, target in choices.items():
-                if target.startswith(key):
-                    scores[customer] = max(scores.get(customer, 0), 95)
+        if len(key) >= 10:  # a truncated name, when it names one customer only
+            starting = [c for c, target in choices.items() if target.startswith(key)]
+            if len(starting) == 1:
+                scores[starting[0]] = max(scores.get(starting[0], 0), 95)
         return scores
 
     # -------------------------------------------------------------- candidates
@@ -552,6 +559,10 @@ class Book:
             numbers = ", ".join(sorted({i.number for i in items}))
             reason = f"n° {numbers} dans le libellé"
             base = 50
+            refs = sorted({line.rf[i] for i in invoices if i in line.rf})
+            if refs and len(refs) == len(invoices):
+                reason = f"référence {', '.join(refs)} de {numbers}"
+                base = 55
             for with_notes in (note_rows, []):
                 total = sum(i.open for i in items) - sum(n.open for n in with_notes)
                 clearly_partial = line.amount * 10 <= total * 9 or partial_words
@@ -621,16 +632,6 @@ class Book:
             if candidate:
                 candidate.score += 15
                 out.append(candidate)
-        if invoices or near:
-            named = {self.invoice_number[i] for i in invoices}
-            for candidate in out:
-                if (
-                    candidate.customer == customer
-                    and not any(self.items[i].invoice in invoices for i, _ in candidate.items)
-                    and named
-                ):
-                    candidate.score -= 20
-                    candidate.reasons.append("le libellé cite un autre n°")
         return out
 
     def _subsets(self, items, target: int, max_size: int = SUBSET_SIZE):
@@ -685,12 +686,27 @@ class Book:
             candidate.score += 30
             candidate.reasons.append("IBAN connu")
         similarity = names.get(customer, 0)
-        if similarity >= 92:
-            candidate.score += 25
+        if similarity >= 95:
+            candidate.score += 40
             candidate.reasons.append("nom du payeur = client")
+        elif similarity >= 88:
+            candidate.score += 30
+            candidate.reasons.append("nom du payeur ≈ client")
         elif similarity >= 82:
             candidate.score += 15
             candidate.reasons.append("nom du payeur proche du client")
+        # The texts name exactly an open invoice of this customer that the candidate
+        # does not settle: the payer meant another one.
+        named_here = {i for i in named_invoices if self.invoice_customer.get(i) == customer}
+        if named_here and not any(self.items[i].invoice in named_here for i, _ in candidate.items):
+            candidate.score -= 20
+            candidate.reasons.append("le libellé cite un autre n°")
+        # The only open document of this amount at the customer's.
+        if candidate.exact and len(candidate.items) == 1 and not candidate.notes:
+            same = sum(1 for i in self.open_items(customer) if i.open == line.amount)
+            if same == 1 and "seul document ouvert de ce montant" not in candidate.reasons:
+                candidate.score += 10
+                candidate.reasons.append("seul document de ce montant chez le client")
 
     def _records(self, line, names, iban_customers):
         """Candidates already recorded: a payment by hand, a slip, a direct-debit batch."""
@@ -711,7 +727,7 @@ class Book:
                 reasons.append("IBAN connu")
             similarity = names.get(payment.customer, 0)
             if similarity >= 82:
-                score += 25 if similarity >= 92 else 15
+                score += 40 if similarity >= 95 else 30 if similarity >= 88 else 15
                 reasons.append("nom du payeur = client")
             out.append(
                 Candidate(
@@ -723,10 +739,14 @@ class Book:
                 )
             )
         cheque_words = {"CHQ", "CHEQUE", "CHEQUES", "CHQS", "REMISE", "REM"}
-        for slip in self.slips.values():
-            if slip.total != line.amount or slip.date > line.booking_date:
-                continue
+        same_total = [
+            s for s in self.slips.values() if s.total == line.amount and s.date <= line.booking_date
+        ]
+        for slip in same_total:
             score, reasons = 45, ["montant égal au total du bordereau"]
+            if len(same_total) == 1:
+                score += 15
+                reasons.append("seul bordereau de ce montant")
             if words & cheque_words:
                 score += 20
                 reasons.append("remise de chèques")
@@ -777,9 +797,17 @@ class Book:
         return self._choose(line, out)
 
     def _choose(self, line, candidates) -> Decision:
-        if any(c.exact for c in candidates):
+        # A payment of the customer already typed by hand for this amount is the money
+        # the bank received: matching the invoices again would record it twice.
+        typed = {c.customer for c in candidates if c.kind == "payment"}
+        if typed:
+            candidates = [
+                c for c in candidates if not (c.kind == "installments" and c.customer in typed)
+            ]
+        exact_customers = {c.customer for c in candidates if c.exact}
+        if exact_customers:
             for candidate in candidates:
-                if candidate.partial:
+                if candidate.partial and candidate.customer in exact_customers:
                     candidate.score -= 25
                     candidate.reasons.append("un autre document a exactement ce montant")
         for candidate in candidates:
@@ -797,6 +825,13 @@ class Book:
         for other in candidates[1:]:
             if other.score < best.score - AMBIGUITY_MARGIN:
                 break
+            if (
+                other.customer == best.customer
+                and best.score - other.score <= 5
+                and other.kind == best.kind == "installments"
+            ):
+                decision.blocked = "plusieurs factures du client de ce montant"
+                return decision
             if other.customer != best.customer:
                 decision.blocked = (
                     "deux clients possibles"

@@ -32,6 +32,28 @@ LEGAL_FORMS = frozenset(
     }
 )
 FILLERS = frozenset(["ET", "DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "AND"])
+# Words of the transfer's purpose that follow the payer's name in some banks' labels.
+PURPOSE = frozenset(
+    [
+        "PAIEMENT",
+        "REGLEMENT",
+        "REGL",
+        "RGLT",
+        "FACTURE",
+        "FACTURES",
+        "FACT",
+        "FACTS",
+        "ACOMPTE",
+        "ECHEANCE",
+        "SOLDE",
+        "VIREMENT",
+        "VIR",
+        "SEPA",
+        "RECU",
+        "MOTIF",
+        "REF",
+    ]
+)
 
 
 NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
@@ -45,7 +67,12 @@ def fold(text: str) -> str:
 
 def normalise_name(name: str) -> str:
     """A name for comparison: folded, without legal forms nor filler words."""
-    words = [w for w in fold(name).split() if w not in LEGAL_FORMS and w not in FILLERS]
+    words = []
+    for word in fold(name).split():
+        if word in PURPOSE:
+            break  # what follows is the transfer's purpose, not the name
+        if word not in LEGAL_FORMS and word not in FILLERS:
+            words.append(word)
     return " ".join(words)
 
 
@@ -54,7 +81,8 @@ PAYER_PATTERNS = (
     re.compile(r"/\s*DE[:\s]+([^/]+)", re.I),
     re.compile(r"\bDE\s*:\s*([^/]+?)(?:\s+(?:MOTIF|REF|REFDO|LIB|ID)\b|/|$)", re.I),
     re.compile(
-        r"\bVIR(?:EMENT)?(?:\s+SEPA)?(?:\s+RECU|\s+INST)?\s+(?:DE\s+)?(.+?)"
+        r"\bVIR(?:EMENT)?(?:\s+SEPA)?(?:\s+RECU|\s+INST(?:ANTANE)?(?:\s+RE(?:CU)?)?)?"
+        r"\s+(?:DE\s+)?(.+?)"
         r"(?:\s+(?:MOTIF|REF|REFDO|LIB|FACT|FACTURE|FA)\b|/|$)",
         re.I,
     ),
@@ -85,10 +113,11 @@ def find_numbers(text: str) -> list[tuple[str, int, str]]:
 
 def parse_number(number: str) -> tuple[str, int, int] | None:
     """(prefix, year, sequence) of one of our numbers (« FA2026-00123 »)."""
-    found = re.fullmatch(r"(.*?)(\d{4})-(\d+)", number or "")
-    if not found:
+    head, dash, sequence = (number or "").rpartition("-")
+    year = head[-4:]
+    if not dash or len(year) != 4 or not year.isdigit() or not sequence.isdigit():
         return None
-    return found.group(1).upper(), int(found.group(2)), int(found.group(3))
+    return head[:-4].upper(), int(year), int(sequence)
 
 
 def near_sequences(digits: str) -> set[int]:

@@ -11,9 +11,11 @@ chunk line by line through the services instead (which refuse what must be refus
 """
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import DateTimeField, F, JSONField, Sum
 from django.db.models.base import ModelState
@@ -25,7 +27,7 @@ from encaisse.audit.models import AuditEntry
 from encaisse.companies.models import NumberSequence
 from encaisse.companies.sequences import lock_sequence
 from encaisse.einvoicing.services import collect_paid
-from encaisse.errors import Conflict
+from encaisse.errors import Conflict, ValidationFailed
 from encaisse.ledger import chart
 from encaisse.ledger.models import Journal, JournalEntry, JournalLine
 from encaisse.ledger.periods import ensure_open
@@ -75,6 +77,12 @@ def insert(model, objs: list) -> None:
     if not objs:
         return
     if connection.vendor != "sqlite":
+        # COPY takes JSON as its text (psycopg would send a list as an array).
+        for field in model._meta.concrete_fields:
+            if isinstance(field, JSONField):
+                for obj in objs:
+                    value = getattr(obj, field.attname)
+                    setattr(obj, field.attname, json.dumps(value, cls=DjangoJSONEncoder))
         bulk.insert(model, objs)
         return
     meta = model._meta
@@ -200,6 +208,8 @@ def _entries(company, journal, specs) -> list[JournalEntry]:
 
 
 def _audit(company, by, action, objects_changes):
+    """The audit records the services would write, one per object: `objects_changes`
+    [(model instance or (object_type, id, repr), changes)]."""
     actor = audit.actor(by)
     actor_id = actor.pk if actor else None
     insert(
@@ -210,9 +220,9 @@ def _audit(company, by, action, objects_changes):
                 company_id=company.pk,
                 actor_id=actor_id,
                 action=action,
-                object_type=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:200],
+                object_type=obj[0] if isinstance(obj, tuple) else obj._meta.label_lower,
+                object_id=str(obj[1] if isinstance(obj, tuple) else obj.pk),
+                object_repr=(obj[2] if isinstance(obj, tuple) else str(obj))[:200],
                 changes=changes,
             )
             for obj, changes in objects_changes
@@ -245,6 +255,9 @@ def apply_many(company, book, rows, *, by, on: dt.date | None = None) -> None:
     on = on or clock.today()
     with transaction.atomic():
         _lock_lines(company, rows)
+        if any(line.booking_date > on for line, _ in rows):
+            # record_payment refuses a future date: those lines go through the services.
+            raise ValidationFailed("future_date", "Une ligne est datée d'après aujourd'hui.")
         for day in sorted({line.booking_date for line, _ in rows} | {on}):
             ensure_open(company, day)
         matched = [(line, c) for line, c in rows if c.kind == "installments"]
@@ -605,6 +618,42 @@ def _apply_installments(company, book, rows, *, by, on):
             for p in payments
         ],
     )
+    _audit(
+        company,
+        by,
+        "customer.payment_recorded",
+        [
+            (
+                ("customers.customer", p.customer_id, customers.get(p.customer_id, "")),
+                {"payment": p.pk, "amount": format_eur(p.amount)},
+            )
+            for p in payments
+        ],
+    )
+    numbers = dict(Installment.objects.filter(pk__in=item_ids).values_list("pk", "invoice__number"))
+    allocated = defaultdict(list)
+    for allocation in allocations:
+        if allocation.payment_id:
+            allocated[allocation.payment_id].append(
+                f"{numbers[allocation.installment_id]}: {format_eur(allocation.amount)}"
+            )
+    _audit(
+        company,
+        by,
+        "payment.allocated",
+        [(p, {"allocations": allocated[p.pk], "date": on.isoformat()}) for p in payments],
+    )
+    if losses:
+        _audit(
+            company,
+            by,
+            "write_off.recorded",
+            [
+                (w, {"invoice": numbers[pk], "amount": format_eur(w.amount)})
+                for pairs in losses.values()
+                for pk, w in pairs
+            ],
+        )
     _audit(
         company,
         by,

@@ -369,11 +369,25 @@ def reconcile(company, lines=None, *, by, progress=None, keep_decisions: bool = 
         if progress and (done % 200 == 0 or done == len(lines)):
             progress(done, len(lines))
     flush()
-    touched = proposed_ids + left_ids
-    MatchProposal.objects.filter(line_id__in=touched).delete()
-    MatchProposal.objects.bulk_create(proposals, batch_size=1000)
-    BankLine.objects.filter(pk__in=proposed_ids).update(status=LineStatus.PROPOSED)
-    BankLine.objects.filter(pk__in=left_ids).update(status=LineStatus.UNMATCHED)
+    with transaction.atomic():
+        # Only the lines still to do (a person, or another run, may have matched one
+        # meanwhile): their proposals replaced, their status set.
+        to_do = set(
+            BankLine.objects.select_for_update()
+            .filter(
+                pk__in=proposed_ids + left_ids,
+                status__in=[LineStatus.UNMATCHED, LineStatus.PROPOSED],
+            )
+            .values_list("pk", flat=True)
+        )
+        proposed_ids = [pk for pk in proposed_ids if pk in to_do]
+        left_ids = [pk for pk in left_ids if pk in to_do]
+        MatchProposal.objects.filter(line_id__in=to_do).delete()
+        MatchProposal.objects.bulk_create(
+            [p for p in proposals if p.line_id in to_do], batch_size=1000
+        )
+        BankLine.objects.filter(pk__in=proposed_ids).update(status=LineStatus.PROPOSED)
+        BankLine.objects.filter(pk__in=left_ids).update(status=LineStatus.UNMATCHED)
     report.proposed, report.left = len(proposed_ids), len(left_ids)
     audit.record(
         "bank.reconciled",
