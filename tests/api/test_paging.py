@@ -50,7 +50,10 @@ def test_bad_paging_is_422_everywhere(api, customer, params):
         names = {p["name"] for p in operation.get("parameters", [])}
         if "limit" not in names or "{" in path:
             continue
-        required = {"customer": customer.pk, "bucket": 0}
+        limit = next(p for p in operation["parameters"] if p["name"] == "limit")
+        if params == {"limit": 0} and limit.get("schema", {}).get("minimum") == 0:
+            continue  # the reconciliation report: 0 asks for the totals alone
+        required = {"customer": customer.pk, "bucket": 0, "account": 1}
         extra = {k: v for k, v in required.items() if k in names}
         response = api.get(path, {**extra, **params})
         assert_error(response, 422, "invalid_request", next(iter(params)))

@@ -6,10 +6,11 @@ Data through the services: the conftest's customer (Boulangerie Dupont SARL) wit
 issued invoices, 780.00 and 390.00 TTC (invoice_of), statement lines seeded as an import
 would write them (`seed_lines`, until the import lane's service is merged), and the
 engine (`reconcile`) run over them, which stores its proposals: « VIR SEPA BOULANGERIE
-DUPONT » 780.00 is proposed at 75 for the first invoice (montant égal, seul document
+DUPONT » 780.00 is scored 90 for the first invoice (montant égal, seul document
 ouvert de ce montant, échéance proche, nom du payeur = client), « VIR SEPA DUPONT
 FACTURE » 390.00 at 50 for the second (the same without the payer's name): under the
-automatic threshold (85), they wait for a person.
+the engine applies nothing here (`proposed` sets the company's threshold above 100),
+they wait for a person.
 """
 
 import datetime as dt
@@ -73,13 +74,16 @@ def seed_lines(company, rows, *, iban="FR7630006000011234567890189"):
     return lines
 
 
-FIRST = "VIR SEPA BOULANGERIE DUPONT"  # 780.00, proposed at 75
+FIRST = "VIR SEPA BOULANGERIE DUPONT"  # 780.00, proposed at 90
 SECOND = "VIR SEPA DUPONT FACTURE"  # 390.00, proposed at 50
 
 
 def proposed(company, by, rows):
     """Lines seeded, then the engine run over them (their proposals stored)."""
     lines = seed_lines(company, rows)
+    # Nothing applied by the engine: these tests are about what a person does with its
+    # proposals (its own decisions are tested in tests/banking/test_matching_engine.py).
+    company.bank_match_threshold = 101
     reconcile(company, by=by)
     return [BankLine.objects.select_related("proposal").get(pk=x.pk) for x in lines]
 
@@ -110,7 +114,7 @@ def test_list_shows_the_lines_the_best_proposal_and_the_counts(
     credit, _other, _debit = proposed(
         company, admin, [("780.00", FIRST), ("390.00", SECOND), ("-12.50", "FRAIS TENUE DE COMPTE")]
     )
-    assert credit.status == LineStatus.PROPOSED and credit.proposal.score == 75
+    assert credit.status == LineStatus.PROPOSED and credit.proposal.score == 90
     html = admin_client.get(url("web:bank_review")).content.decode()
     assert "Rapprochement bancaire" in html
     assert (
@@ -198,7 +202,7 @@ def test_accept_the_best_proposal_pays_the_invoice(admin_client, admin, company,
     assert open_amount(first) == Decimal("0.00") and open_amount(second) == Decimal("390.00")
     (match,) = BankMatch.objects.filter(line=line)
     assert match.amount == Decimal("780.00") and match.payment.customer == first.customer
-    assert match.score == 75 and "montant égal" in match.explanation and not match.automatic
+    assert match.score == 90 and "montant égal" in match.explanation and not match.automatic
 
 
 def test_accept_without_scripts_redirects_to_the_next_line(admin_client, admin, company, invoices):
@@ -423,7 +427,7 @@ def test_an_action_on_a_line_already_handled_is_refused(admin_client, company):
 def test_bulk_accept_at_once(admin_client, admin, company, invoices):
     first, second = invoices
     a, b, c = proposed(company, admin, [("780.00", FIRST), ("390.00", SECOND), ("-3.00", "FRAIS")])
-    assert (a.proposal.score, b.proposal.score) == (75, 50)
+    assert (a.proposal.score, b.proposal.score) == (90, 50)
     response = admin_client.post(url("web:bank_review_bulk"), {"score": "70", "back": ""})
     assert response.status_code == 302
     statuses = {x.pk: x.status for x in BankLine.objects.all()}
