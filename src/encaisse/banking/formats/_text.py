@@ -4,6 +4,9 @@ import codecs
 import datetime as dt
 import re
 
+from encaisse.identifiers import find_rf as identifiers_find_rf
+from encaisse.identifiers import is_valid_rf
+
 from .base import MalformedStatement
 
 _IBAN_RE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
@@ -72,34 +75,18 @@ def is_iban(value: str) -> bool:
 
 
 # RF, 2 check digits, then up to 21 characters, possibly printed in groups of four.
-_RF_RE = re.compile(r"(?<![A-Z0-9])RF\d{2}((?: ?[A-Z0-9]{1,4}){1,6})(?![A-Z0-9])")
-
-
 def is_rf(value: str) -> bool:
-    """An ISO 11649 creditor reference: RF, 2 check digits, 1-21 characters, mod 97 = 1."""
-    value = value.replace(" ", "").upper()
-    if not re.fullmatch(r"RF\d{2}[A-Z0-9]{1,21}", value):
-        return False
-    moved = value[4:] + value[:4]
-    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+    """An ISO 11649 creditor reference (identifiers.is_valid_rf)."""
+    return is_valid_rf(value)
 
 
 def find_rf(*texts: str) -> str:
     """The first valid RF creditor reference written in these texts, whole or printed in
-    groups of four ("RF18 5390 0754 7034"), ending where a word ends; or ""."""
+    groups of four ("RF18 5390 0754 7034"); or "" (identifiers.find_rf)."""
     for text in texts:
-        upper = text.upper()
-        if "RF" not in upper:
-            continue
-        for found in _RF_RE.finditer(upper):
-            groups = found.group(0)[4:].split()
-            head = found.group(0)[:4]
-            # the longest run of groups that makes a valid reference (a following word
-            # may have been taken for a group)
-            for count in range(len(groups), 0, -1):
-                candidate = head + "".join(groups[:count])
-                if len(candidate) <= 25 and is_rf(candidate):
-                    return candidate
+        found = identifiers_find_rf(text or "")
+        if found:
+            return found[0]
     return ""
 
 

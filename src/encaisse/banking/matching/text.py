@@ -4,6 +4,8 @@
 import re
 import unicodedata
 
+from encaisse.identifiers import find_rf, is_valid_rf, rf_reference  # noqa: F401
+
 # Legal forms and filler words dropped before comparing names.
 LEGAL_FORMS = frozenset(
     {
@@ -138,34 +140,5 @@ def near_sequences(digits: str) -> set[int]:
     return {int(v) for v in variants if v} - {exact}
 
 
-RF = re.compile(r"RF\s?\d\d(?:\s?[A-Z0-9]){1,21}")
-
-
-def rf_valid(reference: str) -> bool:
-    """ISO 11649: RF, two check digits, up to 21 characters; mod 97 of the rearranged
-    reference (letters as 10..35) is 1."""
-    ref = re.sub(r"\s+", "", reference or "").upper()
-    if not re.fullmatch(r"RF\d\d[A-Z0-9]{1,21}", ref):
-        return False
-    rearranged = ref[4:] + ref[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
-
-
-def rf_reference(body: str) -> str:
-    """The RF reference of `body` (letters and digits), with its check digits."""
-    body = re.sub(r"[^A-Z0-9]", "", body.upper())
-    check = 98 - int("".join(str(int(c, 36)) for c in body + "RF00")) % 97
-    return f"RF{check:02d}{body}"
-
-
-def find_rf(text: str) -> list[str]:
-    """The valid RF references in `text`, compact (greedy on spaces, then shortened)."""
-    found = []
-    upper = (text or "").upper()
-    for match in RF.finditer(upper):
-        ref = re.sub(r"\s+", "", match.group(0))
-        while len(ref) > 4 and not rf_valid(ref):
-            ref = ref[:-1]
-        if rf_valid(ref):
-            found.append(ref)
-    return found
+# RF creditor references (ISO 11649): one implementation, in encaisse.identifiers.
+rf_valid = is_valid_rf
